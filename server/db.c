@@ -1,0 +1,514 @@
+/*
+ * db.c - the only file that talks to SQLite (see db.h for the connection model and API).
+ *
+ * Owns: opening connections with kaoping's pragmas, the schema migrations embedded from sql/,
+ * the per-connection statement cache, named binds, nested transactions, the read-only guard
+ * for GET requests, and the online backup. Every SQLite error passes through db_fail(), which
+ * logs the extended error code, SQLite's message and the SQL text.
+ */
+#include "db.h"
+
+#include "embedded.h"
+#include "err.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A cached statement: the SQL it was compiled from and its hash. */
+struct cached {
+  uint64_t hash;     /* FNV-1a of sql; 0 = empty slot */
+  char *sql;         /* copy of the SQL text (malloc'd) */
+  sqlite3_stmt *st;  /* compiled with SQLITE_PREPARE_PERSISTENT */
+};
+
+/* One connection and what belongs to it. Used by one thread at a time. */
+struct db {
+  sqlite3 *h;             /* the connection */
+  struct cached *cache;   /* open-addressing table of ncache slots (a power of two) */
+  size_t ncache, nused;   /* slots and slots in use */
+  int depth;              /* nesting depth of db_begin() */
+  int doomed;             /* a nested level rolled back: the outermost end rolls back */
+  int readonly;           /* the current request runs with query_only=1 */
+  struct db *next;        /* all connections, for db_global_close() */
+};
+
+static char db_path[4096];                 /* DATA_DIR/kaoping.db */
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db *all;                     /* every open connection */
+static _Thread_local struct db *mine;      /* this thread's connection */
+
+/* Logs an SQLite failure at SITE and maps it to an E_* code. */
+static int db_fail(sqlite3 *h, const char *site, const char *sql)
+{
+  int ext = sqlite3_extended_errcode(h), prim = ext & 0xff;
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) return E_DUPLICATE;
+  log_write(LOG_ERROR, site, "sqlite error %d (%s) in: %.300s", ext, sqlite3_errmsg(h),
+            sql ? sql : "?");
+  if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) return E_BUSY;
+  if (prim == SQLITE_NOMEM) return E_NOMEM;
+  return E_DB;
+}
+
+/* Opens a connection to db_path with kaoping's per-connection pragmas. */
+static struct db *db_open(int create)
+{
+  struct db *db = calloc(1, sizeof *db);
+  if (!db) return NULL;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(db_path, &db->h, flags, NULL) != SQLITE_OK) {
+    log_error("cannot open %s: %s", db_path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
+    sqlite3_close(db->h);
+    free(db);
+    return NULL;
+  }
+  sqlite3_extended_result_codes(db->h, 1);
+  sqlite3_busy_timeout(db->h, 5000);
+  if (db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; "
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;") != E_OK) {
+    sqlite3_close(db->h);
+    free(db);
+    return NULL;
+  }
+  return db;
+}
+
+/* Finalizes DB's statements and closes it. */
+static void db_close(struct db *db)
+{
+  for (size_t i = 0; i < db->ncache; i++) {
+    if (!db->cache[i].hash) continue;
+    sqlite3_finalize(db->cache[i].st);
+    free(db->cache[i].sql);
+  }
+  free(db->cache);
+  if (sqlite3_close(db->h) != SQLITE_OK) log_error("close: %s", sqlite3_errmsg(db->h));
+  free(db);
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+  char *msg = NULL;
+  if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) == SQLITE_OK) return E_OK;
+  sqlite3_free(msg);
+  return db_fail(db->h, LOG_SITE, sql);
+}
+
+/* Reads an integer PRAGMA (e.g. "PRAGMA user_version"); -1 on error. */
+static int64_t pragma_int(struct db *db, const char *sql)
+{
+  int64_t v = -1;
+  db_stmt *st = db_prepare(db, sql);
+  if (st) db_one_int(st, &v);
+  return v;
+}
+
+/* The number in a migration's name "/0007_scores.sql", or -1. */
+static int migration_number(const char *name)
+{
+  int n = 0, digits = 0;
+  for (const char *p = name + 1; *p >= '0' && *p <= '9'; p++, digits++) n = n * 10 + (*p - '0');
+  return digits == 4 && name[5] == '_' ? n : -1;
+}
+
+int db_schema_latest(void)
+{
+  int latest = 0;
+  for (size_t i = 0; i < sql_files_count; i++) {
+    int n = migration_number(sql_files[i].name);
+    if (n > latest) latest = n;
+  }
+  return latest;
+}
+
+int db_schema_version(struct db *db)
+{
+  return (int)pragma_int(db, "PRAGMA user_version");
+}
+
+/* Applies migration M (number N) in its own transaction, unless a concurrent process already
+ * did (the version is re-read under the write lock). */
+static int migrate_one(struct db *db, const struct embedded_file *m, int n)
+{
+  int rc = db_begin(db);
+  if (rc) return rc;
+  if (db_schema_version(db) >= n) return db_rollback(db);
+  char pragma[64];
+  snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d;", n);
+  rc = db_exec(db, (const char *)m->data);
+  if (!rc) rc = db_exec(db, pragma);
+  if (rc) {
+    db_rollback(db);
+    return rc;
+  }
+  log_info("applied migration %s", m->name + 1);
+  return db_commit(db);
+}
+
+int db_global_init(const char *data_dir, char *msg, size_t msglen)
+{
+  if ((size_t)snprintf(db_path, sizeof db_path, "%s/kaoping.db", data_dir) >= sizeof db_path) {
+    snprintf(msg, msglen, "data dir path too long");
+    return E_DB;
+  }
+  struct db *db = db_open(1);
+  if (!db) {
+    snprintf(msg, msglen, "cannot open database %s (see log)", db_path);
+    return E_DB;
+  }
+  int rc = E_DB;
+  int64_t app = pragma_int(db, "PRAGMA application_id");
+  int64_t version = pragma_int(db, "PRAGMA user_version");
+  int latest = db_schema_latest();
+  if (app < 0 || version < 0) {
+    snprintf(msg, msglen, "%s is not a readable SQLite database", db_path);
+    goto done;
+  }
+  if (app != 0 && app != DB_APPLICATION_ID) {
+    snprintf(msg, msglen, "%s is not a kaoping database (application_id %lld)", db_path,
+             (long long)app);
+    goto done;
+  }
+  if (version > latest) {
+    snprintf(msg, msglen,
+             "database schema version %lld is newer than this kaoping (knows up to %d): "
+             "run a newer kaoping, or restore a backup made by this version",
+             (long long)version, latest);
+    goto done;
+  }
+  if (db_exec(db, "PRAGMA journal_mode=WAL;")) {
+    snprintf(msg, msglen, "cannot switch %s to WAL mode", db_path);
+    goto done;
+  }
+  if (app == 0) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA application_id=%d;", DB_APPLICATION_ID);
+    if (db_exec(db, sql)) goto done;
+  }
+  for (size_t i = 0; i < sql_files_count; i++) {
+    int n = migration_number(sql_files[i].name);
+    if (n <= version) continue;
+    if (n < 0 || migrate_one(db, &sql_files[i], n) != E_OK) {
+      snprintf(msg, msglen, "migration %s failed (see log)", sql_files[i].name + 1);
+      goto done;
+    }
+  }
+  rc = E_OK;
+done:
+  if (rc) log_error("%s", msg);
+  db_close(db);
+  return rc;
+}
+
+struct db *db_thread(void)
+{
+  if (mine) return mine;
+  struct db *db = db_open(0);
+  if (!db) return NULL;
+  pthread_mutex_lock(&all_lock);
+  db->next = all;
+  all = db;
+  pthread_mutex_unlock(&all_lock);
+  return mine = db;
+}
+
+void db_global_close(void)
+{
+  pthread_mutex_lock(&all_lock);
+  while (all) {
+    struct db *next = all->next;
+    db_close(all);
+    all = next;
+  }
+  pthread_mutex_unlock(&all_lock);
+  mine = NULL;
+}
+
+static uint64_t fnv(const char *s)
+{
+  uint64_t h = 1469598103934665603ULL;
+  while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+  return h ? h : 1;
+}
+
+/* Inserts ST under HASH/SQL into DB's cache, growing it at half load. */
+static int cache_put(struct db *db, uint64_t hash, const char *sql, sqlite3_stmt *st)
+{
+  if (2 * (db->nused + 1) > db->ncache) {
+    size_t n = db->ncache ? db->ncache * 2 : 64;
+    struct cached *t = calloc(n, sizeof *t);
+    if (!t) return E_NOMEM;
+    for (size_t i = 0; i < db->ncache; i++) {
+      if (!db->cache[i].hash) continue;
+      size_t j = db->cache[i].hash & (n - 1);
+      while (t[j].hash) j = (j + 1) & (n - 1);
+      t[j] = db->cache[i];
+    }
+    free(db->cache);
+    db->cache = t;
+    db->ncache = n;
+  }
+  char *copy = strdup(sql);
+  if (!copy) return E_NOMEM;
+  size_t j = hash & (db->ncache - 1);
+  while (db->cache[j].hash) j = (j + 1) & (db->ncache - 1);
+  db->cache[j] = (struct cached){hash, copy, st};
+  db->nused++;
+  return E_OK;
+}
+
+db_stmt *db_prepare(struct db *db, const char *sql)
+{
+  uint64_t h = fnv(sql);
+  for (size_t j = db->ncache ? h & (db->ncache - 1) : 0; db->ncache && db->cache[j].hash;
+       j = (j + 1) & (db->ncache - 1))
+    if (db->cache[j].hash == h && !strcmp(db->cache[j].sql, sql)) return db->cache[j].st;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    db_fail(db->h, LOG_SITE, sql);
+    return NULL;
+  }
+  if (cache_put(db, h, sql, st) != E_OK) {
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  return st;
+}
+
+/* The index of parameter NAME in ST; 0 (logged) when it has none. */
+static int param(db_stmt *st, const char *name)
+{
+  int i = sqlite3_bind_parameter_index(st, name);
+  if (!i) log_error("no parameter %s in: %.200s", name, sqlite3_sql(st));
+  return i;
+}
+
+#define BIND(call)                                                                             \
+  do {                                                                                         \
+    int i_ = param(st, name);                                                                  \
+    if (!i_) return E_INTERNAL;                                                                \
+    if ((call) != SQLITE_OK) return db_fail(sqlite3_db_handle(st), LOG_SITE, sqlite3_sql(st)); \
+    return E_OK;                                                                               \
+  } while (0)
+
+int db_bind_text(db_stmt *st, const char *name, const char *z)
+{
+  if (!z) return db_bind_null(st, name);
+  BIND(sqlite3_bind_text(st, i_, z, -1, SQLITE_TRANSIENT));
+}
+
+int db_bind_textn(db_stmt *st, const char *name, const char *z, size_t n)
+{
+  BIND(sqlite3_bind_text64(st, i_, z, n, SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+
+int db_bind_int(db_stmt *st, const char *name, int64_t v)
+{
+  BIND(sqlite3_bind_int64(st, i_, v));
+}
+
+int db_bind_double(db_stmt *st, const char *name, double v)
+{
+  BIND(sqlite3_bind_double(st, i_, v));
+}
+
+int db_bind_blob(db_stmt *st, const char *name, const void *p, size_t n)
+{
+  BIND(sqlite3_bind_blob64(st, i_, p, n, SQLITE_TRANSIENT));
+}
+
+int db_bind_null(db_stmt *st, const char *name)
+{
+  BIND(sqlite3_bind_null(st, i_));
+}
+
+int db_step(db_stmt *st)
+{
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) return DB_ROW;
+  if (rc == SQLITE_DONE) return DB_DONE;
+  return db_fail(sqlite3_db_handle(st), LOG_SITE, sqlite3_sql(st));
+}
+
+void db_reset(db_stmt *st)
+{
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+
+int64_t db_col_int(db_stmt *st, int i)
+{
+  return sqlite3_column_int64(st, i);
+}
+
+double db_col_double(db_stmt *st, int i)
+{
+  return sqlite3_column_double(st, i);
+}
+
+const char *db_col_text(db_stmt *st, int i)
+{
+  const unsigned char *z = sqlite3_column_text(st, i);
+  return z ? (const char *)z : "";
+}
+
+const void *db_col_blob(db_stmt *st, int i)
+{
+  return sqlite3_column_blob(st, i);
+}
+
+size_t db_col_bytes(db_stmt *st, int i)
+{
+  return (size_t)sqlite3_column_bytes(st, i);
+}
+
+int db_col_is_null(db_stmt *st, int i)
+{
+  return sqlite3_column_type(st, i) == SQLITE_NULL;
+}
+
+int db_one_int(db_stmt *st, int64_t *out)
+{
+  int rc = db_step(st);
+  if (rc == DB_ROW) *out = sqlite3_column_int64(st, 0);
+  db_reset(st);
+  return rc == DB_ROW ? E_OK : rc == DB_DONE ? E_NOT_FOUND : rc;
+}
+
+int db_run(db_stmt *st)
+{
+  int rc = db_step(st);
+  db_reset(st);
+  return rc == DB_DONE || rc == DB_ROW ? E_OK : rc;
+}
+
+int db_begin(struct db *db)
+{
+  if (db->depth++ > 0) return E_OK;
+  db->doomed = 0;
+  db_stmt *st = db_prepare(db, "BEGIN IMMEDIATE");
+  int rc = st ? db_run(st) : E_DB;
+  if (rc) db->depth = 0;
+  return rc;
+}
+
+/* Ends one level; the outermost level commits, or rolls back when doomed. */
+static int tx_end(struct db *db, int commit)
+{
+  if (db->depth <= 0) {
+    log_error("transaction end without begin");
+    return E_INTERNAL;
+  }
+  if (!commit) db->doomed = 1;
+  if (--db->depth > 0) return E_OK;
+  db_stmt *st = db_prepare(db, db->doomed ? "ROLLBACK" : "COMMIT");
+  int rc = st ? db_run(st) : E_DB;
+  if (rc && !db->doomed) {
+    /* A failed COMMIT leaves the transaction open; end it so the connection stays usable. */
+    db_exec(db, "ROLLBACK");
+  }
+  return db->doomed && !rc ? E_OK : rc;
+}
+
+int db_commit(struct db *db)
+{
+  return tx_end(db, 1);
+}
+
+int db_rollback(struct db *db)
+{
+  return tx_end(db, 0);
+}
+
+int db_request_begin(struct db *db, int readonly)
+{
+  db->readonly = readonly;
+  if (!readonly) return E_OK;
+  db_stmt *st = db_prepare(db, "PRAGMA query_only=1");
+  return st ? db_run(st) : E_DB;
+}
+
+void db_request_end(struct db *db)
+{
+  if (db->depth > 0) {
+    log_error("request ended inside a transaction (depth %d): rolled back", db->depth);
+    db->depth = 1;
+    db_rollback(db);
+  }
+  if (db->readonly) {
+    db_stmt *st = db_prepare(db, "PRAGMA query_only=0");
+    if (st) db_run(st);
+    db->readonly = 0;
+  }
+}
+
+int64_t db_last_id(struct db *db)
+{
+  return sqlite3_last_insert_rowid(db->h);
+}
+
+int db_changes(struct db *db)
+{
+  return sqlite3_changes(db->h);
+}
+
+int64_t db_size_bytes(struct db *db)
+{
+  int64_t pages = pragma_int(db, "PRAGMA page_count");
+  int64_t size = pragma_int(db, "PRAGMA page_size");
+  return pages < 0 || size < 0 ? -1 : pages * size;
+}
+
+int db_backup(const char *data_dir, const char *dest, char *msg, size_t msglen)
+{
+  if (access(dest, F_OK) == 0) {
+    snprintf(msg, msglen, "%s already exists; choose a new file name", dest);
+    return E_DUPLICATE;
+  }
+  char path[4096];
+  snprintf(path, sizeof path, "%s/kaoping.db", data_dir);
+  sqlite3 *src = NULL, *copy = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc = E_DB;
+  if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    snprintf(msg, msglen, "cannot open %s: %s", path, src ? sqlite3_errmsg(src) : "no memory");
+    goto done;
+  }
+  sqlite3_busy_timeout(src, 10000);
+  /* VACUUM INTO reads inside one read transaction: the copy is a consistent snapshot even
+   * while the daemon keeps writing through WAL. */
+  if (sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_step(st) != SQLITE_DONE) {
+    snprintf(msg, msglen, "backup failed: %s", sqlite3_errmsg(src));
+    goto done;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  int fd = open(dest, O_RDONLY);
+  if (fd < 0 || fsync(fd) != 0) {
+    snprintf(msg, msglen, "cannot sync %s: %s", dest, strerror(errno));
+    if (fd >= 0) close(fd);
+    goto done;
+  }
+  close(fd);
+  if (sqlite3_open_v2(dest, &copy, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_step(st) != SQLITE_ROW ||
+      strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+    snprintf(msg, msglen, "the copy %s failed its integrity check", dest);
+    goto done;
+  }
+  rc = E_OK;
+done:
+  sqlite3_finalize(st);
+  sqlite3_close(copy);
+  sqlite3_close(src);
+  return rc;
+}

@@ -1,0 +1,161 @@
+/*
+ * metrics.c - counters and histogram behind GET /metrics (see metrics.h).
+ */
+#include "metrics.h"
+
+#include "routes.h"
+#include "version.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Statuses counted separately; anything else lands in the last slot ("other"). */
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                               409, 413, 414, 415, 429, 500, 503};
+#define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
+
+/* Histogram bucket upper bounds in microseconds (Prometheus le= in seconds). */
+static const int64_t bounds_us[] = {250, 500, 1000, 2500, 5000, 10000, 25000,
+                                    50000, 100000, 250000, 500000, 1000000, 2500000};
+#define NBUCKET (sizeof bounds_us / sizeof bounds_us[0])
+
+static atomic_ullong *counts;       /* [(routes_count + 2) * NSTATUS] */
+static atomic_ullong buckets[NBUCKET + 1];
+static atomic_ullong sum_us, total, client_errors;
+static time_t started;
+
+int metrics_init(void)
+{
+  counts = calloc((routes_count + 2) * NSTATUS, sizeof *counts);
+  started = time(NULL);
+  return counts ? 0 : -1;
+}
+
+void metrics_free(void)
+{
+  free(counts);
+  counts = NULL;
+}
+
+static size_t slot(int route)
+{
+  if (route == METRICS_ROUTE_ASSET) return routes_count;
+  if (route < 0 || (size_t)route >= routes_count) return routes_count + 1;
+  return (size_t)route;
+}
+
+void metrics_observe(int route, int status, int64_t usec)
+{
+  size_t s = NSTATUS - 1;
+  for (size_t i = 0; i + 1 < NSTATUS; i++)
+    if (statuses[i] == status) s = i;
+  if (counts) atomic_fetch_add_explicit(&counts[slot(route) * NSTATUS + s], 1, memory_order_relaxed);
+  size_t b = 0;
+  while (b < NBUCKET && usec > bounds_us[b]) b++;
+  atomic_fetch_add_explicit(&buckets[b], 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&sum_us, (unsigned long long)(usec > 0 ? usec : 0), memory_order_relaxed);
+  atomic_fetch_add_explicit(&total, 1, memory_order_relaxed);
+}
+
+void metrics_client_error(void)
+{
+  atomic_fetch_add_explicit(&client_errors, 1, memory_order_relaxed);
+}
+
+/* A growing text buffer. */
+struct text {
+  char *p;
+  size_t len, cap;
+  int oom;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+  if (t->oom) return;
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+      t->oom = 1;
+      return;
+    }
+    if (t->len + (size_t)n < t->cap) {
+      t->len += (size_t)n;
+      return;
+    }
+    size_t cap = (t->cap + (size_t)n) * 2;
+    char *p = realloc(t->p, cap);
+    if (!p) {
+      t->oom = 1;
+      return;
+    }
+    t->p = p;
+    t->cap = cap;
+  }
+}
+
+int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connections)
+{
+  struct text t = {malloc(8192), 0, 8192, 0};
+  if (!t.p) return -1;
+  put(&t, "# HELP kaoping_build_info Version of the running kaoping.\n"
+          "# TYPE kaoping_build_info gauge\nkaoping_build_info{version=\"%s\"} 1\n",
+      KAOPING_VERSION);
+  put(&t, "# HELP kaoping_uptime_seconds Seconds since the daemon started.\n"
+          "# TYPE kaoping_uptime_seconds gauge\nkaoping_uptime_seconds %lld\n",
+      (long long)(time(NULL) - started));
+  put(&t, "# HELP kaoping_http_requests_total Finished HTTP requests by route and status.\n"
+          "# TYPE kaoping_http_requests_total counter\n");
+  for (size_t r = 0; counts && r < routes_count + 2; r++) {
+    const char *method = r < routes_count ? routes[r].method : "";
+    const char *route = r < routes_count ? routes[r].pattern : r == routes_count ? "asset" : "none";
+    for (size_t s = 0; s < NSTATUS; s++) {
+      unsigned long long n = atomic_load_explicit(&counts[r * NSTATUS + s], memory_order_relaxed);
+      if (!n) continue;
+      char status[8];
+      if (s + 1 < NSTATUS)
+        snprintf(status, sizeof status, "%d", statuses[s]);
+      else
+        strcpy(status, "other");
+      put(&t, "kaoping_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
+          method, route, status, n);
+    }
+  }
+  put(&t, "# HELP kaoping_http_request_duration_seconds Time from request start to reply.\n"
+          "# TYPE kaoping_http_request_duration_seconds histogram\n");
+  unsigned long long cum = 0;
+  for (size_t b = 0; b <= NBUCKET; b++) {
+    cum += atomic_load_explicit(&buckets[b], memory_order_relaxed);
+    if (b < NBUCKET)
+      put(&t, "kaoping_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+          (double)bounds_us[b] / 1e6, cum);
+    else
+      put(&t, "kaoping_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+  }
+  put(&t, "kaoping_http_request_duration_seconds_sum %.6f\n",
+      (double)atomic_load(&sum_us) / 1e6);
+  put(&t, "kaoping_http_request_duration_seconds_count %llu\n", atomic_load(&total));
+  put(&t, "# HELP kaoping_http_connections Open HTTP connections.\n"
+          "# TYPE kaoping_http_connections gauge\nkaoping_http_connections %u\n",
+      connections);
+  put(&t, "# HELP kaoping_db_size_bytes Size of the SQLite database file.\n"
+          "# TYPE kaoping_db_size_bytes gauge\nkaoping_db_size_bytes %lld\n",
+      (long long)db_bytes);
+  put(&t, "# HELP kaoping_client_errors_total Script errors reported by browsers.\n"
+          "# TYPE kaoping_client_errors_total counter\nkaoping_client_errors_total %llu\n",
+      atomic_load(&client_errors));
+  if (t.oom) {
+    free(t.p);
+    return -1;
+  }
+  *out = t.p;
+  *len = t.len;
+  return 0;
+}

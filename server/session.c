@@ -1,0 +1,224 @@
+/*
+ * session.c - sessions and login throttling (see session.h).
+ */
+#include "session.h"
+
+#include "crypto.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define LAST_SEEN_STEP 60     /* update last_seen at most once a minute */
+#define FAIL_WINDOW 900       /* failures older than this are not counted */
+
+static int64_t idle_s = 30 * 60, max_s = 12 * 3600;
+static int secure;
+
+void session_configure(unsigned idle_minutes, unsigned max_hours, int secure_cookies)
+{
+  idle_s = (int64_t)idle_minutes * 60;
+  max_s = (int64_t)max_hours * 3600;
+  secure = secure_cookies;
+}
+
+/* Loads the user columns of ST (from column FIRST on) into U. Strings go to A. */
+static void load_user(struct user *u, db_stmt *st, int first, struct arena *a)
+{
+  static const int roles[] = {ROLE_ADMIN, ROLE_REVIEWER, ROLE_UNIT};
+  static const char *names[] = {"admin", "reviewer", "unit"};
+  u->id = db_col_int(st, first);
+  u->login = arena_strdup(a, db_col_text(st, first + 1));
+  u->display_name = arena_strdup(a, db_col_text(st, first + 2));
+  const char *role = db_col_text(st, first + 3);
+  u->role = ROLE_ANON;
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(role, names[i])) u->role = roles[i];
+  u->unit_id = db_col_int(st, first + 4);
+  u->must_change_pw = (int)db_col_int(st, first + 5);
+  u->unit_code = db_col_is_null(st, first + 6) ? NULL : arena_strdup(a, db_col_text(st, first + 6));
+  u->unit_name = db_col_is_null(st, first + 7) ? NULL : arena_strdup(a, db_col_text(st, first + 7));
+}
+
+#define USER_COLUMNS                                                                           \
+  "u.id, u.login, u.display_name, u.role, coalesce(u.unit_id, 0), u.must_change_pw, un.code, " \
+  "un.name"
+
+int session_authenticate(struct req *r, const char *cookie)
+{
+  if (!cookie || strlen(cookie) != CRYPTO_TOKEN_HEX - 1) return E_OK;
+  for (const char *p = cookie; *p; p++)
+    if (!isxdigit((unsigned char)*p)) return E_OK;
+  unsigned char h[CRYPTO_HASH_BYTES];
+  crypto_token_hash(cookie, h);
+  db_stmt *st = db_prepare(r->db, "SELECT s.id, s.csrf_token, s.last_seen, s.expires_at, " USER_COLUMNS
+                                  " FROM session s JOIN user u ON u.id = s.user_id "
+                                  "LEFT JOIN unit un ON un.id = u.unit_id "
+                                  "WHERE s.token_hash = :h AND u.disabled = 0");
+  if (!st) return E_DB;
+  int rc = db_bind_blob(st, ":h", h, sizeof h);
+  if (rc) return rc;
+  rc = db_step(st);
+  if (rc != DB_ROW) {
+    db_reset(st);
+    return rc == DB_DONE ? E_OK : rc;
+  }
+  int64_t now = (int64_t)time(NULL), sid = db_col_int(st, 0);
+  int64_t last_seen = db_col_int(st, 2), expires = db_col_int(st, 3);
+  struct user u = {0};
+  snprintf(u.csrf, sizeof u.csrf, "%s", db_col_text(st, 1));
+  load_user(&u, st, 4, &r->a);
+  db_reset(st);
+  if (now >= expires || now - last_seen >= idle_s) {
+    st = db_prepare(r->db, "DELETE FROM session WHERE id = :id");
+    if (!st || (rc = db_bind_int(st, ":id", sid))) return st ? rc : E_DB;
+    return db_run(st);
+  }
+  if (now - last_seen >= LAST_SEEN_STEP) {
+    st = db_prepare(r->db, "UPDATE session SET last_seen = :now WHERE id = :id");
+    if (!st || (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":id", sid)))
+      return st ? rc : E_DB;
+    if ((rc = db_run(st))) return rc;
+  }
+  if (!u.login || (u.unit_code == NULL) != (u.unit_id == 0)) return E_NOMEM;
+  u.session_id = sid;
+  r->user = u;
+  return E_OK;
+}
+
+int session_start(struct req *r, int64_t user_id, struct reply *out)
+{
+  char token[CRYPTO_TOKEN_HEX], csrf[CRYPTO_TOKEN_HEX];
+  unsigned char h[CRYPTO_HASH_BYTES];
+  crypto_token(token);
+  crypto_token(csrf);
+  crypto_token_hash(token, h);
+  int64_t now = (int64_t)time(NULL);
+  const char *ua = req_header(r, "User-Agent");
+  db_stmt *st = db_prepare(r->db, "INSERT INTO session (token_hash, user_id, csrf_token, "
+                                  "created_at, last_seen, expires_at, client_addr, user_agent) "
+                                  "VALUES (:h, :uid, :csrf, :now, :now, :exp, :addr, :ua)");
+  if (!st) return E_DB;
+  int rc;
+  if ((rc = db_bind_blob(st, ":h", h, sizeof h)) || (rc = db_bind_int(st, ":uid", user_id)) ||
+      (rc = db_bind_text(st, ":csrf", csrf)) || (rc = db_bind_int(st, ":now", now)) ||
+      (rc = db_bind_int(st, ":exp", now + max_s)) || (rc = db_bind_text(st, ":addr", r->client)) ||
+      (rc = db_bind_textn(st, ":ua", ua ? ua : "", ua ? strnlen(ua, 300) : 0))) {
+    db_reset(st);
+    return rc;
+  }
+  if ((rc = db_run(st))) return rc;
+  int64_t sid = db_last_id(r->db);
+  st = db_prepare(r->db, "SELECT " USER_COLUMNS " FROM user u LEFT JOIN unit un ON un.id = "
+                         "u.unit_id WHERE u.id = :id");
+  if (!st || (rc = db_bind_int(st, ":id", user_id))) return st ? rc : E_DB;
+  if ((rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    return rc == DB_DONE ? E_NOT_FOUND : rc;
+  }
+  struct user u = {0};
+  load_user(&u, st, 0, &r->a);
+  db_reset(st);
+  u.session_id = sid;
+  snprintf(u.csrf, sizeof u.csrf, "%s", csrf);
+  r->user = u;
+  const char *cookie = arena_printf(&r->a, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+                                    SESSION_COOKIE_NAME, token, secure ? "; Secure" : "");
+  if (!cookie || !u.login) return E_NOMEM;
+  return reply_header(out, "Set-Cookie", cookie);
+}
+
+int session_end(struct req *r, struct reply *out)
+{
+  db_stmt *st = db_prepare(r->db, "DELETE FROM session WHERE id = :id");
+  int rc;
+  if (!st || (rc = db_bind_int(st, ":id", r->user.session_id))) return st ? rc : E_DB;
+  if ((rc = db_run(st))) return rc;
+  const char *cookie = arena_printf(&r->a, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+                                    SESSION_COOKIE_NAME, secure ? "; Secure" : "");
+  return cookie ? reply_header(out, "Set-Cookie", cookie) : E_NOMEM;
+}
+
+json_t *session_user_json(const struct user *u)
+{
+  const char *role = u->role == ROLE_ADMIN ? "admin" : u->role == ROLE_REVIEWER ? "reviewer" : "unit";
+  json_t *unit = u->unit_code ? json_pack("{s:s,s:s}", "code", u->unit_code, "name", u->unit_name)
+                              : json_null();
+  return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b}", "id", (json_int_t)u->id, "login", u->login,
+                   "display_name", u->display_name, "role", role, "unit", unit,
+                   "must_change_password", u->must_change_pw);
+}
+
+/* The throttling keys of one attempt and their free failures and longest wait. */
+struct fkey {
+  char key[200];
+  int64_t free, cap;
+};
+
+static void fkeys(struct fkey k[3], const char *login, const char *addr)
+{
+  snprintf(k[0].key, sizeof k[0].key, "pair:%.64s|%.64s", login, addr);
+  k[0].free = 5;
+  k[0].cap = 900;
+  snprintf(k[1].key, sizeof k[1].key, "addr:%.64s", addr);
+  k[1].free = 20;
+  k[1].cap = 900;
+  snprintf(k[2].key, sizeof k[2].key, "login:%.64s", login);
+  k[2].free = 50;
+  k[2].cap = 60;
+}
+
+int session_throttle(struct db *db, const char *login, const char *addr, int64_t *retry_after)
+{
+  struct fkey k[3];
+  fkeys(k, login, addr);
+  int64_t now = (int64_t)time(NULL), wait = 0;
+  db_stmt *st = db_prepare(db, "SELECT count(*), coalesce(max(at), 0) FROM login_failure "
+                               "WHERE key = :key AND at > :since");
+  if (!st) return E_DB;
+  for (int i = 0; i < 3; i++) {
+    int rc;
+    if ((rc = db_bind_text(st, ":key", k[i].key)) || (rc = db_bind_int(st, ":since", now - FAIL_WINDOW)))
+      return rc;
+    rc = db_step(st);
+    int64_t n = rc == DB_ROW ? db_col_int(st, 0) : 0, last = rc == DB_ROW ? db_col_int(st, 1) : 0;
+    db_reset(st);
+    if (rc != DB_ROW) return rc;
+    if (n < k[i].free) continue;
+    int64_t need = n - k[i].free >= 20 ? k[i].cap : (int64_t)1 << (n - k[i].free);
+    if (need > k[i].cap) need = k[i].cap;
+    if (last + need - now > wait) wait = last + need - now;
+  }
+  *retry_after = wait;
+  return wait > 0 ? E_THROTTLED : E_OK;
+}
+
+int session_login_failed(struct db *db, const char *login, const char *addr)
+{
+  struct fkey k[3];
+  fkeys(k, login, addr);
+  int64_t now = (int64_t)time(NULL);
+  db_stmt *st = db_prepare(db, "DELETE FROM login_failure WHERE at < :old");
+  int rc;
+  if (!st || (rc = db_bind_int(st, ":old", now - FAIL_WINDOW)) || (rc = db_run(st))) return st ? rc : E_DB;
+  st = db_prepare(db, "INSERT INTO login_failure (key, at) VALUES (:key, :at)");
+  if (!st) return E_DB;
+  for (int i = 0; i < 3; i++)
+    if ((rc = db_bind_text(st, ":key", k[i].key)) || (rc = db_bind_int(st, ":at", now)) || (rc = db_run(st)))
+      return rc;
+  return E_OK;
+}
+
+int session_login_succeeded(struct db *db, const char *login, const char *addr)
+{
+  struct fkey k[3];
+  fkeys(k, login, addr);
+  db_stmt *st = db_prepare(db, "DELETE FROM login_failure WHERE key = :key");
+  int rc;
+  if (!st || (rc = db_bind_text(st, ":key", k[0].key))) return st ? rc : E_DB;
+  return db_run(st);
+}

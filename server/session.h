@@ -1,0 +1,52 @@
+/*
+ * session.h - login sessions and login throttling.
+ *
+ * The cookie `kp_session` carries a 256-bit random token; only its BLAKE2b hash is stored.
+ * A session ends after session_idle minutes without a request, after session_max hours in
+ * any case, at logout, and when the account is disabled. Each session has its own CSRF token
+ * that state-changing requests must echo in X-CSRF-Token (checked in http.c).
+ */
+#ifndef KAOPING_SESSION_H
+#define KAOPING_SESSION_H
+
+#include "req.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define SESSION_COOKIE_NAME "kp_session"
+
+/* Sets the timeouts and the cookie's Secure flag. Call once before serving. */
+void session_configure(unsigned idle_minutes, unsigned max_hours, int secure_cookies);
+
+/* Looks up the session named by COOKIE (may be NULL) and fills r->user when it is valid and
+ * its account enabled; otherwise leaves r anonymous. An expired session is deleted. Returns
+ * E_OK (also for a missing or bad cookie) or a db error. */
+int session_authenticate(struct req *r, const char *cookie);
+
+/* Starts a new session for USER_ID (inside the caller's transaction), loads the user into
+ * r->user and adds the Set-Cookie header to OUT. Returns E_OK or a db error. */
+int session_start(struct req *r, int64_t user_id, struct reply *out);
+
+/* Ends r's session (inside the caller's transaction) and adds a Set-Cookie header to OUT that
+ * clears the cookie. Returns E_OK or a db error. */
+int session_end(struct req *r, struct reply *out);
+
+/* The user as the API shows it: {"id","login","display_name","role","unit","must_change_password"}.
+ * NULL when out of memory. */
+json_t *session_user_json(const struct user *u);
+
+/* Login throttling. Failures are counted for the pair (login, address), the address and the
+ * login, over the last 15 minutes; past a free number of failures each further attempt must
+ * wait 2^(n - free) seconds after the last failure, at most 15 minutes for the pair and the
+ * address and 1 minute for the login alone, so an attacker elsewhere cannot lock a user out for
+ * long. session_throttle() returns E_OK, or E_THROTTLED with the wait in *RETRY_AFTER seconds. */
+int session_throttle(struct db *db, const char *login, const char *addr, int64_t *retry_after);
+
+/* Records one failed login (inside the caller's transaction). */
+int session_login_failed(struct db *db, const char *login, const char *addr);
+
+/* Forgets the failures of the pair (login, address) after a successful login. */
+int session_login_succeeded(struct db *db, const char *login, const char *addr);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * store.h - the content-addressed file store under DATA_DIR/store.
+ *
+ * A file is written to DATA_DIR/tmp while it is hashed (SHA-256), fsynced, and then renamed
+ * to DATA_DIR/store/<first 2 hex digits>/<remaining 62>, and the folder is fsynced; only then
+ * may the database refer to it. A crash at any moment leaves either no file or a complete one
+ * (a stray temporary file at worst, removed at the next start). Identical content is stored
+ * once. Memory use does not depend on the file's size: bytes are streamed.
+ */
+#ifndef KAOPING_STORE_H
+#define KAOPING_STORE_H
+
+#include "crypto.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A file being written. */
+struct store_file {
+  int fd;                      /* the temporary file, or -1 */
+  char tmp[4096];              /* its path */
+  struct crypto_sha256 hash;   /* running SHA-256 of the bytes so far */
+  uint64_t size;               /* bytes so far */
+};
+
+/* Creates DATA_DIR/store and DATA_DIR/tmp if needed and empties tmp. Returns 0 or -1. */
+int store_init(const char *data_dir);
+
+/* Starts a new file. Returns 0, or -1 (logged). */
+int store_begin(const char *data_dir, struct store_file *f);
+
+/* Appends N bytes. Returns 0, or -1 (logged; call store_abort). */
+int store_write(struct store_file *f, const void *p, size_t n);
+
+/* Finishes the file: fsync, rename into place, fsync the folder. Stores the SHA-256 as hex in
+ * SHA. Returns 0, or -1 (logged; the temporary file is removed). */
+int store_commit(const char *data_dir, struct store_file *f, char sha[CRYPTO_SHA256_HEX]);
+
+/* Drops an unfinished file. */
+void store_abort(struct store_file *f);
+
+/* Writes the path of stored file SHA into PATH (PATHLEN bytes). */
+void store_path(const char *data_dir, const char *sha, char *path, size_t pathlen);
+
+#endif
