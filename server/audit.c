@@ -79,18 +79,20 @@ int audit_verify(struct db *db, int64_t *count, char head[65], int64_t *bad_id)
   while ((rc = db_step(st)) == DB_ROW) {
     int64_t id = db_col_int(st, 0);
     size_t len;
-    char *text = canonical(db_col_int(st, 1), db_col_int(st, 2), db_col_text(st, 3),
-                           db_col_text(st, 4), db_col_text(st, 5), db_col_text(st, 6),
-                           db_col_text(st, 7), &len);
+    char *text =
+        canonical(db_col_int(st, 1), db_col_int(st, 2), db_col_text(st, 3), db_col_text(st, 4),
+                  db_col_text(st, 5), db_col_text(st, 6), db_col_text(st, 7), &len);
     if (!text) {
       db_reset(st);
       return E_NOMEM;
     }
     crypto_chain_hash(prevlen ? prev : NULL, prevlen, text, len, hash);
     free(text);
-    int prev_ok = prevlen ? db_col_bytes(st, 8) == prevlen && !memcmp(db_col_blob(st, 8), prev, prevlen)
-                          : db_col_is_null(st, 8);
-    if (!prev_ok || db_col_bytes(st, 9) != sizeof hash || memcmp(db_col_blob(st, 9), hash, sizeof hash)) {
+    int prev_ok = prevlen
+                      ? db_col_bytes(st, 8) == prevlen && !memcmp(db_col_blob(st, 8), prev, prevlen)
+                      : db_col_is_null(st, 8);
+    if (!prev_ok || db_col_bytes(st, 9) != sizeof hash ||
+        memcmp(db_col_blob(st, 9), hash, sizeof hash)) {
       *bad_id = id;
       db_reset(st);
       return E_CONFLICT;

@@ -22,7 +22,7 @@ struct opt {
 };
 
 #define OFF(m) offsetof(struct config, m)
-#define ALL (CMD_SERVE | CMD_BACKUP | CMD_USER_ADD | CMD_AUDIT_VERIFY)
+#define ALL    (CMD_SERVE | CMD_BACKUP | CMD_USER_ADD | CMD_AUDIT_VERIFY)
 
 static const struct opt opts[] = {
     {"listen", "KAOPING_LISTEN", OPT_STR, OFF(listen), CMD_SERVE, "127.0.0.1:8080",
@@ -127,7 +127,8 @@ int config_parse(enum cmd cmd, int argc, char **argv, struct config *c, char **p
     size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
     const struct opt *o = NULL;
     for (size_t k = 0; k < NOPTS; k++)
-      if ((opts[k].cmds & cmd) && strlen(opts[k].name) == nlen && !strncmp(opts[k].name, name, nlen))
+      if ((opts[k].cmds & cmd) && strlen(opts[k].name) == nlen &&
+          !strncmp(opts[k].name, name, nlen))
         o = &opts[k];
     if (!o) {
       snprintf(err, errlen, "unknown option '%.*s' (see --help)", (int)(nlen + 2), a);

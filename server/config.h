@@ -20,25 +20,25 @@ enum cmd {
 
 /* Every setting of every command. */
 struct config {
-  const char *listen;        /* ADDR:PORT to listen on; port 0 picks a free one */
-  const char *data_dir;      /* folder holding kaoping.db and the file store */
-  const char *web_root;      /* serve web/ from this folder instead of the embedded copy */
-  unsigned threads;          /* HTTP worker threads; 0 = number of cores */
-  int demo;                  /* fill an empty data dir with demonstration data */
-  unsigned timeout;          /* seconds before an idle connection is closed */
-  unsigned max_connections;  /* open connections at most */
-  unsigned per_ip_limit;     /* open connections per client address at most; 0 = no limit */
-  unsigned max_body;         /* JSON request body cap in bytes */
-  unsigned shutdown_grace;   /* seconds in-flight requests get to finish at shutdown */
-  int secure_cookies;        /* mark cookies Secure (behind a TLS proxy) */
-  const char *pwhash;        /* password hashing cost: interactive | moderate | min */
-  unsigned session_idle;     /* minutes of inactivity that end a session */
-  unsigned session_max;      /* hours after which a session ends regardless */
-  const char *log_level;     /* debug | info | warn | error */
-  const char *login;         /* user add: the new user's login */
-  const char *role;          /* user add: admin | reviewer | unit */
-  const char *unit;          /* user add: unit code (required for role unit) */
-  const char *display_name;  /* user add: the name shown in the UI */
+  const char *listen;       /* ADDR:PORT to listen on; port 0 picks a free one */
+  const char *data_dir;     /* folder holding kaoping.db and the file store */
+  const char *web_root;     /* serve web/ from this folder instead of the embedded copy */
+  unsigned threads;         /* HTTP worker threads; 0 = number of cores */
+  int demo;                 /* fill an empty data dir with demonstration data */
+  unsigned timeout;         /* seconds before an idle connection is closed */
+  unsigned max_connections; /* open connections at most */
+  unsigned per_ip_limit;    /* open connections per client address at most; 0 = no limit */
+  unsigned max_body;        /* JSON request body cap in bytes */
+  unsigned shutdown_grace;  /* seconds in-flight requests get to finish at shutdown */
+  int secure_cookies;       /* mark cookies Secure (behind a TLS proxy) */
+  const char *pwhash;       /* password hashing cost: interactive | moderate | min */
+  unsigned session_idle;    /* minutes of inactivity that end a session */
+  unsigned session_max;     /* hours after which a session ends regardless */
+  const char *log_level;    /* debug | info | warn | error */
+  const char *login;        /* user add: the new user's login */
+  const char *role;         /* user add: admin | reviewer | unit */
+  const char *unit;         /* user add: unit code (required for role unit) */
+  const char *display_name; /* user add: the name shown in the UI */
 };
 
 /* Fills C with the defaults, then the environment, then ARGV (options only; positional

@@ -14,7 +14,7 @@ _Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((struct crypto_sha256
 
 static unsigned long long ops_limit;
 static size_t mem_limit;
-static int hashing;           /* hashes running now */
+static int hashing; /* hashes running now */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t freed = PTHREAD_COND_INITIALIZER;
 

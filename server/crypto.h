@@ -13,11 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CRYPTO_TOKEN_HEX 65      /* 64 hex digits + NUL */
-#define CRYPTO_HASH_BYTES 32     /* BLAKE2b-256 and SHA-256 output */
-#define CRYPTO_SHA256_HEX 65
-#define CRYPTO_PWHASH_STR 128    /* crypto_pwhash_STRBYTES */
-#define CRYPTO_PWHASH_PARALLEL 2 /* password hashes computed at once, at most */
+#define CRYPTO_TOKEN_HEX       65 /* 64 hex digits + NUL */
+#define CRYPTO_HASH_BYTES      32 /* BLAKE2b-256 and SHA-256 output */
+#define CRYPTO_SHA256_HEX      65
+#define CRYPTO_PWHASH_STR      128 /* crypto_pwhash_STRBYTES */
+#define CRYPTO_PWHASH_PARALLEL 2   /* password hashes computed at once, at most */
 
 /* Initialises libsodium and chooses the password hashing cost: "interactive" (default),
  * "moderate", or "min" (libsodium's minimum, for tests). Returns 0, or -1 on an unknown cost

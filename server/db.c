@@ -23,26 +23,26 @@
 
 /* A cached statement: the SQL it was compiled from and its hash. */
 struct cached {
-  uint64_t hash;     /* FNV-1a of sql; 0 = empty slot */
-  char *sql;         /* copy of the SQL text (malloc'd) */
-  sqlite3_stmt *st;  /* compiled with SQLITE_PREPARE_PERSISTENT */
+  uint64_t hash;    /* FNV-1a of sql; 0 = empty slot */
+  char *sql;        /* copy of the SQL text (malloc'd) */
+  sqlite3_stmt *st; /* compiled with SQLITE_PREPARE_PERSISTENT */
 };
 
 /* One connection and what belongs to it. Used by one thread at a time. */
 struct db {
-  sqlite3 *h;             /* the connection */
-  struct cached *cache;   /* open-addressing table of ncache slots (a power of two) */
-  size_t ncache, nused;   /* slots and slots in use */
-  int depth;              /* nesting depth of db_begin() */
-  int doomed;             /* a nested level rolled back: the outermost end rolls back */
-  int readonly;           /* the current request runs with query_only=1 */
-  struct db *next;        /* all connections, for db_global_close() */
+  sqlite3 *h;           /* the connection */
+  struct cached *cache; /* open-addressing table of ncache slots (a power of two) */
+  size_t ncache, nused; /* slots and slots in use */
+  int depth;            /* nesting depth of db_begin() */
+  int doomed;           /* a nested level rolled back: the outermost end rolls back */
+  int readonly;         /* the current request runs with query_only=1 */
+  struct db *next;      /* all connections, for db_global_close() */
 };
 
-static char db_path[4096];                 /* DATA_DIR/kaoping.db */
+static char db_path[4096]; /* DATA_DIR/kaoping.db */
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct db *all;                     /* every open connection */
-static _Thread_local struct db *mine;      /* this thread's connection */
+static struct db *all;                /* every open connection */
+static _Thread_local struct db *mine; /* this thread's connection */
 
 /* Logs an SQLite failure at SITE and maps it to an E_* code. */
 static int db_fail(sqlite3 *h, const char *site, const char *sql)
@@ -289,12 +289,12 @@ static int param(db_stmt *st, const char *name)
   return i;
 }
 
-#define BIND(call)                                                                             \
-  do {                                                                                         \
-    int i_ = param(st, name);                                                                  \
-    if (!i_) return E_INTERNAL;                                                                \
-    if ((call) != SQLITE_OK) return db_fail(sqlite3_db_handle(st), LOG_SITE, sqlite3_sql(st)); \
-    return E_OK;                                                                               \
+#define BIND(call)                                                                                 \
+  do {                                                                                             \
+    int i_ = param(st, name);                                                                      \
+    if (!i_) return E_INTERNAL;                                                                    \
+    if ((call) != SQLITE_OK) return db_fail(sqlite3_db_handle(st), LOG_SITE, sqlite3_sql(st));     \
+    return E_OK;                                                                                   \
   } while (0)
 
 int db_bind_text(db_stmt *st, const char *name, const char *z)

@@ -25,7 +25,7 @@ typedef struct sqlite3_stmt db_stmt;
 struct db;
 
 /* db_step() results besides an E_* error code. */
-#define DB_ROW 100
+#define DB_ROW  100
 #define DB_DONE 101
 
 /* kaoping's PRAGMA application_id ("KPNG"); a database with another id is refused. */

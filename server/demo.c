@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#define DEMO_PASSWORD "kaoping-demo"
+#define DEMO_PASSWORD    "kaoping-demo"
 #define REVIEWS_PER_UNIT 3
 
 /* Loads embedded resource NAME as JSON (caller decrefs), or NULL (logged). */
@@ -50,9 +50,9 @@ static int64_t day_end(const char *ymd)
 }
 
 /* Runs ST after binding nothing more; returns E_OK or the error. Resets ST. */
-#define RUN_OR_FAIL(st)                                                                        \
-  do {                                                                                         \
-    if ((rc = db_run(st))) goto fail;                                                          \
+#define RUN_OR_FAIL(st)                                                                            \
+  do {                                                                                             \
+    if ((rc = db_run(st))) goto fail;                                                              \
   } while (0)
 
 /* Inserts one rubric node and its children. */
@@ -67,7 +67,7 @@ static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n,
                                ":points, :cap, :effect, :guidance, :kw, :applies)");
   if (!st) return E_DB;
   json_t *kw = json_object_get(n, "keywords"), *ap = json_object_get(n, "applies_to");
-  char *kws = json_dumps(kw ? kw : json_array(), JSON_COMPACT);
+  char *kws = json_is_array(kw) ? json_dumps(kw, JSON_COMPACT) : NULL;
   char *aps = json_is_array(ap) ? json_dumps(ap, JSON_COMPACT) : NULL;
   json_t *mx = json_object_get(n, "max_points"), *pt = json_object_get(n, "points"),
          *cap = json_object_get(n, "cap");
@@ -78,11 +78,15 @@ static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n,
       (rc = db_bind_text(st, ":code", json_string_value(json_object_get(n, "code")))) ||
       (rc = db_bind_text(st, ":name", json_string_value(json_object_get(n, "name")))) ||
       (rc = db_bind_text(st, ":kind", kind)) || (rc = db_bind_int(st, ":sort", sort)) ||
-      (rc = json_is_number(mx) ? db_bind_double(st, ":max", json_number_value(mx)) : db_bind_null(st, ":max")) ||
-      (rc = json_is_number(pt) ? db_bind_double(st, ":points", json_number_value(pt)) : db_bind_null(st, ":points")) ||
-      (rc = json_is_number(cap) ? db_bind_double(st, ":cap", json_number_value(cap)) : db_bind_null(st, ":cap")) ||
+      (rc = json_is_number(mx) ? db_bind_double(st, ":max", json_number_value(mx))
+                               : db_bind_null(st, ":max")) ||
+      (rc = json_is_number(pt) ? db_bind_double(st, ":points", json_number_value(pt))
+                               : db_bind_null(st, ":points")) ||
+      (rc = json_is_number(cap) ? db_bind_double(st, ":cap", json_number_value(cap))
+                                : db_bind_null(st, ":cap")) ||
       (rc = db_bind_text(st, ":effect", effect)) ||
-      (rc = db_bind_text(st, ":guidance", json_string_value(json_object_get(n, "guidance")) ?: "")) ||
+      (rc = db_bind_text(st, ":guidance",
+                         json_string_value(json_object_get(n, "guidance")) ?: "")) ||
       (rc = db_bind_text(st, ":kw", kws ? kws : "[]")) || (rc = db_bind_text(st, ":applies", aps)))
     db_reset(st);
   else
@@ -113,7 +117,8 @@ static int insert_rubric(struct db *db, json_t *rb, int64_t now, int64_t *id)
   if ((rc = db_bind_text(st, ":name", json_string_value(json_object_get(rb, "name")))) ||
       (rc = db_bind_double(st, ":total", json_number_value(json_object_get(rb, "total_points")))) ||
       (rc = db_bind_text(st, ":rules", rules ? rules : "{}")) ||
-      (rc = db_bind_text(st, ":bands", bands ? bands : "[]")) || (rc = db_bind_int(st, ":now", now)))
+      (rc = db_bind_text(st, ":bands", bands ? bands : "[]")) ||
+      (rc = db_bind_int(st, ":now", now)))
     db_reset(st);
   else
     rc = db_run(st);
@@ -204,9 +209,10 @@ static int add_user(struct db *db, const char *login, const char *name, const ch
 static void print_logins(struct db *db)
 {
   printf("demo logins (password for every account: %s):\n", DEMO_PASSWORD);
-  db_stmt *st = db_prepare(db, "SELECT u.login, u.display_name, coalesce(un.name, '') FROM user u "
-                               "LEFT JOIN unit un ON un.id = u.unit_id ORDER BY "
-                               "CASE u.role WHEN 'admin' THEN 0 WHEN 'reviewer' THEN 1 ELSE 2 END, u.id");
+  db_stmt *st =
+      db_prepare(db, "SELECT u.login, u.display_name, coalesce(un.name, '') FROM user u "
+                     "LEFT JOIN unit un ON un.id = u.unit_id ORDER BY "
+                     "CASE u.role WHEN 'admin' THEN 0 WHEN 'reviewer' THEN 1 ELSE 2 END, u.id");
   int shown = 0, rc;
   while (st && (rc = db_step(st)) == DB_ROW) {
     if (shown++ < 12)
@@ -231,7 +237,8 @@ int demo_seed(const char *data_dir)
     print_logins(db);
     return E_OK;
   }
-  json_t *demo = resource_json("/demo/demo.json"), *rubric = resource_json("/demo/rubric-default.json");
+  json_t *demo = resource_json("/demo/demo.json"),
+         *rubric = resource_json("/demo/rubric-default.json");
   char hash[CRYPTO_PWHASH_STR];
   int rc = E_INTERNAL;
   if (!demo || !rubric || crypto_password_hash(DEMO_PASSWORD, hash)) goto done;
@@ -257,7 +264,8 @@ int demo_seed(const char *data_dir)
     RUN_OR_FAIL(st);
   }
 
-  if ((rc = add_user(db, "admin", json_string_value(json_object_get(demo, "office")), "admin", NULL, hash, &id)))
+  if ((rc = add_user(db, "admin", json_string_value(json_object_get(demo, "office")), "admin", NULL,
+                     hash, &id)))
     goto fail;
   json_array_foreach(json_object_get(demo, "reviewers"), i, u)
   {
@@ -271,7 +279,8 @@ int demo_seed(const char *data_dir)
     const char *code = json_string_value(json_object_get(u, "code"));
     char login[80];
     snprintf(login, sizeof login, "unit-%s", code);
-    if ((rc = add_user(db, login, json_string_value(json_object_get(u, "name")), "unit", code, hash, &id)))
+    if ((rc = add_user(db, login, json_string_value(json_object_get(u, "name")), "unit", code, hash,
+                       &id)))
       goto fail;
   }
 

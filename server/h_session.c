@@ -43,7 +43,8 @@ int h_login(struct req *r, struct reply *out)
 
   int64_t uid = 0;
   char hash[CRYPTO_PWHASH_STR] = "";
-  db_stmt *st = db_prepare(r->db, "SELECT id, pw_hash FROM user WHERE login = :login AND disabled = 0");
+  db_stmt *st =
+      db_prepare(r->db, "SELECT id, pw_hash FROM user WHERE login = :login AND disabled = 0");
   if (!st || (rc = db_bind_text(st, ":login", login))) return st ? rc : E_DB;
   if ((rc = db_step(st)) == DB_ROW) {
     uid = db_col_int(st, 0);
@@ -62,9 +63,13 @@ int h_login(struct req *r, struct reply *out)
   snprintf(object, sizeof object, "user:%lld", (long long)uid);
   if (!ok) {
     rc = session_login_failed(r->db, login, r->client);
-    if (!rc) rc = audit_write(r->db, uid, login, "session.login_failed", uid ? object : "", "{}", r->client);
-    if (!rc) rc = db_commit(r->db);
-    else db_rollback(r->db);
+    if (!rc)
+      rc = audit_write(r->db, uid, login, "session.login_failed", uid ? object : "", "{}",
+                       r->client);
+    if (!rc)
+      rc = db_commit(r->db);
+    else
+      db_rollback(r->db);
     return rc ? rc : E_LOGIN_FAILED;
   }
   if (rehash) {
@@ -73,7 +78,8 @@ int h_login(struct req *r, struct reply *out)
         (rc = db_run(st)))
       goto fail;
   }
-  if ((rc = session_login_succeeded(r->db, login, r->client)) || (rc = session_start(r, uid, out)) ||
+  if ((rc = session_login_succeeded(r->db, login, r->client)) ||
+      (rc = session_start(r, uid, out)) ||
       (rc = audit_write(r->db, uid, r->user.login, "session.login", object, "{}", r->client)))
     goto fail;
   if ((rc = db_commit(r->db))) return rc;
@@ -89,8 +95,8 @@ int h_logout(struct req *r, struct reply *out)
   if (rc) return rc;
   char object[32];
   snprintf(object, sizeof object, "user:%lld", (long long)r->user.id);
-  if ((rc = session_end(r, out)) ||
-      (rc = audit_write(r->db, r->user.id, r->user.login, "session.logout", object, "{}", r->client))) {
+  if ((rc = session_end(r, out)) || (rc = audit_write(r->db, r->user.id, r->user.login,
+                                                      "session.logout", object, "{}", r->client))) {
     db_rollback(r->db);
     return rc;
   }

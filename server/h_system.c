@@ -29,13 +29,15 @@ int h_healthz(struct req *r, struct reply *out)
   int64_t one = 0;
   db_stmt *st = db_prepare(r->db, "SELECT 1");
   if (!st || db_one_int(st, &one) || one != 1) return E_DB;
-  return reply_json(out, 200, json_pack("{s:s,s:s,s:b}", "status", "ok", "version",
-                                        KAOPING_VERSION, "demo", demo_mode));
+  return reply_json(
+      out, 200,
+      json_pack("{s:s,s:s,s:b}", "status", "ok", "version", KAOPING_VERSION, "demo", demo_mode));
 }
 
 int h_metrics(struct req *r, struct reply *out)
 {
-  if (metrics_render(&out->body, &out->len, db_size_bytes(r->db), http_connections())) return E_NOMEM;
+  if (metrics_render(&out->body, &out->len, db_size_bytes(r->db), http_connections()))
+    return E_NOMEM;
   out->ctype = "text/plain; version=0.0.4; charset=utf-8";
   return E_OK;
 }

@@ -44,9 +44,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define URL_MAX 2048                /* longest accepted path, in bytes (else 414) */
-#define ASSET_MAX (16u << 20)       /* largest file served from --web-root */
-#define DISCARD_MAX (8u << 20)      /* body bytes dropped after a 413 before hanging up */
+#define URL_MAX     2048        /* longest accepted path, in bytes (else 414) */
+#define ASSET_MAX   (16u << 20) /* largest file served from --web-root */
+#define DISCARD_MAX (8u << 20)  /* body bytes dropped after a 413 before hanging up */
 
 /* Sent with every reply kaoping makes (MHD's own low-level error pages excepted). */
 static const char *const security_headers[][2] = {
@@ -69,9 +69,9 @@ struct asset {
 
 static const struct config *cfg;
 static struct MHD_Daemon *daemon_;
-static struct asset *assets;       /* one per web_files entry */
-static atomic_int in_flight;       /* requests between first call and completion */
-static atomic_int stopping;        /* http_stop() has begun */
+static struct asset *assets; /* one per web_files entry */
+static atomic_int in_flight; /* requests between first call and completion */
+static atomic_int stopping;  /* http_stop() has begun */
 
 static int64_t now_us(void)
 {
@@ -127,9 +127,8 @@ static enum MHD_Result queue_resp(struct req *r, unsigned status, struct MHD_Res
 static enum MHD_Result queue_body(struct req *r, unsigned status, char *body, size_t len,
                                   const char *ctype, const struct reply *rep)
 {
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(len, body ? body : (char *)"",
-                                      body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  struct MHD_Response *resp = MHD_create_response_from_buffer(
+      len, body ? body : (char *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   if (!resp) {
     free(body);
     return MHD_NO;
@@ -146,9 +145,8 @@ static const char json_ctype[] = "application/json; charset=utf-8";
 
 /* Queues the error reply for CODE: {"error":{"code","message","field"?,"detail"?}}. ALLOW,
  * when set, becomes the Allow header (405). REP may carry extra headers (e.g. Retry-After). */
-static enum MHD_Result queue_error(struct req *r, int code, const char *field,
-                                   const char *detail, const char *allow,
-                                   const struct reply *rep)
+static enum MHD_Result queue_error(struct req *r, int code, const char *field, const char *detail,
+                                   const char *allow, const struct reply *rep)
 {
   if (code == E_OK) code = E_INTERNAL;
   json_t *e = json_pack("{s:s,s:s}", "code", err_name(code), "message", err_message(code));
@@ -360,13 +358,15 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
   r->path = url;
   r->t0_us = now_us();
   r->user.role = ROLE_ANON;
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (ci && ci->client_addr) {
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET)
       inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client, sizeof r->client);
     else if (sa->sa_family == AF_INET6)
-      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client, sizeof r->client);
+      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
+                sizeof r->client);
   }
 
   if (strlen(url) > URL_MAX) return refuse(r, E_URI_TOO_LONG, NULL);
@@ -386,7 +386,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
   if (cl > (long long)body_cap(r->rt)) return refuse(r, E_TOO_LARGE, NULL);
   if (r->rt->body == BODY_JSON && (cl > 0 || te)) {
     const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (!ct || strncmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+    if (!ct || strncmp(ct, "application/json", 16) != 0 ||
+        (ct[16] && ct[16] != ';' && ct[16] != ' '))
       return refuse(r, E_MEDIA_TYPE, NULL);
   }
 
@@ -452,17 +453,16 @@ static enum MHD_Result last_call(struct req *r)
   int rc = db_request_begin(r->db, readonly);
   if (!rc) rc = r->rt->fn(r, &out);
   db_request_end(r->db);
-  enum MHD_Result ret = rc ? queue_error(r, rc, out.field, out.detail, NULL, &out)
-                           : queue_reply(r, &out);
+  enum MHD_Result ret =
+      rc ? queue_error(r, rc, out.field, out.detail, NULL, &out) : queue_reply(r, &out);
   json_decref(out.json);
   free(out.body);
   return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
   (void)cls;
   (void)version;
@@ -495,7 +495,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
   int status = r->queued ? r->status : 0;
   if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && status) status = -status; /* cut short */
   log_access(r->method, r->path, status, r->bytes, (long long)dur, r->client);
-  int route = r->rt ? (int)(r->rt - routes) : r->status == 200 || r->status == 304 ? METRICS_ROUTE_ASSET : METRICS_ROUTE_NONE;
+  int route = r->rt                                  ? (int)(r->rt - routes)
+              : r->status == 200 || r->status == 304 ? METRICS_ROUTE_ASSET
+                                                     : METRICS_ROUTE_NONE;
   metrics_observe(route, status < 0 ? -status : status, dur);
   free(r->body);
   json_decref(r->jbody);
@@ -506,11 +508,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 /* ---- daemon ---- */
 
+/* MHD's logger callback: FMT is libmicrohttpd's own format string, not ours, hence the
+ * pragma for -Wformat-nonliteral. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
   (void)cls;
   char buf[512];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
   vsnprintf(buf, sizeof buf, fmt, ap);
+#pragma GCC diagnostic pop
   size_t n = strlen(buf);
   while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
   log_write(LOG_WARN, "libmicrohttpd", "%s", buf);
@@ -570,15 +577,14 @@ int http_start(const struct config *c, unsigned *port, char *url, size_t urllen)
     threads = n > 0 ? (unsigned)n : 1;
   }
   MHD_set_panic_func(mhd_panic, NULL);
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
-                   (v6 ? MHD_USE_IPv6 : 0);
+  unsigned flags =
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
   daemon_ = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-      MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, c->timeout,
-      MHD_OPTION_CONNECTION_LIMIT, c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      c->per_ip_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED,
-      on_completed, NULL, MHD_OPTION_END);
+      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+      MHD_OPTION_CONNECTION_TIMEOUT, c->timeout, MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
   if (!daemon_) {
     log_error("cannot listen on %s: %s", c->listen, strerror(errno));
     assets_free();
@@ -622,6 +628,7 @@ void http_stop(unsigned grace)
 unsigned http_connections(void)
 {
   if (!daemon_) return 0;
-  const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+  const union MHD_DaemonInfo *di =
+      MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
   return di ? di->num_connections : 0;
 }

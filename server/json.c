@@ -8,8 +8,7 @@
 
 #include <string.h>
 
-int json_parse_body(const char *buf, size_t len, json_t **out, const char **detail,
-                    struct arena *a)
+int json_parse_body(const char *buf, size_t len, json_t **out, const char **detail, struct arena *a)
 {
   *out = NULL;
   if (!buf || len == 0) {
@@ -56,8 +55,8 @@ int json_only_keys(struct reply *out, json_t *obj, const char *const keys[])
   return E_OK;
 }
 
-int json_take_str(struct reply *out, json_t *obj, const char *key, int required,
-                  size_t maxchars, const char **val)
+int json_take_str(struct reply *out, json_t *obj, const char *key, int required, size_t maxchars,
+                  const char **val)
 {
   json_t *v = json_object_get(obj, key);
   *val = NULL;

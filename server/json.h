@@ -28,8 +28,8 @@ int json_only_keys(struct reply *out, json_t *obj, const char *const keys[]);
 /* Reads string KEY of OBJ into *VAL (borrowed from OBJ). Missing or null: E_VALIDATION when
  * REQUIRED, else E_OK with *VAL = NULL. Also fails when it is not a string, is empty while
  * REQUIRED, is longer than MAXCHARS characters, or contains control characters. */
-int json_take_str(struct reply *out, json_t *obj, const char *key, int required,
-                  size_t maxchars, const char **val);
+int json_take_str(struct reply *out, json_t *obj, const char *key, int required, size_t maxchars,
+                  const char **val);
 
 /* Reads integer KEY of OBJ into *VAL, checking MIN <= value <= MAX. Missing or null:
  * E_VALIDATION when REQUIRED, else E_OK with *VAL unchanged. */

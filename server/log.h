@@ -26,11 +26,11 @@ void log_set_level(enum log_level level);
 void log_access(const char *method, const char *path, int status, size_t bytes, long long usec,
                 const char *client);
 
-#define LOG_STR2(x) #x
-#define LOG_STR(x) LOG_STR2(x)
-#define LOG_SITE __FILE_NAME__ ":" LOG_STR(__LINE__)
-#define log_info(...) log_write(LOG_INFO, LOG_SITE, __VA_ARGS__)
-#define log_warn(...) log_write(LOG_WARN, LOG_SITE, __VA_ARGS__)
+#define LOG_STR2(x)    #x
+#define LOG_STR(x)     LOG_STR2(x)
+#define LOG_SITE       __FILE_NAME__ ":" LOG_STR(__LINE__)
+#define log_info(...)  log_write(LOG_INFO, LOG_SITE, __VA_ARGS__)
+#define log_warn(...)  log_write(LOG_WARN, LOG_SITE, __VA_ARGS__)
 #define log_error(...) log_write(LOG_ERROR, LOG_SITE, __VA_ARGS__)
 
 #endif

@@ -35,14 +35,15 @@
 
 static void usage(FILE *f)
 {
-  fprintf(f, "kaoping %s - 法治政府建设考核 (rule-of-law government assessment) server\n\n"
-             "usage:\n"
-             "  kaoping serve [options]                 run the web server\n"
-             "  kaoping backup [options] FILE           write a consistent copy of the database\n"
-             "  kaoping user add [options]              create a user; password on standard input\n"
-             "  kaoping audit verify [options]          check the audit trail's hash chain\n"
-             "  kaoping --version | --help\n\n"
-             "serve options:\n",
+  fprintf(f,
+          "kaoping %s - 法治政府建设考核 (rule-of-law government assessment) server\n\n"
+          "usage:\n"
+          "  kaoping serve [options]                 run the web server\n"
+          "  kaoping backup [options] FILE           write a consistent copy of the database\n"
+          "  kaoping user add [options]              create a user; password on standard input\n"
+          "  kaoping audit verify [options]          check the audit trail's hash chain\n"
+          "  kaoping --version | --help\n\n"
+          "serve options:\n",
           KAOPING_VERSION);
   config_usage(CMD_SERVE, f);
   fprintf(f, "\nbackup and audit verify options:\n");
@@ -263,7 +264,8 @@ static int cmd_audit_verify(struct config *c)
 
 int main(int argc, char **argv)
 {
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+      !strcmp(argv[1], "help")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }

@@ -14,16 +14,16 @@
 #include <time.h>
 
 /* Statuses counted separately; anything else lands in the last slot ("other"). */
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
-                               409, 413, 414, 415, 429, 500, 503};
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404,
+                               405, 409, 413, 414, 415, 429, 500, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
 
 /* Histogram bucket upper bounds in microseconds (Prometheus le= in seconds). */
-static const int64_t bounds_us[] = {250, 500, 1000, 2500, 5000, 10000, 25000,
+static const int64_t bounds_us[] = {250,   500,    1000,   2500,   5000,    10000,  25000,
                                     50000, 100000, 250000, 500000, 1000000, 2500000};
 #define NBUCKET (sizeof bounds_us / sizeof bounds_us[0])
 
-static atomic_ullong *counts;       /* [(routes_count + 2) * NSTATUS] */
+static atomic_ullong *counts; /* [(routes_count + 2) * NSTATUS] */
 static atomic_ullong buckets[NBUCKET + 1];
 static atomic_ullong sum_us, total, client_errors;
 static time_t started;
@@ -53,11 +53,13 @@ void metrics_observe(int route, int status, int64_t usec)
   size_t s = NSTATUS - 1;
   for (size_t i = 0; i + 1 < NSTATUS; i++)
     if (statuses[i] == status) s = i;
-  if (counts) atomic_fetch_add_explicit(&counts[slot(route) * NSTATUS + s], 1, memory_order_relaxed);
+  if (counts)
+    atomic_fetch_add_explicit(&counts[slot(route) * NSTATUS + s], 1, memory_order_relaxed);
   size_t b = 0;
   while (b < NBUCKET && usec > bounds_us[b]) b++;
   atomic_fetch_add_explicit(&buckets[b], 1, memory_order_relaxed);
-  atomic_fetch_add_explicit(&sum_us, (unsigned long long)(usec > 0 ? usec : 0), memory_order_relaxed);
+  atomic_fetch_add_explicit(&sum_us, (unsigned long long)(usec > 0 ? usec : 0),
+                            memory_order_relaxed);
   atomic_fetch_add_explicit(&total, 1, memory_order_relaxed);
 }
 
@@ -105,11 +107,13 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
 {
   struct text t = {malloc(8192), 0, 8192, 0};
   if (!t.p) return -1;
-  put(&t, "# HELP kaoping_build_info Version of the running kaoping.\n"
-          "# TYPE kaoping_build_info gauge\nkaoping_build_info{version=\"%s\"} 1\n",
+  put(&t,
+      "# HELP kaoping_build_info Version of the running kaoping.\n"
+      "# TYPE kaoping_build_info gauge\nkaoping_build_info{version=\"%s\"} 1\n",
       KAOPING_VERSION);
-  put(&t, "# HELP kaoping_uptime_seconds Seconds since the daemon started.\n"
-          "# TYPE kaoping_uptime_seconds gauge\nkaoping_uptime_seconds %lld\n",
+  put(&t,
+      "# HELP kaoping_uptime_seconds Seconds since the daemon started.\n"
+      "# TYPE kaoping_uptime_seconds gauge\nkaoping_uptime_seconds %lld\n",
       (long long)(time(NULL) - started));
   put(&t, "# HELP kaoping_http_requests_total Finished HTTP requests by route and status.\n"
           "# TYPE kaoping_http_requests_total counter\n");
@@ -139,17 +143,19 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
     else
       put(&t, "kaoping_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
   }
-  put(&t, "kaoping_http_request_duration_seconds_sum %.6f\n",
-      (double)atomic_load(&sum_us) / 1e6);
+  put(&t, "kaoping_http_request_duration_seconds_sum %.6f\n", (double)atomic_load(&sum_us) / 1e6);
   put(&t, "kaoping_http_request_duration_seconds_count %llu\n", atomic_load(&total));
-  put(&t, "# HELP kaoping_http_connections Open HTTP connections.\n"
-          "# TYPE kaoping_http_connections gauge\nkaoping_http_connections %u\n",
+  put(&t,
+      "# HELP kaoping_http_connections Open HTTP connections.\n"
+      "# TYPE kaoping_http_connections gauge\nkaoping_http_connections %u\n",
       connections);
-  put(&t, "# HELP kaoping_db_size_bytes Size of the SQLite database file.\n"
-          "# TYPE kaoping_db_size_bytes gauge\nkaoping_db_size_bytes %lld\n",
+  put(&t,
+      "# HELP kaoping_db_size_bytes Size of the SQLite database file.\n"
+      "# TYPE kaoping_db_size_bytes gauge\nkaoping_db_size_bytes %lld\n",
       (long long)db_bytes);
-  put(&t, "# HELP kaoping_client_errors_total Script errors reported by browsers.\n"
-          "# TYPE kaoping_client_errors_total counter\nkaoping_client_errors_total %llu\n",
+  put(&t,
+      "# HELP kaoping_client_errors_total Script errors reported by browsers.\n"
+      "# TYPE kaoping_client_errors_total counter\nkaoping_client_errors_total %llu\n",
       atomic_load(&client_errors));
   if (t.oom) {
     free(t.p);

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 /* Route slots besides the rows of the route table. */
-#define METRICS_ROUTE_ASSET (-1)   /* a static asset of the web app */
-#define METRICS_ROUTE_NONE (-2)    /* no route matched (404, 414, ...) */
+#define METRICS_ROUTE_ASSET (-1) /* a static asset of the web app */
+#define METRICS_ROUTE_NONE  (-2) /* no route matched (404, 414, ...) */
 
 /* Allocates the counters. Returns 0, or -1 when out of memory. Call once before serving. */
 int metrics_init(void);

@@ -39,7 +39,8 @@ const char *req_param(struct req *r, const char *name)
   for (const char *p = r->rt->pattern; (p = strchr(p, '{')) != NULL; i++) {
     const char *end = strchr(++p, '}');
     if (!end) break;
-    if ((size_t)(end - p) == nlen && !strncmp(p, name, nlen)) return i < r->nparams ? r->params[i] : NULL;
+    if ((size_t)(end - p) == nlen && !strncmp(p, name, nlen))
+      return i < r->nparams ? r->params[i] : NULL;
     p = end;
   }
   return NULL;

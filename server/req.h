@@ -28,7 +28,7 @@ enum role {
   ROLE_UNIT = 1 << 3,     /* staff of one unit */
 };
 #define ROLE_USER (ROLE_ADMIN | ROLE_REVIEWER | ROLE_UNIT) /* any signed-in user */
-#define ROLE_ANY (ROLE_ANON | ROLE_USER)                   /* everyone */
+#define ROLE_ANY  (ROLE_ANON | ROLE_USER)                  /* everyone */
 
 #define REQ_MAX_PARAMS 4
 
@@ -48,42 +48,42 @@ struct user {
 
 /* One request, from its first callback to its completion. */
 struct req {
-  struct arena a;                        /* per-request memory, freed at completion */
-  const struct route *rt;                /* matched route, or NULL (asset or error) */
-  const char *method;                    /* as received: "GET", "HEAD", "POST", ... */
-  const char *path;                      /* decoded path without the query string */
-  const char *params[REQ_MAX_PARAMS];    /* values of the route's {params}, in order */
-  int nparams;                           /* how many */
-  char *body;                            /* raw request body (malloc'd), NUL-terminated */
-  size_t body_len, body_cap;             /* its length and allocated size */
-  json_t *jbody;                         /* parsed JSON body for BODY_JSON routes, or NULL */
-  struct user user;                      /* who is asking */
-  struct db *db;                         /* this thread's database connection */
-  char client[64];                       /* client address as text */
-  int64_t t0_us;                         /* monotonic start time, microseconds */
-  int status;                            /* status of the queued reply (for log and metrics) */
-  size_t bytes;                          /* body bytes of the queued reply */
-  int queued;                            /* a reply has been queued */
-  int refused;                           /* body over the cap: the rest is dropped, 413 sent */
-  size_t discarded;                      /* body bytes dropped since */
-  int pending;                           /* error decided on the 1st call, sent on the last */
-  const char *pending_allow;             /* its Allow header (405), or NULL */
-  int asset;                             /* a web app file, served on the last call */
-  void *conn;                            /* the MHD connection: only http.c uses it */
+  struct arena a;                     /* per-request memory, freed at completion */
+  const struct route *rt;             /* matched route, or NULL (asset or error) */
+  const char *method;                 /* as received: "GET", "HEAD", "POST", ... */
+  const char *path;                   /* decoded path without the query string */
+  const char *params[REQ_MAX_PARAMS]; /* values of the route's {params}, in order */
+  int nparams;                        /* how many */
+  char *body;                         /* raw request body (malloc'd), NUL-terminated */
+  size_t body_len, body_cap;          /* its length and allocated size */
+  json_t *jbody;                      /* parsed JSON body for BODY_JSON routes, or NULL */
+  struct user user;                   /* who is asking */
+  struct db *db;                      /* this thread's database connection */
+  char client[64];                    /* client address as text */
+  int64_t t0_us;                      /* monotonic start time, microseconds */
+  int status;                         /* status of the queued reply (for log and metrics) */
+  size_t bytes;                       /* body bytes of the queued reply */
+  int queued;                         /* a reply has been queued */
+  int refused;                        /* body over the cap: the rest is dropped, 413 sent */
+  size_t discarded;                   /* body bytes dropped since */
+  int pending;                        /* error decided on the 1st call, sent on the last */
+  const char *pending_allow;          /* its Allow header (405), or NULL */
+  int asset;                          /* a web app file, served on the last call */
+  void *conn;                         /* the MHD connection: only http.c uses it */
 };
 
 /* The reply a handler fills in. Zero-initialised by http.c; status 0 means 200. */
 struct reply {
-  int status;              /* HTTP status for a success reply (200, 201, 204) */
-  json_t *json;            /* JSON body (owned; set with reply_json) */
-  char *body;              /* or a raw body (malloc'd, owned) ... */
-  size_t len;              /* ... of this length ... */
-  const char *ctype;       /* ... and this Content-Type (static string) */
-  const char *hname[4];    /* extra response headers (static or arena strings) */
+  int status;           /* HTTP status for a success reply (200, 201, 204) */
+  json_t *json;         /* JSON body (owned; set with reply_json) */
+  char *body;           /* or a raw body (malloc'd, owned) ... */
+  size_t len;           /* ... of this length ... */
+  const char *ctype;    /* ... and this Content-Type (static string) */
+  const char *hname[4]; /* extra response headers (static or arena strings) */
   const char *hvalue[4];
   int nh;
-  const char *field;       /* on error: the input field at fault */
-  const char *detail;      /* on error: more precise Chinese message */
+  const char *field;  /* on error: the input field at fault */
+  const char *detail; /* on error: more precise Chinese message */
 };
 
 typedef int (*handler_fn)(struct req *r, struct reply *out);

@@ -26,10 +26,8 @@ const struct route routes[] = {
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 
-/* Matches PATH against PATTERN; stores param values (copied into A) on success. Returns 1 on
- * a match, 0 otherwise, -1 when out of memory. */
-static int match(const char *pattern, const char *path, const char **params, int *nparams,
-                 struct arena *a)
+int route_pattern_match(const char *pattern, const char *path, const char **params, int *nparams,
+                        struct arena *a)
 {
   const char *p = pattern, *s = path;
   int n = 0;
@@ -54,9 +52,8 @@ static int match(const char *pattern, const char *path, const char **params, int
   return 1;
 }
 
-int route_match(const char *method, const char *path, const struct route **rt,
-                const char **params, int *nparams, struct arena *a, char *allow,
-                size_t allowlen)
+int route_match(const char *method, const char *path, const struct route **rt, const char **params,
+                int *nparams, struct arena *a, char *allow, size_t allowlen)
 {
   const char *want = strcmp(method, "HEAD") ? method : "GET";
   size_t used = 0;
@@ -64,13 +61,13 @@ int route_match(const char *method, const char *path, const struct route **rt,
   allow[0] = 0;
   for (size_t i = 0; i < routes_count; i++) {
     if (!strcmp(routes[i].method, want)) {
-      int m = match(routes[i].pattern, path, params, nparams, a);
+      int m = route_pattern_match(routes[i].pattern, path, params, nparams, a);
       if (m < 0) return E_NOMEM;
       if (m) {
         *rt = &routes[i];
         return E_OK;
       }
-    } else if (match(routes[i].pattern, path, NULL, NULL, a) == 1) {
+    } else if (route_pattern_match(routes[i].pattern, path, NULL, NULL, a) == 1) {
       known = 1;
       const char *m = routes[i].method;
       int n = snprintf(allow + used, allowlen - used, "%s%s%s", used ? ", " : "", m,

@@ -34,13 +34,18 @@ extern const struct route routes[];
 extern const size_t routes_count;
 
 /* Matches METHOD and PATH against the table. On success stores the row in *RT and the
- * values of its {params} (copied into A) in PARAMS and their number in *NPARAMS, and returns E_OK. Returns
- * E_NOT_FOUND when no pattern matches, or E_METHOD when patterns match but not the method;
+ * values of its {params} (copied into A) in PARAMS and their number in *NPARAMS, and returns E_OK.
+ * Returns E_NOT_FOUND when no pattern matches, or E_METHOD when patterns match but not the method;
  * then ALLOW (ALLOWLEN bytes) lists the methods that do, e.g. "GET, HEAD, POST". Returns
  * E_NOMEM when A is exhausted. */
-int route_match(const char *method, const char *path, const struct route **rt,
-                const char **params, int *nparams, struct arena *a, char *allow,
-                size_t allowlen);
+int route_match(const char *method, const char *path, const struct route **rt, const char **params,
+                int *nparams, struct arena *a, char *allow, size_t allowlen);
+
+/* Matches PATH against one PATTERN. On a match stores the {param} values (copied into A; may
+ * be NULL to skip) and their number, and returns 1; returns 0 when it does not match and -1
+ * when A is exhausted. */
+int route_pattern_match(const char *pattern, const char *path, const char **params, int *nparams,
+                        struct arena *a);
 
 /* 1 when the route changes state (any method but GET) and so needs the CSRF checks. */
 int route_is_unsafe(const struct route *rt);

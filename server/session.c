@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#define LAST_SEEN_STEP 60     /* update last_seen at most once a minute */
-#define FAIL_WINDOW 900       /* failures older than this are not counted */
+#define LAST_SEEN_STEP 60  /* update last_seen at most once a minute */
+#define FAIL_WINDOW    900 /* failures older than this are not counted */
 
 static int64_t idle_s = 30 * 60, max_s = 12 * 3600;
 static int secure;
@@ -44,8 +44,8 @@ static void load_user(struct user *u, db_stmt *st, int first, struct arena *a)
   u->unit_name = db_col_is_null(st, first + 7) ? NULL : arena_strdup(a, db_col_text(st, first + 7));
 }
 
-#define USER_COLUMNS                                                                           \
-  "u.id, u.login, u.display_name, u.role, coalesce(u.unit_id, 0), u.must_change_pw, un.code, " \
+#define USER_COLUMNS                                                                               \
+  "u.id, u.login, u.display_name, u.role, coalesce(u.unit_id, 0), u.must_change_pw, un.code, "     \
   "un.name"
 
 int session_authenticate(struct req *r, const char *cookie)
@@ -55,10 +55,11 @@ int session_authenticate(struct req *r, const char *cookie)
     if (!isxdigit((unsigned char)*p)) return E_OK;
   unsigned char h[CRYPTO_HASH_BYTES];
   crypto_token_hash(cookie, h);
-  db_stmt *st = db_prepare(r->db, "SELECT s.id, s.csrf_token, s.last_seen, s.expires_at, " USER_COLUMNS
-                                  " FROM session s JOIN user u ON u.id = s.user_id "
-                                  "LEFT JOIN unit un ON un.id = u.unit_id "
-                                  "WHERE s.token_hash = :h AND u.disabled = 0");
+  db_stmt *st =
+      db_prepare(r->db, "SELECT s.id, s.csrf_token, s.last_seen, s.expires_at, " USER_COLUMNS
+                        " FROM session s JOIN user u ON u.id = s.user_id "
+                        "LEFT JOIN unit un ON un.id = u.unit_id "
+                        "WHERE s.token_hash = :h AND u.disabled = 0");
   if (!st) return E_DB;
   int rc = db_bind_blob(st, ":h", h, sizeof h);
   if (rc) return rc;
@@ -145,7 +146,9 @@ int session_end(struct req *r, struct reply *out)
 
 json_t *session_user_json(const struct user *u)
 {
-  const char *role = u->role == ROLE_ADMIN ? "admin" : u->role == ROLE_REVIEWER ? "reviewer" : "unit";
+  const char *role = u->role == ROLE_ADMIN      ? "admin"
+                     : u->role == ROLE_REVIEWER ? "reviewer"
+                                                : "unit";
   json_t *unit = u->unit_code ? json_pack("{s:s,s:s}", "code", u->unit_code, "name", u->unit_name)
                               : json_null();
   return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b}", "id", (json_int_t)u->id, "login", u->login,
@@ -182,7 +185,8 @@ int session_throttle(struct db *db, const char *login, const char *addr, int64_t
   if (!st) return E_DB;
   for (int i = 0; i < 3; i++) {
     int rc;
-    if ((rc = db_bind_text(st, ":key", k[i].key)) || (rc = db_bind_int(st, ":since", now - FAIL_WINDOW)))
+    if ((rc = db_bind_text(st, ":key", k[i].key)) ||
+        (rc = db_bind_int(st, ":since", now - FAIL_WINDOW)))
       return rc;
     rc = db_step(st);
     int64_t n = rc == DB_ROW ? db_col_int(st, 0) : 0, last = rc == DB_ROW ? db_col_int(st, 1) : 0;
@@ -204,11 +208,13 @@ int session_login_failed(struct db *db, const char *login, const char *addr)
   int64_t now = (int64_t)time(NULL);
   db_stmt *st = db_prepare(db, "DELETE FROM login_failure WHERE at < :old");
   int rc;
-  if (!st || (rc = db_bind_int(st, ":old", now - FAIL_WINDOW)) || (rc = db_run(st))) return st ? rc : E_DB;
+  if (!st || (rc = db_bind_int(st, ":old", now - FAIL_WINDOW)) || (rc = db_run(st)))
+    return st ? rc : E_DB;
   st = db_prepare(db, "INSERT INTO login_failure (key, at) VALUES (:key, :at)");
   if (!st) return E_DB;
   for (int i = 0; i < 3; i++)
-    if ((rc = db_bind_text(st, ":key", k[i].key)) || (rc = db_bind_int(st, ":at", now)) || (rc = db_run(st)))
+    if ((rc = db_bind_text(st, ":key", k[i].key)) || (rc = db_bind_int(st, ":at", now)) ||
+        (rc = db_run(st)))
       return rc;
   return E_OK;
 }

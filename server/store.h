@@ -17,10 +17,10 @@
 
 /* A file being written. */
 struct store_file {
-  int fd;                      /* the temporary file, or -1 */
-  char tmp[4096];              /* its path */
-  struct crypto_sha256 hash;   /* running SHA-256 of the bytes so far */
-  uint64_t size;               /* bytes so far */
+  int fd;                    /* the temporary file, or -1 */
+  char tmp[4096];            /* its path */
+  struct crypto_sha256 hash; /* running SHA-256 of the bytes so far */
+  uint64_t size;             /* bytes so far */
 };
 
 /* Creates DATA_DIR/store and DATA_DIR/tmp if needed and empties tmp. Returns 0 or -1. */

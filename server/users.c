@@ -27,11 +27,11 @@ const char *user_login_problem(const char *login)
 
 /* Passwords so common that guessing tools try them first (lower case). */
 static const char *const common[] = {
-    "1234567890", "12345678910", "0123456789", "1111111111", "1q2w3e4r5t", "qwertyuiop",
-    "password123", "password1234", "passw0rd123", "abc1234567", "a123456789", "admin12345",
-    "administrator", "qwerty12345", "iloveyou123", "woaini1314", "5201314520", "aa123456789",
-    "zxcvbnm123", "asdfghjkl1", "1qaz2wsx3edc", "qazwsxedcrfv", "welcome123", "p@ssw0rd123",
-    "admin@123456", "kaoping123", "kaoping2023", "kaoping2024", "12345678900", NULL};
+    "1234567890",    "12345678910",  "0123456789",   "1111111111",   "1q2w3e4r5t",  "qwertyuiop",
+    "password123",   "password1234", "passw0rd123",  "abc1234567",   "a123456789",  "admin12345",
+    "administrator", "qwerty12345",  "iloveyou123",  "woaini1314",   "5201314520",  "aa123456789",
+    "zxcvbnm123",    "asdfghjkl1",   "1qaz2wsx3edc", "qazwsxedcrfv", "welcome123",  "p@ssw0rd123",
+    "admin@123456",  "kaoping123",   "kaoping2023",  "kaoping2024",  "12345678900", NULL};
 
 const char *user_password_problem(const char *password, const char *login)
 {
