@@ -1,0 +1,296 @@
+/*
+ * testutil.c - helpers for kaoping's Check suites (see testutil.h).
+ */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+long long tu_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void tu_tmpdir(char *buf, size_t cap)
+{
+  snprintf(buf, cap, "/tmp/kaoping-test-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+void tu_rmrf(const char *dir)
+{
+  nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *bin(void)
+{
+  const char *b = getenv("KAOPING_BIN");
+  ck_assert_msg(b != NULL, "KAOPING_BIN is not set (run the tests through ctest)");
+  return b;
+}
+
+int tu_start(struct tu_daemon *d, const char *dir, const char *const args[])
+{
+  memset(d, 0, sizeof *d);
+  if (dir)
+    snprintf(d->dir, sizeof d->dir, "%s", dir);
+  else
+    tu_tmpdir(d->dir, sizeof d->dir);
+  int pipefd[2];
+  ck_assert_int_eq(pipe(pipefd), 0);
+  const char *argv[40] = {bin(),        "serve", "--listen", "127.0.0.1:0",
+                          "--data-dir", d->dir,  "--pwhash", "min"};
+  int n = 8;
+  for (int i = 0; args && args[i] && n < 39; i++) argv[n++] = args[i];
+  argv[n] = NULL;
+  char log[300];
+  snprintf(log, sizeof log, "%s/daemon.log", d->dir);
+  d->pid = fork();
+  ck_assert_int_ge(d->pid, 0);
+  if (d->pid == 0) {
+    dup2(pipefd[1], STDOUT_FILENO);
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) dup2(fd, STDERR_FILENO);
+    close(pipefd[0]);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  close(pipefd[1]);
+  size_t len = 0;
+  long long deadline = tu_now_ms() + 30000;
+  while (tu_now_ms() < deadline && len + 1 < sizeof d->out) {
+    struct pollfd p = {pipefd[0], POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    ssize_t r = read(pipefd[0], d->out + len, sizeof d->out - 1 - len);
+    if (r <= 0) break;
+    len += (size_t)r;
+    d->out[len] = 0;
+    const char *l = strstr(d->out, "listening on http://127.0.0.1:");
+    if (l && strchr(l, '\n')) {
+      d->port = atoi(l + strlen("listening on http://127.0.0.1:"));
+      snprintf(d->url, sizeof d->url, "http://127.0.0.1:%d", d->port);
+      break;
+    }
+  }
+  close(pipefd[0]);
+  if (d->port) return 0;
+  kill(d->pid, SIGKILL);
+  waitpid(d->pid, NULL, 0);
+  d->pid = 0;
+  return -1;
+}
+
+int tu_stop(struct tu_daemon *d)
+{
+  if (d->pid <= 0) return -1;
+  int status = 0;
+  kill(d->pid, SIGTERM);
+  waitpid(d->pid, &status, 0);
+  d->pid = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int tu_run(const char *const argv[], const char *input, char *out, size_t outlen)
+{
+  int in[2], o[2];
+  ck_assert_int_eq(pipe(in), 0);
+  ck_assert_int_eq(pipe(o), 0);
+  const char *full[40] = {bin()};
+  int n = 1;
+  for (int i = 0; argv[i] && n < 39; i++) full[n++] = argv[i];
+  full[n] = NULL;
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    dup2(in[0], STDIN_FILENO);
+    dup2(o[1], STDOUT_FILENO);
+    dup2(o[1], STDERR_FILENO);
+    close(in[1]);
+    close(o[0]);
+    execv(full[0], (char *const *)full);
+    _exit(127);
+  }
+  close(in[0]);
+  close(o[1]);
+  if (input) {
+    ssize_t w = write(in[1], input, strlen(input));
+    (void)w;
+  }
+  close(in[1]);
+  size_t len = 0;
+  ssize_t r;
+  while (len + 1 < outlen && (r = read(o[0], out + len, outlen - 1 - len)) > 0) len += (size_t)r;
+  out[len] = 0;
+  close(o[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *userp)
+{
+  struct tu_resp *r = userp;
+  size_t add = size * n;
+  char *nb = realloc(r->body, r->len + add + 1);
+  if (!nb) return 0;
+  memcpy(nb + r->len, p, add);
+  r->body = nb;
+  r->len += add;
+  r->body[r->len] = 0;
+  return add;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *userp)
+{
+  struct tu_resp *r = userp;
+  size_t add = size * n, have = strlen(r->headers);
+  /* Keep only the last response's headers (after a 100 Continue, say). */
+  if (add > 5 && !strncmp(p, "HTTP/", 5)) r->headers[have = 0] = 0;
+  if (have + add + 1 < sizeof r->headers) {
+    memcpy(r->headers + have, p, add);
+    r->headers[have + add] = 0;
+  }
+  return add;
+}
+
+int tu_http(const char *method, const char *url, const char *const headers[], const char *body,
+            size_t bodylen, const char *cookies, struct tu_resp *r)
+{
+  memset(r, 0, sizeof *r);
+  r->body = calloc(1, 1);
+  CURL *c = curl_easy_init();
+  ck_assert_ptr_nonnull(c);
+  struct curl_slist *hl = NULL;
+  for (int i = 0; headers && headers[i]; i++) hl = curl_slist_append(hl, headers[i]);
+  hl = curl_slist_append(hl, "Expect:");
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  if (!strcmp(method, "HEAD")) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  if (body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen);
+  }
+  if (cookies) {
+    curl_easy_setopt(c, CURLOPT_COOKIEFILE, cookies);
+    curl_easy_setopt(c, CURLOPT_COOKIEJAR, cookies);
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  r->curl_error = (int)curl_easy_perform(c);
+  if (!r->curl_error) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+  curl_slist_free_all(hl);
+  curl_easy_cleanup(c);
+  return r->curl_error ? -1 : 0;
+}
+
+void tu_resp_free(struct tu_resp *r)
+{
+  free(r->body);
+  r->body = NULL;
+}
+
+const char *tu_header(const struct tu_resp *r, const char *name)
+{
+  static char val[4096];
+  size_t nlen = strlen(name);
+  for (const char *l = r->headers; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+    if (!strncasecmp(l, name, nlen) && l[nlen] == ':') {
+      const char *v = l + nlen + 1;
+      while (*v == ' ') v++;
+      size_t n = strcspn(v, "\r\n");
+      snprintf(val, sizeof val, "%.*s", (int)n, v);
+      return val;
+    }
+  }
+  return NULL;
+}
+
+long tu_login(const char *url, const char *login, const char *password, const char *jar, char *csrf)
+{
+  char u[256], body[512];
+  snprintf(u, sizeof u, "%s/api/v1/session", url);
+  snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", login, password);
+  const char *h[] = {"Content-Type: application/json", NULL};
+  struct tu_resp r;
+  tu_http("POST", u, h, body, strlen(body), jar, &r);
+  csrf[0] = 0;
+  const char *t = r.body ? strstr(r.body, "\"csrf_token\":\"") : NULL;
+  if (t) snprintf(csrf, 65, "%.64s", t + strlen("\"csrf_token\":\""));
+  long status = r.status;
+  tu_resp_free(&r);
+  return status;
+}
+
+int tu_connect(int port)
+{
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_in sa = {0};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int tu_send(int fd, const char *s)
+{
+  size_t n = strlen(s);
+  while (n > 0) {
+    ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+    if (w <= 0) return -1;
+    s += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+size_t tu_recv(int fd, char *buf, size_t cap, int timeout_ms, int *closed)
+{
+  size_t len = 0;
+  *closed = 0;
+  while (len + 1 < cap) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) break;
+    ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
+    if (r <= 0) {
+      *closed = 1;
+      break;
+    }
+    len += (size_t)r;
+  }
+  buf[len] = 0;
+  return len;
+}

@@ -1,0 +1,82 @@
+/*
+ * testutil.h - helpers for kaoping's Check suites: temporary folders, the real `kaoping`
+ * binary started on port 0 as a child process, HTTP through libcurl, and raw sockets for the
+ * cases libcurl will not produce (trickled bodies, idle connections, oversized headers).
+ *
+ * The binary is found in $KAOPING_BIN (CTest sets it). Every daemon gets --pwhash min so
+ * password hashing stays fast, and its standard error goes to DIR/daemon.log.
+ */
+#ifndef KAOPING_TESTUTIL_H
+#define KAOPING_TESTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A running daemon. */
+struct tu_daemon {
+  pid_t pid;       /* child process */
+  int port;        /* bound port */
+  char url[64];    /* "http://127.0.0.1:PORT" */
+  char dir[256];   /* its data dir */
+  char out[16384]; /* what it printed on standard output up to the listening line */
+};
+
+/* An HTTP response. */
+struct tu_resp {
+  long status;         /* HTTP status, 0 when the request failed */
+  int curl_error;      /* libcurl's result code (0 = ok) */
+  char *body;          /* body, NUL-terminated (malloc'd) */
+  size_t len;          /* its length */
+  char headers[16384]; /* raw response headers */
+};
+
+/* Creates a new folder under /tmp and writes its path to BUF. Aborts the test on failure. */
+void tu_tmpdir(char *buf, size_t cap);
+
+/* Removes DIR and everything below it. */
+void tu_rmrf(const char *dir);
+
+/* Starts `kaoping serve --listen 127.0.0.1:0 --data-dir DIR ARGS...` (ARGS NULL-terminated,
+ * may be NULL) and waits until it prints its listening line. DIR NULL = a new temporary
+ * folder. Returns 0, or -1 when it exited or did not listen within 30 s (its output is then in
+ * d->out and DIR/daemon.log). */
+int tu_start(struct tu_daemon *d, const char *dir, const char *const args[]);
+
+/* Sends SIGTERM and waits for the daemon to exit. Returns its exit status (128+signal when it
+ * was killed by a signal). */
+int tu_stop(struct tu_daemon *d);
+
+/* Runs the kaoping binary with ARGV (NULL-terminated, without the program name), writing
+ * INPUT (may be NULL) to its standard input. Stores what it printed (stdout and stderr) in
+ * OUT. Returns its exit status. */
+int tu_run(const char *const argv[], const char *input, char *out, size_t outlen);
+
+/* Performs METHOD on URL with extra HEADERS ("Name: value", NULL-terminated, may be NULL) and
+ * BODY (may be NULL). COOKIES, when not NULL, is a cookie-jar file used for reading and
+ * writing. Returns 0 when a response arrived. Free with tu_resp_free(). */
+int tu_http(const char *method, const char *url, const char *const headers[], const char *body,
+            size_t bodylen, const char *cookies, struct tu_resp *r);
+void tu_resp_free(struct tu_resp *r);
+
+/* The value of header NAME in R (case-insensitive), copied into a static buffer, or NULL. */
+const char *tu_header(const struct tu_resp *r, const char *name);
+
+/* Signs in as LOGIN/PASSWORD with cookie jar JAR; stores the CSRF token in CSRF (65 bytes).
+ * Returns the HTTP status. */
+long tu_login(const char *url, const char *login, const char *password, const char *jar,
+              char *csrf);
+
+/* Opens a TCP connection to 127.0.0.1:PORT; returns the socket or -1. */
+int tu_connect(int port);
+
+/* Sends the NUL-terminated S on FD. Returns 0 or -1. */
+int tu_send(int fd, const char *s);
+
+/* Reads from FD until the peer closes or TIMEOUT_MS pass without data; stores at most CAP-1
+ * bytes in BUF (NUL-terminated). Returns the bytes read, and sets *CLOSED when the peer closed. */
+size_t tu_recv(int fd, char *buf, size_t cap, int timeout_ms, int *closed);
+
+/* Milliseconds of a monotonic clock. */
+long long tu_now_ms(void);
+
+#endif

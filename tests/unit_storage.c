@@ -1,0 +1,379 @@
+/*
+ * unit_storage.c - Check suite for the storage and security modules on a real SQLite file in
+ * a temporary data dir: migrations, transactions, the read-only guard, backup, the audit
+ * chain, account rules, login throttling, passwords and the content-addressed store.
+ * Each test runs in its own forked process (Check's default), so db.c's globals start fresh.
+ */
+#include "audit.h"
+#include "crypto.h"
+#include "db.h"
+#include "err.h"
+#include "session.h"
+#include "store.h"
+#include "testutil.h"
+#include "users.h"
+
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static void setup(void)
+{
+  tu_tmpdir(dir, sizeof dir);
+  ck_assert_int_eq(crypto_init("min"), 0);
+}
+
+static void teardown(void)
+{
+  db_global_close();
+  tu_rmrf(dir);
+}
+
+/* Opens the data dir and returns this thread's connection. */
+static struct db *open_db(void)
+{
+  char msg[512];
+  ck_assert_msg(db_global_init(dir, msg, sizeof msg) == E_OK, "%s", msg);
+  struct db *db = db_thread();
+  ck_assert_ptr_nonnull(db);
+  return db;
+}
+
+static int64_t count(struct db *db, const char *sql)
+{
+  int64_t n = -1;
+  db_stmt *st = db_prepare(db, sql);
+  ck_assert_ptr_nonnull(st);
+  ck_assert_int_eq(db_one_int(st, &n), E_OK);
+  return n;
+}
+
+/* Sets a PRAGMA on the database file directly, outside kaoping's layer. */
+static void raw_pragma(const char *pragma)
+{
+  char path[300];
+  snprintf(path, sizeof path, "%s/kaoping.db", dir);
+  sqlite3 *h;
+  ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(h, pragma, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(h);
+}
+
+START_TEST(migrations_on_empty_then_existing)
+{
+  struct db *db = open_db();
+  ck_assert_int_eq(db_schema_version(db), db_schema_latest());
+  ck_assert_int_ge(db_schema_latest(), 1);
+  ck_assert_int_eq(count(db, "PRAGMA application_id"), DB_APPLICATION_ID);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit_kind"), 8);
+  ck_assert_int_eq(count(db, "PRAGMA foreign_keys"), 1);
+  db_stmt *st = db_prepare(db, "PRAGMA journal_mode");
+  ck_assert_int_eq(db_step(st), DB_ROW);
+  ck_assert_str_eq(db_col_text(st, 0), "wal");
+  db_reset(st);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) "
+                               "VALUES ('U1', '一号单位', 'town', 0, 0)"),
+                   E_OK);
+  db_global_close();
+  /* Opening again keeps the data and applies nothing twice. */
+  db = open_db();
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit_kind"), 8);
+}
+END_TEST
+
+START_TEST(newer_database_is_refused)
+{
+  open_db();
+  db_global_close();
+  raw_pragma("PRAGMA user_version=999");
+  char msg[512];
+  ck_assert_int_eq(db_global_init(dir, msg, sizeof msg), E_DB);
+  ck_assert_ptr_nonnull(strstr(msg, "newer than this kaoping"));
+  ck_assert_ptr_nonnull(strstr(msg, "999"));
+}
+END_TEST
+
+START_TEST(foreign_database_is_refused)
+{
+  open_db();
+  db_global_close();
+  raw_pragma("PRAGMA application_id=12345");
+  char msg[512];
+  ck_assert_int_eq(db_global_init(dir, msg, sizeof msg), E_DB);
+  ck_assert_ptr_nonnull(strstr(msg, "not a kaoping database"));
+}
+END_TEST
+
+START_TEST(nested_transactions_and_rollback)
+{
+  struct db *db = open_db();
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
+                               "('A', 'a', 'town', 0, 0)"),
+                   E_OK);
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
+                               "('B', 'b', 'town', 0, 0)"),
+                   E_OK);
+  ck_assert_int_eq(db_rollback(db), E_OK); /* inner rollback dooms the whole transaction */
+  ck_assert_int_eq(db_commit(db), E_OK);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0);
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
+                               "('A', 'a', 'town', 0, 0)"),
+                   E_OK);
+  ck_assert_int_eq(db_commit(db), E_OK);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(db_commit(db), E_INTERNAL); /* no open transaction */
+}
+END_TEST
+
+START_TEST(statements_bind_by_name_and_report_constraints)
+{
+  struct db *db = open_db();
+  const char *sql =
+      "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES (:c, :n, 'town', 0, 0)";
+  db_stmt *st = db_prepare(db, sql);
+  ck_assert_ptr_nonnull(st);
+  ck_assert_ptr_eq(db_prepare(db, sql), st); /* cached */
+  ck_assert_int_eq(db_bind_text(st, ":nope", "x"), E_INTERNAL);
+  ck_assert_int_eq(db_bind_text(st, ":c", "X"), E_OK);
+  ck_assert_int_eq(db_bind_text(st, ":n", "名称'; DROP TABLE unit; --"), E_OK);
+  ck_assert_int_eq(db_run(st), E_OK);
+  ck_assert_int_eq(db_bind_text(st, ":c", "X"), E_OK);
+  ck_assert_int_eq(db_bind_text(st, ":n", "again"), E_OK);
+  ck_assert_int_eq(db_run(st), E_DUPLICATE);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit WHERE name LIKE '%DROP TABLE%'"), 1);
+  ck_assert_ptr_null(db_prepare(db, "SELECT * FROM no_such_table"));
+  /* A foreign key violation is an error, not silently accepted. */
+  ck_assert_int_ne(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
+                               "('Y', 'y', 'nokind', 0, 0)"),
+                   E_OK);
+}
+END_TEST
+
+START_TEST(readonly_requests_cannot_write)
+{
+  struct db *db = open_db();
+  ck_assert_int_eq(db_request_begin(db, 1), E_OK);
+  ck_assert_int_ne(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
+                               "('R', 'r', 'town', 0, 0)"),
+                   E_OK);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0);
+  db_request_end(db);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
+                               "('R', 'r', 'town', 0, 0)"),
+                   E_OK);
+  /* A transaction left open by a handler is rolled back at the end of the request. */
+  ck_assert_int_eq(db_request_begin(db, 0), E_OK);
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_exec(db, "DELETE FROM unit"), E_OK);
+  db_request_end(db);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+}
+END_TEST
+
+START_TEST(backup_is_consistent_copy)
+{
+  struct db *db = open_db();
+  ck_assert_int_eq(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
+                               "('B1', '备份', 'town', 0, 0)"),
+                   E_OK);
+  char dest[300], msg[512];
+  snprintf(dest, sizeof dest, "%s/copy.db", dir);
+  ck_assert_msg(db_backup(dir, dest, msg, sizeof msg) == E_OK, "%s", msg);
+  ck_assert_int_eq(db_backup(dir, dest, msg, sizeof msg), E_DUPLICATE); /* never overwrites */
+  sqlite3 *h;
+  ck_assert_int_eq(sqlite3_open(dest, &h), SQLITE_OK);
+  sqlite3_stmt *st;
+  ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT name FROM unit", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+  ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "备份");
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+}
+END_TEST
+
+START_TEST(audit_chain_detects_tampering)
+{
+  struct db *db = open_db();
+  ck_assert_int_eq(db_begin(db), E_OK);
+  for (int i = 0; i < 5; i++)
+    ck_assert_int_eq(audit_write(db, 0, "cli", "test.event", "x:1", "{\"i\":1}", ""), E_OK);
+  ck_assert_int_eq(db_commit(db), E_OK);
+  int64_t n = 0, bad = 0;
+  char head[65];
+  ck_assert_int_eq(audit_verify(db, &n, head, &bad), E_OK);
+  ck_assert_int_eq(n, 5);
+  ck_assert_int_eq(strlen(head), 64);
+  ck_assert_int_eq(db_exec(db, "UPDATE audit SET detail = '{\"i\":2}' WHERE id = 3"), E_OK);
+  ck_assert_int_eq(audit_verify(db, &n, head, &bad), E_CONFLICT);
+  ck_assert_int_eq(bad, 3);
+  ck_assert_int_eq(db_exec(db, "UPDATE audit SET detail = '{\"i\":1}' WHERE id = 3"), E_OK);
+  ck_assert_int_eq(audit_verify(db, &n, head, &bad), E_OK);
+  ck_assert_int_eq(db_exec(db, "DELETE FROM audit WHERE id = 2"), E_OK);
+  ck_assert_int_eq(audit_verify(db, &n, head, &bad), E_CONFLICT);
+  ck_assert_int_eq(bad, 3);
+}
+END_TEST
+
+START_TEST(account_rules)
+{
+  ck_assert_ptr_null(user_login_problem("admin"));
+  ck_assert_ptr_null(user_login_problem("unit-YL.SFJ@x"));
+  ck_assert_ptr_nonnull(user_login_problem("a"));
+  ck_assert_ptr_nonnull(user_login_problem("有中文"));
+  ck_assert_ptr_nonnull(user_login_problem("a b"));
+  ck_assert_ptr_null(user_password_problem("correct horse battery", "admin"));
+  ck_assert_ptr_null(user_password_problem("考评系统管理员密码好", "admin")); /* 10 characters */
+  ck_assert_ptr_nonnull(user_password_problem("short", "admin"));
+  ck_assert_ptr_nonnull(user_password_problem("aaaaaaaaaaaa", "admin"));
+  ck_assert_ptr_nonnull(user_password_problem("Password123", "admin"));
+  ck_assert_ptr_nonnull(user_password_problem("administrator", "administrator"));
+
+  struct db *db = open_db();
+  char hash[CRYPTO_PWHASH_STR];
+  ck_assert_int_eq(crypto_password_hash("correct horse battery", hash), 0);
+  int64_t id = 0;
+  const char *field, *problem;
+  ck_assert_int_eq(
+      user_create(db, "boss", "主任", "admin", NULL, hash, 0, "cli", "", &id, &field, &problem),
+      E_OK);
+  ck_assert_int_gt(id, 0);
+  ck_assert_int_eq(user_admin_count(db), 1);
+  ck_assert_int_eq(
+      user_create(db, "BOSS", "", "admin", NULL, hash, 0, "cli", "", &id, &field, &problem),
+      E_DUPLICATE);
+  ck_assert_str_eq(field, "login");
+  ck_assert_int_eq(
+      user_create(db, "u1", "", "unit", NULL, hash, 0, "cli", "", &id, &field, &problem),
+      E_VALIDATION);
+  ck_assert_str_eq(field, "unit");
+  ck_assert_int_eq(
+      user_create(db, "u1", "", "unit", "NOPE", hash, 0, "cli", "", &id, &field, &problem),
+      E_VALIDATION);
+  ck_assert_str_eq(problem, "没有这个单位代码");
+  ck_assert_int_eq(
+      user_create(db, "u1", "", "boss", NULL, hash, 0, "cli", "", &id, &field, &problem),
+      E_VALIDATION);
+  ck_assert_str_eq(field, "role");
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM user"), 1);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM audit WHERE action = 'user.create'"), 1);
+}
+END_TEST
+
+START_TEST(passwords_and_tokens)
+{
+  char hash[CRYPTO_PWHASH_STR];
+  ck_assert_int_eq(crypto_password_hash("correct horse battery", hash), 0);
+  ck_assert_int_eq(strncmp(hash, "$argon2id$", 10), 0);
+  int rehash = -1;
+  ck_assert_int_eq(crypto_password_verify(hash, "correct horse battery", &rehash), 1);
+  ck_assert_int_eq(rehash, 0);
+  ck_assert_int_eq(crypto_password_verify(hash, "wrong horse battery", &rehash), 0);
+  ck_assert_int_eq(crypto_password_verify(NULL, "correct horse battery", &rehash), 0);
+  ck_assert_int_eq(crypto_init("interactive"), 0); /* cost raised: the old hash must be redone */
+  ck_assert_int_eq(crypto_password_verify(hash, "correct horse battery", &rehash), 1);
+  ck_assert_int_eq(rehash, 1);
+  ck_assert_int_eq(crypto_init("no-such-cost"), -1);
+  char t1[CRYPTO_TOKEN_HEX], t2[CRYPTO_TOKEN_HEX];
+  crypto_token(t1);
+  crypto_token(t2);
+  ck_assert_int_eq(strlen(t1), 64);
+  ck_assert_str_ne(t1, t2);
+  struct crypto_sha256 s;
+  char hex[CRYPTO_SHA256_HEX];
+  crypto_sha256_init(&s);
+  crypto_sha256_update(&s, "abc", 3);
+  crypto_sha256_final(&s, hex);
+  ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+END_TEST
+
+START_TEST(login_throttling_grows_and_is_per_pair)
+{
+  struct db *db = open_db();
+  int64_t wait = 0;
+  for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(session_throttle(db, "admin", "10.0.0.1", &wait), E_OK);
+    ck_assert_int_eq(session_login_failed(db, "admin", "10.0.0.1"), E_OK);
+  }
+  ck_assert_int_eq(session_throttle(db, "admin", "10.0.0.1", &wait), E_THROTTLED);
+  ck_assert_int_ge(wait, 1);
+  ck_assert_int_le(wait, 2);
+  /* The same account from another address is not locked out. */
+  ck_assert_int_eq(session_throttle(db, "admin", "10.0.0.2", &wait), E_OK);
+  for (int i = 0; i < 5; i++) ck_assert_int_eq(session_login_failed(db, "admin", "10.0.0.1"), E_OK);
+  ck_assert_int_eq(session_throttle(db, "admin", "10.0.0.1", &wait), E_THROTTLED);
+  ck_assert_int_ge(wait, 30); /* 2^5 after ten failures */
+  ck_assert_int_eq(session_login_succeeded(db, "admin", "10.0.0.1"), E_OK);
+  ck_assert_int_eq(session_throttle(db, "admin", "10.0.0.1", &wait), E_OK);
+}
+END_TEST
+
+START_TEST(store_is_content_addressed)
+{
+  ck_assert_int_eq(store_init(dir), 0);
+  struct store_file f;
+  char sha[CRYPTO_SHA256_HEX], path[600];
+  ck_assert_int_eq(store_begin(dir, &f), 0);
+  ck_assert_int_eq(store_write(&f, "ab", 2), 0);
+  ck_assert_int_eq(store_write(&f, "c", 1), 0);
+  ck_assert_int_eq(store_commit(dir, &f, sha), 0);
+  ck_assert_str_eq(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  store_path(dir, sha, path, sizeof path);
+  struct stat sb;
+  ck_assert_int_eq(stat(path, &sb), 0);
+  ck_assert_int_eq(sb.st_size, 3);
+  /* An aborted file leaves nothing behind, and store_init empties tmp. */
+  ck_assert_int_eq(store_begin(dir, &f), 0);
+  ck_assert_int_eq(store_write(&f, "zz", 2), 0);
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s", f.tmp);
+  store_abort(&f);
+  ck_assert_int_ne(access(tmp, F_OK), 0);
+  ck_assert_int_eq(store_begin(dir, &f), 0);
+  snprintf(tmp, sizeof tmp, "%s", f.tmp);
+  close(f.fd); /* as if the process died here */
+  ck_assert_int_eq(store_init(dir), 0);
+  ck_assert_int_ne(access(tmp, F_OK), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+  Suite *s = suite_create("storage");
+  TCase *tc = tcase_create("storage");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, migrations_on_empty_then_existing);
+  tcase_add_test(tc, newer_database_is_refused);
+  tcase_add_test(tc, foreign_database_is_refused);
+  tcase_add_test(tc, nested_transactions_and_rollback);
+  tcase_add_test(tc, statements_bind_by_name_and_report_constraints);
+  tcase_add_test(tc, readonly_requests_cannot_write);
+  tcase_add_test(tc, backup_is_consistent_copy);
+  tcase_add_test(tc, audit_chain_detects_tampering);
+  tcase_add_test(tc, account_rules);
+  tcase_add_test(tc, passwords_and_tokens);
+  tcase_add_test(tc, login_throttling_grows_and_is_per_pair);
+  tcase_add_test(tc, store_is_content_addressed);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
