@@ -1,0 +1,72 @@
+// web/js/i18n.js — message lookup and the current language.
+// Owns: t(key, params), the language choice (remembered in localStorage under
+// "kaoping.lang"), <html lang>, and errorMessage(err), which turns an ApiError into the
+// catalogue's sentence for its code (err.E_…), falling back to the server's own message.
+// Catalogues live in web/i18n/<lang>.js; zh-CN is the default and the fallback for any key.
+
+import zhCN from '../i18n/zh-CN.js';
+import en from '../i18n/en.js';
+
+const CATALOGUES = { 'zh-CN': zhCN, en };
+const DEFAULT_LANG = 'zh-CN';
+const STORAGE_KEY = 'kaoping.lang';
+
+export const LANGUAGES = Object.keys(CATALOGUES);
+
+let lang = DEFAULT_LANG;
+const listeners = new Set();
+
+/* Reads the remembered language (if any) and applies it to <html lang>. */
+export function initI18n() {
+  let saved = null;
+  try { saved = localStorage.getItem(STORAGE_KEY); } catch { /* storage may be disabled */ }
+  lang = saved && Object.hasOwn(CATALOGUES, saved) ? saved : DEFAULT_LANG;
+  document.documentElement.lang = lang;
+}
+
+export function getLang() { return lang; }
+
+/* Switches language, remembers it and tells every onLangChange() listener. */
+export function setLang(next) {
+  if (!Object.hasOwn(CATALOGUES, next) || next === lang) return;
+  lang = next;
+  try { localStorage.setItem(STORAGE_KEY, next); } catch { /* not fatal */ }
+  document.documentElement.lang = next;
+  for (const fn of listeners) fn(next);
+}
+
+export function onLangChange(fn) { listeners.add(fn); }
+
+/* True if the catalogue (current or default) has this key. */
+export function has(key) {
+  return Object.hasOwn(CATALOGUES[lang], key) || Object.hasOwn(CATALOGUES[DEFAULT_LANG], key);
+}
+
+/* The message for key in the current language, with {name} placeholders filled from
+ * params. A missing key yields the key itself, so the gap is visible rather than blank. */
+export function t(key, params) {
+  let s;
+  if (Object.hasOwn(CATALOGUES[lang], key)) s = CATALOGUES[lang][key];
+  else if (Object.hasOwn(CATALOGUES[DEFAULT_LANG], key)) s = CATALOGUES[DEFAULT_LANG][key];
+  else return key;
+  if (!params) return s;
+  return s.replace(/\{(\w+)\}/g, (m, name) => (Object.hasOwn(params, name) ? String(params[name]) : m));
+}
+
+/* The sentence to show a person for an error thrown by api.js (or anything else). */
+export function errorMessage(err) {
+  if (err && err.code) {
+    if (err.code === 'E_THROTTLED' && err.retryAfter > 0) {
+      return t('err.E_THROTTLED_WAIT', { seconds: err.retryAfter });
+    }
+    const key = 'err.' + err.code;
+    if (has(key)) return t(key, { status: err.status });
+    if (err.message) return err.message;
+  }
+  return t('err.unknown');
+}
+
+/* Dates in the current language, e.g. 2024年3月31日星期日 / Sunday, March 31, 2024. */
+export function formatDate(d) {
+  return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }).format(d);
+}
