@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds kaoping and starts it with demonstration data on
+# http://127.0.0.1:8080 (data in ./kaoping-data). Extra arguments go to `kaoping serve`,
+# e.g. scripts/quickstart.sh --listen 0.0.0.0:8080
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh build
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAOPING_TESTS=OFF >/dev/null
+cmake --build build -j"$(nproc)"
+exec build/kaoping serve --demo --data-dir ./kaoping-data "$@"
