@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build=(build-essential cmake pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3
-  libjansson-dev libsodium-dev)
+  libjansson-dev libsodium-dev libxlsxwriter-dev)
 test=(check libsubunit-dev libcurl4-openssl-dev chromium fonts-noto-cjk nodejs npm curl
   clang libclang-rt-14-dev clang-format)
 bench=(wrk)

@@ -147,6 +147,18 @@ int config_parse(enum cmd cmd, int argc, char **argv, struct config *c, char **p
   return 0;
 }
 
+static const struct config *active;
+
+void config_set_active(const struct config *c)
+{
+  active = c;
+}
+
+const struct config *config_active(void)
+{
+  return active;
+}
+
 void config_usage(enum cmd cmd, void *fp)
 {
   FILE *f = fp;

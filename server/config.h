@@ -47,6 +47,11 @@ struct config {
 int config_parse(enum cmd cmd, int argc, char **argv, struct config *c, char **pos, int maxpos,
                  int *npos, char *err, size_t errlen);
 
+/* The configuration of the running command (set by main with config_set_active); handlers
+ * read e.g. the data dir from it. */
+void config_set_active(const struct config *c);
+const struct config *config_active(void);
+
 /* Prints the options of CMD, one per line with its variable and default, to F (a FILE *). */
 void config_usage(enum cmd cmd, void *f);
 

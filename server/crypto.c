@@ -63,6 +63,14 @@ int crypto_password_hash(const char *password, char out[CRYPTO_PWHASH_STR])
   return rc == 0 ? 0 : -1;
 }
 
+int crypto_password_hash_min(const char *password, char out[CRYPTO_PWHASH_STR])
+{
+  return crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_MIN,
+                           crypto_pwhash_MEMLIMIT_MIN) == 0
+             ? 0
+             : -1;
+}
+
 /* A hash of a random password, so a login for an unknown account costs as much as one for a
  * known account and the timing does not tell which logins exist. */
 static char dummy[CRYPTO_PWHASH_STR];
@@ -137,4 +145,12 @@ void crypto_sha256_final(struct crypto_sha256 *s, char hex[CRYPTO_SHA256_HEX])
   unsigned char out[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final((crypto_hash_sha256_state *)s->state, out);
   crypto_hex(out, sizeof out, hex);
+}
+
+void crypto_generate_password(char out[CRYPTO_GENPW_LEN + 1])
+{
+  static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  for (int i = 0; i < CRYPTO_GENPW_LEN; i++)
+    out[i] = (i % 5 == 4) ? '-' : alphabet[randombytes_uniform(sizeof alphabet - 1)];
+  out[CRYPTO_GENPW_LEN] = 0;
 }

@@ -27,6 +27,10 @@ int crypto_init(const char *pwhash_cost);
 /* Hashes PASSWORD into OUT (CRYPTO_PWHASH_STR bytes). Returns 0, or -1 when out of memory. */
 int crypto_password_hash(const char *password, char out[CRYPTO_PWHASH_STR]);
 
+/* Like crypto_password_hash() but at libsodium's minimum cost: only for long random
+ * passwords (crypto_generate_password) that are replaced at first login. */
+int crypto_password_hash_min(const char *password, char out[CRYPTO_PWHASH_STR]);
+
 /* 1 when PASSWORD matches the stored HASH, else 0. *REHASH is set to 1 when the hash was made
  * at another cost and should be replaced. HASH NULL (no such account) verifies against a
  * dummy hash, taking as long, and returns 0. */
@@ -52,6 +56,12 @@ struct crypto_sha256 {
 void crypto_sha256_init(struct crypto_sha256 *s);
 void crypto_sha256_update(struct crypto_sha256 *s, const void *p, size_t n);
 void crypto_sha256_final(struct crypto_sha256 *s, char hex[CRYPTO_SHA256_HEX]);
+
+/* Fills OUT with a new random password of CRYPTO_GENPW_LEN characters from an alphabet
+ * without look-alikes (no 0/O, 1/l/I), in groups of four joined by '-', plus NUL: easy to
+ * read off a printed sheet. About 71 bits of entropy. */
+#define CRYPTO_GENPW_LEN 14
+void crypto_generate_password(char out[CRYPTO_GENPW_LEN + 1]);
 
 /* Writes N bytes at P as 2N lowercase hex digits plus NUL into HEX. */
 void crypto_hex(const void *p, size_t n, char *hex);

@@ -200,7 +200,7 @@ static int add_user(struct db *db, const char *login, const char *name, const ch
                     const char *unit, const char *hash, int64_t *id)
 {
   const char *field, *problem;
-  int rc = user_create(db, login, name, role, unit, hash, 0, "system", "", id, &field, &problem);
+  int rc = user_create(db, login, name, role, unit, hash, 0, 0, "system", "", id, &field, &problem);
   if (rc) log_error("demo user %s: %s %s", login, field ? field : "", problem ? problem : "");
   return rc;
 }

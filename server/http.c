@@ -397,6 +397,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
   if (rc) return refuse(r, rc, NULL);
   if (!(r->rt->roles & r->user.role))
     return refuse(r, r->user.id ? E_FORBIDDEN : E_UNAUTHENTICATED, NULL);
+  if (r->user.must_change_pw && !(r->rt->flags & R_PWCHANGE))
+    return refuse(r, E_PASSWORD_CHANGE, NULL);
   if (route_is_unsafe(r->rt) && (rc = check_csrf(r)) != E_OK) return refuse(r, rc, NULL);
   return MHD_YES;
 }

@@ -99,6 +99,7 @@ static void raise_fd_limit(void)
 
 static int cmd_serve(struct config *c)
 {
+  config_set_active(c);
   if (!strcmp(c->log_level, "debug"))
     log_set_level(LOG_DEBUG);
   else if (!strcmp(c->log_level, "warn"))
@@ -226,7 +227,7 @@ static int cmd_user_add(struct config *c)
   struct db *db = db_thread();
   int64_t id = 0;
   const char *field = NULL;
-  int rc = db ? user_create(db, c->login, c->display_name, c->role, c->unit, hash, 0, "cli", "",
+  int rc = db ? user_create(db, c->login, c->display_name, c->role, c->unit, hash, 0, 0, "cli", "",
                             &id, &field, &problem)
               : E_DB;
   db_global_close();

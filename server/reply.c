@@ -5,6 +5,8 @@
 #include "req.h"
 #include "routes.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int reply_json(struct reply *out, int status, json_t *j)
@@ -44,4 +46,34 @@ const char *req_param(struct req *r, const char *name)
     p = end;
   }
   return NULL;
+}
+
+/* Parses S as a decimal integer; returns 0 and stores it in *V, or -1. */
+static int parse_int(const char *s, int64_t *v)
+{
+  char *end;
+  errno = 0;
+  long long n = strtoll(s, &end, 10);
+  if (!*s || *end || errno) return -1;
+  *v = n;
+  return 0;
+}
+
+int req_query_int(struct req *r, struct reply *out, const char *name, int64_t def, int64_t min,
+                  int64_t max, int64_t *val)
+{
+  const char *s = req_query(r, name);
+  if (!s) {
+    *val = def;
+    return E_OK;
+  }
+  if (parse_int(s, val) || *val < min || *val > max)
+    return reply_invalid(out, name, "应为允许范围内的整数");
+  return E_OK;
+}
+
+int req_param_id(struct req *r, const char *name, int64_t *id)
+{
+  const char *s = req_param(r, name);
+  return s && !parse_int(s, id) && *id > 0 ? E_OK : E_NOT_FOUND;
 }

@@ -94,6 +94,14 @@ const char *req_header(struct req *r, const char *name);
 const char *req_query(struct req *r, const char *name);
 const char *req_cookie(struct req *r, const char *name);
 
+/* Reads query parameter NAME as an integer in MIN..MAX into *VAL (DEF when absent). Returns
+ * E_OK, or E_VALIDATION naming the parameter in OUT. */
+int req_query_int(struct req *r, struct reply *out, const char *name, int64_t def, int64_t min,
+                  int64_t max, int64_t *val);
+
+/* Reads route parameter NAME as a positive id into *ID. Returns E_OK or E_NOT_FOUND. */
+int req_param_id(struct req *r, const char *name, int64_t *id);
+
 /* The value of route parameter NAME ("{cycle}" in the pattern → "cycle"), or NULL. */
 const char *req_param(struct req *r, const char *name);
 

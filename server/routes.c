@@ -7,22 +7,37 @@
 #include "routes.h"
 
 #include "err.h"
+#include "h_audit.h"
 #include "h_session.h"
 #include "h_system.h"
+#include "h_users.h"
 
 #include <stdio.h>
 #include <string.h>
 
 const struct route routes[] = {
     /* operations */
-    {"GET", "/healthz", ROLE_ANY, BODY_NONE, h_healthz},
-    {"GET", "/metrics", ROLE_ANY, BODY_NONE, h_metrics},
-    {"GET", "/api/v1/openapi.json", ROLE_ANY, BODY_NONE, h_openapi},
-    {"POST", "/api/v1/client-errors", ROLE_ANY, BODY_JSON, h_client_error},
-    /* sessions */
-    {"POST", "/api/v1/session", ROLE_ANY, BODY_JSON, h_login},
-    {"DELETE", "/api/v1/session", ROLE_USER, BODY_NONE, h_logout},
-    {"GET", "/api/v1/me", ROLE_USER, BODY_NONE, h_me},
+    {"GET", "/healthz", ROLE_ANY, BODY_NONE, h_healthz, R_PWCHANGE},
+    {"GET", "/metrics", ROLE_ANY, BODY_NONE, h_metrics, R_PWCHANGE},
+    {"GET", "/api/v1/openapi.json", ROLE_ANY, BODY_NONE, h_openapi, R_PWCHANGE},
+    {"POST", "/api/v1/client-errors", ROLE_ANY, BODY_JSON, h_client_error, R_PWCHANGE},
+    /* sessions and the signed-in user */
+    {"POST", "/api/v1/session", ROLE_ANY, BODY_JSON, h_login, R_PWCHANGE},
+    {"DELETE", "/api/v1/session", ROLE_USER, BODY_NONE, h_logout, R_PWCHANGE},
+    {"GET", "/api/v1/me", ROLE_USER, BODY_NONE, h_me, R_PWCHANGE},
+    {"PUT", "/api/v1/me/password", ROLE_USER, BODY_JSON, h_me_password, R_PWCHANGE},
+    {"GET", "/api/v1/me/sessions", ROLE_USER, BODY_NONE, h_me_sessions, R_PWCHANGE},
+    {"DELETE", "/api/v1/me/sessions/{id}", ROLE_USER, BODY_NONE, h_me_session_end, R_PWCHANGE},
+    /* accounts (assessment office) */
+    {"GET", "/api/v1/users", ROLE_ADMIN, BODY_NONE, h_users_list, 0},
+    {"POST", "/api/v1/users", ROLE_ADMIN, BODY_JSON, h_user_create, 0},
+    {"GET", "/api/v1/users/{id}", ROLE_ADMIN, BODY_NONE, h_user_get, 0},
+    {"PATCH", "/api/v1/users/{id}", ROLE_ADMIN, BODY_JSON, h_user_update, 0},
+    {"POST", "/api/v1/users/{id}/password-reset", ROLE_ADMIN, BODY_NONE, h_user_reset_password, 0},
+    {"POST", "/api/v1/cycles/{cycle}/unit-accounts", ROLE_ADMIN, BODY_NONE, h_unit_accounts, 0},
+    /* audit trail */
+    {"GET", "/api/v1/audit", ROLE_ADMIN, BODY_NONE, h_audit_list, 0},
+    {"GET", "/api/v1/audit/verify", ROLE_ADMIN, BODY_NONE, h_audit_verify, 0},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 

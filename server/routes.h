@@ -21,6 +21,11 @@ enum body_kind {
   BODY_JSON, /* a JSON document of at most --max-body bytes, Content-Type application/json */
 };
 
+/* Route flags. */
+enum {
+  R_PWCHANGE = 1 << 0, /* allowed while the user must change the password first */
+};
+
 /* One row of the table. */
 struct route {
   const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
@@ -28,6 +33,7 @@ struct route {
   int roles;           /* ROLE_* bits allowed to call it */
   enum body_kind body; /* what it takes */
   handler_fn fn;       /* the handler */
+  unsigned flags;      /* R_* */
 };
 
 extern const struct route routes[];

@@ -139,9 +139,23 @@ int session_end(struct req *r, struct reply *out)
   int rc;
   if (!st || (rc = db_bind_int(st, ":id", r->user.session_id))) return st ? rc : E_DB;
   if ((rc = db_run(st))) return rc;
+  return session_clear_cookie(r, out);
+}
+
+int session_clear_cookie(struct req *r, struct reply *out)
+{
   const char *cookie = arena_printf(&r->a, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
                                     SESSION_COOKIE_NAME, secure ? "; Secure" : "");
   return cookie ? reply_header(out, "Set-Cookie", cookie) : E_NOMEM;
+}
+
+int session_end_all(struct db *db, int64_t user_id, int64_t keep)
+{
+  db_stmt *st = db_prepare(db, "DELETE FROM session WHERE user_id = :u AND id <> :keep");
+  int rc;
+  if (!st || (rc = db_bind_int(st, ":u", user_id)) || (rc = db_bind_int(st, ":keep", keep)))
+    return st ? rc : E_DB;
+  return db_run(st);
 }
 
 json_t *session_user_json(const struct user *u)

@@ -32,6 +32,13 @@ int session_start(struct req *r, int64_t user_id, struct reply *out);
  * clears the cookie. Returns E_OK or a db error. */
 int session_end(struct req *r, struct reply *out);
 
+/* Adds a Set-Cookie header to OUT that clears the session cookie. Returns E_OK or E_NOMEM. */
+int session_clear_cookie(struct req *r, struct reply *out);
+
+/* Ends every session of USER_ID except KEEP (0 = all), inside the caller's transaction: used
+ * when a password changes or an account is disabled. Returns E_OK or a db error. */
+int session_end_all(struct db *db, int64_t user_id, int64_t keep);
+
 /* The user as the API shows it: {"id","login","display_name","role","unit","must_change_password"}.
  * NULL when out of memory. */
 json_t *session_user_json(const struct user *u);

@@ -6,9 +6,11 @@
 #include "audit.h"
 #include "db.h"
 #include "err.h"
+#include "session.h"
 #include "utf8.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +51,9 @@ const char *user_password_problem(const char *password, const char *login)
 }
 
 int user_create(struct db *db, const char *login, const char *display_name, const char *role,
-                const char *unit_code, const char *pw_hash, int64_t actor_id, const char *actor,
-                const char *client, int64_t *id, const char **field, const char **problem)
+                const char *unit_code, const char *pw_hash, int must_change, int64_t actor_id,
+                const char *actor, const char *client, int64_t *id, const char **field,
+                const char **problem)
 {
   *field = NULL;
   *problem = NULL;
@@ -89,8 +92,8 @@ int user_create(struct db *db, const char *login, const char *display_name, cons
   }
   int64_t now = (int64_t)time(NULL);
   db_stmt *st = db_prepare(db, "INSERT INTO user (login, display_name, role, unit_id, pw_hash, "
-                               "created_at, updated_at) VALUES (:login, :name, :role, :unit, "
-                               ":hash, :now, :now)");
+                               "must_change_pw, created_at, updated_at) VALUES (:login, :name, "
+                               ":role, :unit, :hash, :must, :now, :now)");
   if (!st) {
     rc = E_DB;
     goto fail;
@@ -99,7 +102,8 @@ int user_create(struct db *db, const char *login, const char *display_name, cons
       (rc = db_bind_text(st, ":name", display_name && *display_name ? display_name : login)) ||
       (rc = db_bind_text(st, ":role", role)) ||
       (rc = unit_id ? db_bind_int(st, ":unit", unit_id) : db_bind_null(st, ":unit")) ||
-      (rc = db_bind_text(st, ":hash", pw_hash)) || (rc = db_bind_int(st, ":now", now))) {
+      (rc = db_bind_text(st, ":hash", pw_hash)) || (rc = db_bind_int(st, ":must", must_change)) ||
+      (rc = db_bind_int(st, ":now", now))) {
     db_reset(st);
     goto fail;
   }
@@ -131,4 +135,212 @@ int64_t user_admin_count(struct db *db)
   db_stmt *st = db_prepare(db, "SELECT count(*) FROM user WHERE role = 'admin' AND disabled = 0");
   if (!st || db_one_int(st, &n)) return -1;
   return n;
+}
+
+/* Columns of user_row_json(), after "FROM user u LEFT JOIN unit un ON un.id = u.unit_id". */
+#define USER_ROW                                                                                   \
+  "u.id, u.login, u.display_name, u.role, un.code, un.name, u.disabled, u.must_change_pw, "        \
+  "u.created_at, u.updated_at"
+
+static json_t *user_row_json(db_stmt *st)
+{
+  json_t *unit = db_col_is_null(st, 4) ? json_null()
+                                       : json_pack("{s:s,s:s}", "code", db_col_text(st, 4), "name",
+                                                   db_col_text(st, 5));
+  return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:b,s:I,s:I}", "id", (json_int_t)db_col_int(st, 0),
+                   "login", db_col_text(st, 1), "display_name", db_col_text(st, 2), "role",
+                   db_col_text(st, 3), "unit", unit, "disabled", (int)db_col_int(st, 6),
+                   "must_change_password", (int)db_col_int(st, 7), "created_at",
+                   (json_int_t)db_col_int(st, 8), "updated_at", (json_int_t)db_col_int(st, 9));
+}
+
+int user_get(struct db *db, int64_t id, json_t **out)
+{
+  db_stmt *st = db_prepare(db, "SELECT " USER_ROW " FROM user u LEFT JOIN unit un ON un.id = "
+                               "u.unit_id WHERE u.id = :id");
+  int rc;
+  if (!st || (rc = db_bind_int(st, ":id", id))) return st ? rc : E_DB;
+  rc = db_step(st);
+  *out = rc == DB_ROW ? user_row_json(st) : NULL;
+  db_reset(st);
+  if (rc == DB_ROW) return *out ? E_OK : E_NOMEM;
+  return rc == DB_DONE ? E_NOT_FOUND : rc;
+}
+
+/* The filter of user_list(), shared by its count and its page. */
+#define USER_FILTER                                                                                \
+  " FROM user u LEFT JOIN unit un ON un.id = u.unit_id WHERE (:role IS NULL OR u.role = :role) "   \
+  "AND (:unit IS NULL OR un.code = :unit) AND (:q IS NULL OR instr(lower(u.login), lower(:q)) "    \
+  "> 0 OR instr(u.display_name, :q) > 0)"
+
+static int bind_filter(db_stmt *st, const char *role, const char *unit, const char *q)
+{
+  int rc;
+  if ((rc = db_bind_text(st, ":role", role)) || (rc = db_bind_text(st, ":unit", unit)) ||
+      (rc = db_bind_text(st, ":q", q)))
+    db_reset(st);
+  return rc;
+}
+
+int user_list(struct db *db, const char *role, const char *unit, const char *q, int64_t limit,
+              int64_t offset, json_t **out, int64_t *total)
+{
+  int rc;
+  *out = NULL;
+  db_stmt *st = db_prepare(db, "SELECT count(*)" USER_FILTER);
+  if (!st) return E_DB;
+  if ((rc = bind_filter(st, role, unit, q)) || (rc = db_one_int(st, total))) return rc;
+  st = db_prepare(db, "SELECT " USER_ROW USER_FILTER " ORDER BY CASE u.role WHEN 'admin' THEN 0 "
+                      "WHEN 'reviewer' THEN 1 ELSE 2 END, u.login LIMIT :limit OFFSET :offset");
+  if (!st) return E_DB;
+  if ((rc = bind_filter(st, role, unit, q)) || (rc = db_bind_int(st, ":limit", limit)) ||
+      (rc = db_bind_int(st, ":offset", offset)))
+    return rc;
+  json_t *arr = json_array();
+  while (arr && (rc = db_step(st)) == DB_ROW)
+    if (json_array_append_new(arr, user_row_json(st))) rc = E_NOMEM;
+  db_reset(st);
+  if (!arr || rc != DB_DONE) {
+    json_decref(arr);
+    return arr ? rc : E_NOMEM;
+  }
+  *out = arr;
+  return E_OK;
+}
+
+/* Audits ACTION on user ID with DETAIL (a JSON object; stolen). */
+static int audit_user(struct db *db, int64_t id, const char *action, json_t *detail,
+                      int64_t actor_id, const char *actor, const char *client)
+{
+  char object[32];
+  snprintf(object, sizeof object, "user:%lld", (long long)id);
+  char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+  json_decref(detail);
+  int rc = text ? audit_write(db, actor_id, actor, action, object, text, client) : E_NOMEM;
+  free(text);
+  return rc;
+}
+
+int user_update(struct db *db, int64_t id, const struct user_change *c, int64_t actor_id,
+                const char *actor, const char *client, const char **field, const char **problem)
+{
+  *field = *problem = NULL;
+  int rc = db_begin(db);
+  if (rc) return rc;
+  db_stmt *st =
+      db_prepare(db, "SELECT role, coalesce(unit_id, 0), disabled FROM user WHERE id = :id");
+  char role[16] = "";
+  int64_t unit_id = 0, disabled = 0;
+  if (!st || (rc = db_bind_int(st, ":id", id))) goto fail;
+  if ((rc = db_step(st)) == DB_ROW) {
+    snprintf(role, sizeof role, "%s", db_col_text(st, 0));
+    unit_id = db_col_int(st, 1);
+    disabled = db_col_int(st, 2);
+  }
+  db_reset(st);
+  if (rc != DB_ROW) {
+    rc = rc == DB_DONE ? E_NOT_FOUND : rc;
+    goto fail;
+  }
+  const char *new_role = c->role ? c->role : role;
+  if (strcmp(new_role, "admin") && strcmp(new_role, "reviewer") && strcmp(new_role, "unit")) {
+    *field = "role";
+    *problem = "角色应为 admin、reviewer 或 unit";
+    goto invalid;
+  }
+  int64_t new_unit = unit_id;
+  if (c->unit_set) {
+    new_unit = 0;
+    if (c->unit_code) {
+      st = db_prepare(db, "SELECT id FROM unit WHERE code = :code");
+      if (!st || (rc = db_bind_text(st, ":code", c->unit_code))) goto fail;
+      if ((rc = db_one_int(st, &new_unit)) == E_NOT_FOUND) {
+        *field = "unit";
+        *problem = "没有这个单位代码";
+        goto invalid;
+      }
+      if (rc) goto fail;
+    }
+  }
+  if (!strcmp(new_role, "unit") && !new_unit) {
+    *field = "unit";
+    *problem = "单位用户必须指定所属单位";
+    goto invalid;
+  }
+  if (!strcmp(new_role, "admin") && new_unit) {
+    *field = "unit";
+    *problem = "管理员不属于任何被考核单位";
+    goto invalid;
+  }
+  int new_disabled = c->disabled >= 0 ? c->disabled : (int)disabled;
+  if (id == actor_id && (new_disabled || strcmp(new_role, "admin"))) {
+    *field = new_disabled ? "disabled" : "role";
+    *problem = "不能停用自己的账号或取消自己的管理员角色";
+    goto invalid;
+  }
+  int64_t now = (int64_t)time(NULL);
+  st = db_prepare(db, "UPDATE user SET display_name = coalesce(:name, display_name), role = :role, "
+                      "unit_id = :unit, disabled = :disabled, updated_at = :now WHERE id = :id");
+  if (!st || (rc = db_bind_text(st, ":name", c->display_name)) ||
+      (rc = db_bind_text(st, ":role", new_role)) ||
+      (rc = new_unit ? db_bind_int(st, ":unit", new_unit) : db_bind_null(st, ":unit")) ||
+      (rc = db_bind_int(st, ":disabled", new_disabled)) || (rc = db_bind_int(st, ":now", now)) ||
+      (rc = db_bind_int(st, ":id", id)) || (rc = db_run(st)))
+    goto fail;
+  if (user_admin_count(db) < 1) {
+    *field = "role";
+    *problem = "至少需要保留一个启用的管理员账号";
+    goto invalid;
+  }
+  if (new_disabled && (rc = session_end_all(db, id, 0))) goto fail;
+  json_t *d = json_object();
+  if (d && c->display_name) json_object_set_new(d, "display_name", json_string(c->display_name));
+  if (d && c->role) json_object_set_new(d, "role", json_string(c->role));
+  if (d && c->unit_set)
+    json_object_set_new(d, "unit", c->unit_code ? json_string(c->unit_code) : json_null());
+  if (d && c->disabled >= 0) json_object_set_new(d, "disabled", json_boolean(c->disabled));
+  if ((rc = audit_user(db, id, new_disabled && !disabled ? "user.disable" : "user.update", d,
+                       actor_id, actor, client)))
+    goto fail;
+  return db_commit(db);
+invalid:
+  rc = E_VALIDATION;
+fail:
+  db_rollback(db);
+  return rc ? rc : E_DB;
+}
+
+int user_set_password(struct db *db, int64_t id, const char *hash, int must_change, int64_t keep,
+                      int64_t actor_id, const char *actor, const char *client, const char *action)
+{
+  int rc = db_begin(db);
+  if (rc) return rc;
+  db_stmt *st = db_prepare(db, "UPDATE user SET pw_hash = :h, must_change_pw = :m, updated_at = "
+                               ":now WHERE id = :id");
+  if (!st || (rc = db_bind_text(st, ":h", hash)) || (rc = db_bind_int(st, ":m", must_change)) ||
+      (rc = db_bind_int(st, ":now", (int64_t)time(NULL))) || (rc = db_bind_int(st, ":id", id)) ||
+      (rc = db_run(st)))
+    goto fail;
+  if (db_changes(db) == 0) {
+    rc = E_NOT_FOUND;
+    goto fail;
+  }
+  if ((rc = session_end_all(db, id, keep)) ||
+      (rc = audit_user(db, id, action, json_object(), actor_id, actor, client)))
+    goto fail;
+  return db_commit(db);
+fail:
+  db_rollback(db);
+  return rc ? rc : E_DB;
+}
+
+int user_password_hash(struct db *db, int64_t id, char *hash)
+{
+  db_stmt *st = db_prepare(db, "SELECT pw_hash FROM user WHERE id = :id");
+  int rc;
+  if (!st || (rc = db_bind_int(st, ":id", id))) return st ? rc : E_DB;
+  rc = db_step(st);
+  if (rc == DB_ROW) snprintf(hash, 128, "%s", db_col_text(st, 0));
+  db_reset(st);
+  return rc == DB_ROW ? E_OK : rc == DB_DONE ? E_NOT_FOUND : rc;
 }

@@ -244,24 +244,24 @@ START_TEST(account_rules)
   int64_t id = 0;
   const char *field, *problem;
   ck_assert_int_eq(
-      user_create(db, "boss", "主任", "admin", NULL, hash, 0, "cli", "", &id, &field, &problem),
+      user_create(db, "boss", "主任", "admin", NULL, hash, 0, 0, "cli", "", &id, &field, &problem),
       E_OK);
   ck_assert_int_gt(id, 0);
   ck_assert_int_eq(user_admin_count(db), 1);
   ck_assert_int_eq(
-      user_create(db, "BOSS", "", "admin", NULL, hash, 0, "cli", "", &id, &field, &problem),
+      user_create(db, "BOSS", "", "admin", NULL, hash, 0, 0, "cli", "", &id, &field, &problem),
       E_DUPLICATE);
   ck_assert_str_eq(field, "login");
   ck_assert_int_eq(
-      user_create(db, "u1", "", "unit", NULL, hash, 0, "cli", "", &id, &field, &problem),
+      user_create(db, "u1", "", "unit", NULL, hash, 0, 0, "cli", "", &id, &field, &problem),
       E_VALIDATION);
   ck_assert_str_eq(field, "unit");
   ck_assert_int_eq(
-      user_create(db, "u1", "", "unit", "NOPE", hash, 0, "cli", "", &id, &field, &problem),
+      user_create(db, "u1", "", "unit", "NOPE", hash, 0, 0, "cli", "", &id, &field, &problem),
       E_VALIDATION);
   ck_assert_str_eq(problem, "没有这个单位代码");
   ck_assert_int_eq(
-      user_create(db, "u1", "", "boss", NULL, hash, 0, "cli", "", &id, &field, &problem),
+      user_create(db, "u1", "", "boss", NULL, hash, 0, 0, "cli", "", &id, &field, &problem),
       E_VALIDATION);
   ck_assert_str_eq(field, "role");
   ck_assert_int_eq(count(db, "SELECT count(*) FROM user"), 1);
