@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "h_audit.h"
+#include "h_cycles.h"
 #include "h_session.h"
 #include "h_system.h"
 #include "h_users.h"
@@ -28,6 +29,8 @@ const struct route routes[] = {
     {"PUT", "/api/v1/me/password", ROLE_USER, BODY_JSON, h_me_password, R_PWCHANGE},
     {"GET", "/api/v1/me/sessions", ROLE_USER, BODY_NONE, h_me_sessions, R_PWCHANGE},
     {"DELETE", "/api/v1/me/sessions/{id}", ROLE_USER, BODY_NONE, h_me_session_end, R_PWCHANGE},
+    /* cycles */
+    {"GET", "/api/v1/cycles", ROLE_USER, BODY_NONE, h_cycles_list, 0},
     /* accounts (assessment office) */
     {"GET", "/api/v1/users", ROLE_ADMIN, BODY_NONE, h_users_list, 0},
     {"POST", "/api/v1/users", ROLE_ADMIN, BODY_JSON, h_user_create, 0},

@@ -118,6 +118,7 @@ static const struct {
     {"PUT", "/api/v1/me/password", ROLE_USER},
     {"GET", "/api/v1/me/sessions", ROLE_USER},
     {"DELETE", "/api/v1/me/sessions/{id}", ROLE_USER},
+    {"GET", "/api/v1/cycles", ROLE_USER},
     {"GET", "/api/v1/users", ROLE_ADMIN},
     {"POST", "/api/v1/users", ROLE_ADMIN},
     {"GET", "/api/v1/users/{id}", ROLE_ADMIN},
@@ -489,6 +490,27 @@ START_TEST(audit_trail_api)
 }
 END_TEST
 
+START_TEST(cycles_are_listed_newest_first)
+{
+  struct client u;
+  sign_in(&u, "unit-YL-SFJ", "kaoping-demo", 200);
+  struct tu_resp r;
+  call(&u, "GET", "/api/v1/cycles", NULL, &r);
+  ck_assert_int_eq(r.status, 200);
+  json_t *j = body_json(&r);
+  json_t *list = json_object_get(j, "cycles"), *c = json_array_get(list, 0);
+  ck_assert_int_eq(json_array_size(list), 2);
+  ck_assert_int_eq(json_integer_value(json_object_get(c, "year")), 2023);
+  ck_assert_str_eq(json_string_value(json_object_get(c, "phase")), "review");
+  ck_assert_int_eq(json_integer_value(json_object_get(c, "units")), 20);
+  ck_assert_int_eq(json_integer_value(json_object_get(c, "reports")), 14);
+  ck_assert(json_is_integer(json_object_get(c, "submission_deadline")));
+  ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(list, 1), "reports")), 4);
+  json_decref(j);
+  tu_resp_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("accounts");
@@ -500,6 +522,7 @@ static Suite *suite(void)
   tcase_add_test(tc, disable_reset_and_sessions);
   tcase_add_test(tc, unit_accounts_for_a_cycle);
   tcase_add_test(tc, audit_trail_api);
+  tcase_add_test(tc, cycles_are_listed_newest_first);
   suite_add_tcase(s, tc);
   return s;
 }
