@@ -78,6 +78,11 @@ int h_login(struct req *r, struct reply *out)
         (rc = db_run(st)))
       goto fail;
   }
+  /* The session this browser already had ends: a login always starts from a new token. */
+  if (r->user.session_id) {
+    st = db_prepare(r->db, "DELETE FROM session WHERE id = :id");
+    if (!st || (rc = db_bind_int(st, ":id", r->user.session_id)) || (rc = db_run(st))) goto fail;
+  }
   if ((rc = session_login_succeeded(r->db, login, r->client)) ||
       (rc = session_start(r, uid, out)) ||
       (rc = audit_write(r->db, uid, r->user.login, "session.login", object, "{}", r->client)))

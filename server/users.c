@@ -27,13 +27,228 @@ const char *user_login_problem(const char *login)
   return NULL;
 }
 
-/* Passwords so common that guessing tools try them first (lower case). */
-static const char *const common[] = {
-    "1234567890",    "12345678910",  "0123456789",   "1111111111",   "1q2w3e4r5t",  "qwertyuiop",
-    "password123",   "password1234", "passw0rd123",  "abc1234567",   "a123456789",  "admin12345",
-    "administrator", "qwerty12345",  "iloveyou123",  "woaini1314",   "5201314520",  "aa123456789",
-    "zxcvbnm123",    "asdfghjkl1",   "1qaz2wsx3edc", "qazwsxedcrfv", "welcome123",  "p@ssw0rd123",
-    "admin@123456",  "kaoping123",   "kaoping2023",  "kaoping2024",  "12345678900", NULL};
+/* Words that lists of leaked passwords show people build passwords from, in lower case:
+ * English favourites, keyboard runs, and pinyin words and surnames common in China. A
+ * password that is one of these (or the login) padded with digits and punctuation, e.g.
+ * "woaini1314!" or "Admin@2023", is refused. */
+static const char *const common_bases[] = {"password",
+                                           "passw0rd",
+                                           "p@ssw0rd",
+                                           "p@ssword",
+                                           "pass",
+                                           "admin",
+                                           "administrator",
+                                           "root",
+                                           "user",
+                                           "test",
+                                           "guest",
+                                           "login",
+                                           "welcome",
+                                           "hello",
+                                           "letmein",
+                                           "iloveyou",
+                                           "love",
+                                           "monkey",
+                                           "dragon",
+                                           "master",
+                                           "shadow",
+                                           "sunshine",
+                                           "princess",
+                                           "football",
+                                           "baseball",
+                                           "superman",
+                                           "batman",
+                                           "trustno1",
+                                           "secret",
+                                           "abc",
+                                           "abcd",
+                                           "abcde",
+                                           "abcdef",
+                                           "abcdefg",
+                                           "qwe",
+                                           "qwer",
+                                           "qwert",
+                                           "qwerty",
+                                           "qwertyu",
+                                           "qwertyui",
+                                           "qwertyuiop",
+                                           "asd",
+                                           "asdf",
+                                           "asdfg",
+                                           "asdfgh",
+                                           "asdfghjkl",
+                                           "zxc",
+                                           "zxcv",
+                                           "zxcvb",
+                                           "zxcvbn",
+                                           "zxcvbnm",
+                                           "qaz",
+                                           "qazwsx",
+                                           "qazwsxedc",
+                                           "1qaz2wsx",
+                                           "1q2w3e",
+                                           "1q2w3e4r",
+                                           "q1w2e3r4",
+                                           "a1b2c3",
+                                           "aa",
+                                           "aaa",
+                                           "aaaa",
+                                           "woaini",
+                                           "woaini1314",
+                                           "aini",
+                                           "wobuzhidao",
+                                           "nihao",
+                                           "zhongguo",
+                                           "china",
+                                           "beijing",
+                                           "shanghai",
+                                           "guangzhou",
+                                           "shenzhen",
+                                           "huawei",
+                                           "xiaomi",
+                                           "baidu",
+                                           "taobao",
+                                           "alibaba",
+                                           "tencent",
+                                           "weixin",
+                                           "wechat",
+                                           "qq",
+                                           "kaoping",
+                                           "kaohe",
+                                           "fazhi",
+                                           "zhengfu",
+                                           "sifa",
+                                           "sifaju",
+                                           "zhengwu",
+                                           "bangong",
+                                           "bangongshi",
+                                           "mima",
+                                           "mimamima",
+                                           "zhang",
+                                           "wang",
+                                           "li",
+                                           "liu",
+                                           "chen",
+                                           "yang",
+                                           "huang",
+                                           "zhao",
+                                           "zhou",
+                                           "wu",
+                                           "xu",
+                                           "sun",
+                                           "ma",
+                                           "zhu",
+                                           "hu",
+                                           "guo",
+                                           "he",
+                                           "lin",
+                                           "luo",
+                                           "gao",
+                                           "liang",
+                                           "zheng",
+                                           "xie",
+                                           "song",
+                                           "tang",
+                                           "han",
+                                           "feng",
+                                           "deng",
+                                           "cao",
+                                           "peng",
+                                           "zeng",
+                                           "xiao",
+                                           "tian",
+                                           "dong",
+                                           "pan",
+                                           "yuan",
+                                           "cai",
+                                           "jiang",
+                                           "yu",
+                                           "du",
+                                           "ye",
+                                           "cheng",
+                                           "wei",
+                                           "su",
+                                           "lu",
+                                           "ding",
+                                           "ren",
+                                           "shen",
+                                           "yao",
+                                           "jin",
+                                           NULL};
+
+/* Keyboard rows, forwards; a password made of one run of them (either way) is refused. */
+static const char *const walks[] = {"1234567890",
+                                    "qwertyuiop",
+                                    "asdfghjkl",
+                                    "zxcvbnm",
+                                    "abcdefghijklmnopqrstuvwxyz",
+                                    "1qaz2wsx3edc4rfv5tgb",
+                                    "qazwsxedcrfvtgbyhnujm",
+                                    NULL};
+
+/* 1 when S (lower case) is a run of one of the keyboard walks, forwards or backwards. */
+static int is_walk(const char *s)
+{
+  size_t n = strlen(s);
+  for (size_t w = 0; walks[w]; w++) {
+    const char *row = walks[w];
+    size_t len = strlen(row);
+    for (size_t i = 0; i + n <= len; i++) {
+      int fwd = 1, back = 1;
+      for (size_t k = 0; k < n && (fwd || back); k++) {
+        fwd = fwd && s[k] == row[i + k];
+        back = back && s[k] == row[i + n - 1 - k];
+      }
+      if (fwd || back) return 1;
+    }
+  }
+  return 0;
+}
+
+/* 1 when S is one short chunk (at most 4 characters) repeated, e.g. "abcabcabca", "12121212". */
+static int is_repeat(const char *s)
+{
+  size_t n = strlen(s);
+  for (size_t period = 1; period <= 4 && period < n; period++) {
+    size_t i = period;
+    while (i < n && s[i] == s[i - period]) i++;
+    if (i == n) return 1;
+  }
+  return 0;
+}
+
+/* 1 for an ASCII letter or any byte of a non-ASCII character (Chinese counts as letters). */
+static int is_letter(char c)
+{
+  return isalpha((unsigned char)c) || (unsigned char)c >= 0x80;
+}
+
+/* 1 when PASSWORD (already known to be long enough) is a common one: a keyboard walk, a
+ * repeated chunk, all digits that form a date-like or sequential pattern, or a common base
+ * word or LOGIN padded with at most 8 digits and punctuation at either end. */
+static int is_common(const char *password, const char *login)
+{
+  char low[1100];
+  size_t n = 0;
+  for (const char *p = password; *p && n + 1 < sizeof low; p++)
+    low[n++] = (char)tolower((unsigned char)*p);
+  low[n] = 0;
+  if (is_walk(low) || is_repeat(low)) return 1;
+  /* Strip padding (digits, punctuation) from both ends and look at the core. */
+  size_t start = 0, end = n;
+  while (start < n && !is_letter(low[start])) start++;
+  while (end > start && !is_letter(low[end - 1])) end--;
+  if (start == n) return 1; /* digits and punctuation only: dates, phone numbers, runs */
+  size_t pad = start + (n - end);
+  if (pad > 8) return 0;
+  char core[1100];
+  memcpy(core, low + start, end - start);
+  core[end - start] = 0;
+  for (size_t i = 0; common_bases[i]; i++)
+    if (!strcmp(core, common_bases[i])) return 1;
+  if (login && !strcasecmp(core, login)) return 1;
+  return is_walk(core) || is_repeat(core);
+}
 
 const char *user_password_problem(const char *password, const char *login)
 {
@@ -41,12 +256,9 @@ const char *user_password_problem(const char *password, const char *login)
   if (bytes > 1024) return "密码过长";
   if (!utf8_valid(password, bytes)) return "密码含有无效字符";
   if (utf8_chars(password) < USER_PASSWORD_MIN) return "密码至少需要 10 个字符";
-  size_t same = 1;
-  while (password[same] == password[0]) same++;
-  if (same == bytes) return "密码不能由同一个字符重复组成";
-  for (size_t i = 0; common[i]; i++)
-    if (!strcasecmp(password, common[i])) return "该密码过于常见，请换一个";
   if (login && !strcasecmp(password, login)) return "密码不能与登录名相同";
+  if (is_common(password, login))
+    return "该密码过于常见或有规律（如常用词、键盘顺序、重复字符、纯数字），请换一个";
   return NULL;
 }
 

@@ -17,9 +17,11 @@ struct db;
 /* NULL when LOGIN is acceptable (2-64 of A-Z a-z 0-9 . _ - @), else a Chinese reason. */
 const char *user_login_problem(const char *login);
 
-/* NULL when PASSWORD is acceptable (at least USER_PASSWORD_MIN characters, at most 1024
- * bytes, not one repeated character, not a well-known password, not the login), else a
- * Chinese reason. */
+/* NULL when PASSWORD is acceptable, else a Chinese reason. Refused: fewer than
+ * USER_PASSWORD_MIN characters, more than 1024 bytes, invalid UTF-8, the login, and common
+ * passwords: digits and punctuation only, keyboard walks, short repeated chunks, and a common
+ * word (English, keyboard runs, pinyin words and surnames) or the login padded with up to 8
+ * digits or punctuation characters. */
 const char *user_password_problem(const char *password, const char *login);
 
 /* Creates a user with an already computed password hash PW_HASH (MUST_CHANGE: the user must

@@ -354,6 +354,18 @@ START_TEST(sessions_login_csrf_logout)
 
   /* A unit user sees their unit. */
   ck_assert_int_eq(tu_login(d.url, "unit-YL-SFJ", "kaoping-demo", jar, csrf), 200);
+  /* Signing in again from the same browser replaces the session: the old one is gone. */
+  char oldjar[320];
+  snprintf(oldjar, sizeof oldjar, "%s.old", jar);
+  char cp[700];
+  snprintf(cp, sizeof cp, "cp %s %s", jar, oldjar);
+  ck_assert_int_eq(system(cp), 0);
+  ck_assert_int_eq(tu_login(d.url, "unit-YL-SFJ", "kaoping-demo", jar, csrf), 200);
+  char me[128];
+  snprintf(me, sizeof me, "%s/api/v1/me", d.url);
+  tu_http("GET", me, NULL, NULL, 0, oldjar, &r);
+  ck_assert_int_eq(r.status, 401);
+  tu_resp_free(&r);
   req("GET", "/api/v1/me", NULL, NULL, &r);
   ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"YL-SFJ\""));
   tu_resp_free(&r);
