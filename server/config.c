@@ -43,6 +43,8 @@ static const struct opt opts[] = {
      "open connections per client address at most (0 = no limit)"},
     {"max-body", "KAOPING_MAX_BODY", OPT_UINT, OFF(max_body), CMD_SERVE, "1048576",
      "largest JSON request body in bytes"},
+    {"max-upload", "KAOPING_MAX_UPLOAD", OPT_UINT, OFF(max_upload), CMD_SERVE, "52428800",
+     "largest uploaded file in bytes (50 MB)"},
     {"shutdown-grace", "KAOPING_SHUTDOWN_GRACE", OPT_UINT, OFF(shutdown_grace), CMD_SERVE, "10",
      "seconds in-flight requests get to finish on SIGTERM"},
     {"secure-cookies", "KAOPING_SECURE_COOKIES", OPT_FLAG, OFF(secure_cookies), CMD_SERVE, "off",
@@ -102,6 +104,7 @@ int config_parse(enum cmd cmd, int argc, char **argv, struct config *c, char **p
   c->max_connections = 4096;
   c->per_ip_limit = 256;
   c->max_body = 1 << 20;
+  c->max_upload = 50u << 20;
   c->shutdown_grace = 10;
   c->pwhash = "interactive";
   c->session_idle = 30;

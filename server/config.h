@@ -29,6 +29,7 @@ struct config {
   unsigned max_connections; /* open connections at most */
   unsigned per_ip_limit;    /* open connections per client address at most; 0 = no limit */
   unsigned max_body;        /* JSON request body cap in bytes */
+  unsigned max_upload;      /* uploaded file cap in bytes */
   unsigned shutdown_grace;  /* seconds in-flight requests get to finish at shutdown */
   int secure_cookies;       /* mark cookies Secure (behind a TLS proxy) */
   const char *pwhash;       /* password hashing cost: interactive | moderate | min */

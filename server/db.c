@@ -3,8 +3,9 @@
  *
  * Owns: opening connections with kaoping's pragmas, the schema migrations embedded from sql/,
  * the per-connection statement cache, named binds, nested transactions, the read-only guard
- * for GET requests, and the online backup. Every SQLite error passes through db_fail(), which
- * logs the extended error code, SQLite's message and the SQL text.
+ * for GET requests, the online backup, and the FTS5 tokenizer "kaoping" for Chinese text. Every
+ * SQLite error passes through db_fail(), which logs the extended error code, SQLite's message and
+ * the SQL text.
  */
 #include "db.h"
 
@@ -56,6 +57,183 @@ static int db_fail(sqlite3 *h, const char *site, const char *sql)
   return E_DB;
 }
 
+/* ---- the FTS5 tokenizer "kaoping" ----
+ *
+ * Chinese has no spaces between words, and the built-in trigram tokenizer cannot match words
+ * of one or two characters, which are most Chinese search words (法治, 复议, 普法). So:
+ *  - every Han character is a token (its unigram), and the bigram it starts (with the next
+ *    Han character of the same run) is indexed at the same position (FTS5_TOKEN_COLOCATED);
+ *  - a query's Han run of one character is its unigram; a longer run becomes its overlapping
+ *    bigrams, which FTS5 matches as a phrase at consecutive positions: "法治政府" → 法治 治政 政府.
+ *    So a 2-character word is one index lookup, and longer words are exact phrase matches;
+ *  - runs of ASCII letters and digits are lowercased word tokens; full-width letters and
+ *    digits (ＡＢＣ１２３) are folded to ASCII first; everything else separates tokens.
+ */
+
+/* Decodes the code point at P (before END) into *CP; returns its length in bytes (1 for an
+ * invalid byte, which then yields U+FFFD). */
+static int utf8_next(const unsigned char *p, const unsigned char *end, unsigned *cp)
+{
+  unsigned c = p[0];
+  int n = c < 0x80                 ? 1
+          : c >= 0xC2 && c <= 0xDF ? 2
+          : c >= 0xE0 && c <= 0xEF ? 3
+          : c >= 0xF0 && c <= 0xF4 ? 4
+                                   : 0;
+  if (n == 1) {
+    *cp = c;
+    return 1;
+  }
+  if (n == 0 || end - p < n) {
+    *cp = 0xFFFD;
+    return 1;
+  }
+  unsigned v = c & (0x7F >> n);
+  for (int i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80) {
+      *cp = 0xFFFD;
+      return 1;
+    }
+    v = (v << 6) | (p[i] & 0x3F);
+  }
+  *cp = v;
+  return n;
+}
+
+static int is_han(unsigned c)
+{
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F);
+}
+
+/* ASCII letter or digit after folding full-width forms, lowercased; 0 when not one. */
+static int word_char(unsigned c)
+{
+  if (c >= 0xFF10 && c <= 0xFF5A) c -= 0xFEE0; /* full-width digits and letters */
+  if (c >= 'A' && c <= 'Z') return (int)(c + 32);
+  if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return (int)c;
+  return 0;
+}
+
+/* The tokenizer has no settings: any non-NULL pointer will do as its instance. */
+static int tok_create(void *ctx, const char **args, int nargs, Fts5Tokenizer **out)
+{
+  (void)ctx;
+  (void)args;
+  (void)nargs;
+  *out = (Fts5Tokenizer *)&tok_create;
+  return SQLITE_OK;
+}
+
+static void tok_delete(Fts5Tokenizer *t)
+{
+  (void)t;
+}
+
+/* Longest ASCII word token kept; longer runs are cut (still matched by their prefix). */
+#define TOK_WORD_MAX 64
+
+static int tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int len,
+                        int (*emit)(void *, int, const char *, int, int, int))
+{
+  (void)t;
+  const unsigned char *p = (const unsigned char *)text, *end = p + len;
+  const int query = (flags & FTS5_TOKENIZE_QUERY) != 0;
+  int rc = SQLITE_OK;
+  while (p < end && rc == SQLITE_OK) {
+    unsigned c;
+    int n = utf8_next(p, end, &c);
+    if (is_han(c)) {
+      /* One Han run: emit unigrams (document) and bigrams. */
+      const unsigned char *a = p;
+      int an = n;
+      while (rc == SQLITE_OK) {
+        const unsigned char *b = a + an;
+        unsigned c2 = 0;
+        int bn = b < end ? utf8_next(b, end, &c2) : 0;
+        int pair = bn && is_han(c2);
+        if (!query) {
+          rc = emit(ctx, 0, (const char *)a, an, (int)(a - (const unsigned char *)text),
+                    (int)(a + an - (const unsigned char *)text));
+          if (rc == SQLITE_OK && pair)
+            rc = emit(ctx, FTS5_TOKEN_COLOCATED, (const char *)a, an + bn,
+                      (int)(a - (const unsigned char *)text),
+                      (int)(b + bn - (const unsigned char *)text));
+        } else if (pair) {
+          rc = emit(ctx, 0, (const char *)a, an + bn, (int)(a - (const unsigned char *)text),
+                    (int)(b + bn - (const unsigned char *)text));
+        } else if (a == p) { /* a query run of a single character */
+          rc = emit(ctx, 0, (const char *)a, an, (int)(a - (const unsigned char *)text),
+                    (int)(a + an - (const unsigned char *)text));
+        }
+        if (!pair) {
+          p = a + an;
+          break;
+        }
+        a = b;
+        an = bn;
+      }
+    } else if (word_char(c)) {
+      char word[TOK_WORD_MAX];
+      int wn = 0;
+      const unsigned char *start = p;
+      int w;
+      while (p < end) {
+        n = utf8_next(p, end, &c);
+        if (!(w = word_char(c))) break;
+        if (wn < TOK_WORD_MAX) word[wn++] = (char)w;
+        p += n;
+      }
+      rc = emit(ctx, 0, word, wn, (int)(start - (const unsigned char *)text),
+                (int)(p - (const unsigned char *)text));
+    } else {
+      p += n;
+    }
+  }
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Registers the tokenizer on connection H. Returns SQLITE_OK or an error. */
+static int tok_register(sqlite3 *h)
+{
+  static fts5_tokenizer tok = {tok_create, tok_delete, tok_tokenize};
+  fts5_api *api = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(h, "SELECT fts5(?1)", -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(st);
+    rc = sqlite3_finalize(st);
+  }
+  if (rc != SQLITE_OK || !api) return rc ? rc : SQLITE_ERROR;
+  return api->xCreateTokenizer(api, "kaoping", NULL, &tok, NULL);
+}
+
+/* Adapter from the FTS5 callback to db_fts_tokens()'s. */
+static int tok_collect(void *ctx, int flags, const char *token, int len, int start, int end)
+{
+  (void)start;
+  (void)end;
+  struct {
+    void (*each)(const char *, int, int, void *);
+    void *ctx;
+  } *w = ctx;
+  w->each(token, len, (flags & FTS5_TOKEN_COLOCATED) != 0, w->ctx);
+  return SQLITE_OK;
+}
+
+int db_fts_tokens(const char *text, int query,
+                  void (*each)(const char *tok, int len, int colocated, void *ctx), void *ctx)
+{
+  struct wrap {
+    void (*each)(const char *, int, int, void *);
+    void *ctx;
+  } w = {each, ctx};
+  int rc = tok_tokenize(NULL, &w, query ? FTS5_TOKENIZE_QUERY : FTS5_TOKENIZE_DOCUMENT, text,
+                        (int)strlen(text), tok_collect);
+  return rc == SQLITE_OK ? E_OK : E_INTERNAL;
+}
+
 /* Opens a connection to db_path with kaoping's per-connection pragmas. */
 static struct db *db_open(int create)
 {
@@ -70,6 +248,12 @@ static struct db *db_open(int create)
   }
   sqlite3_extended_result_codes(db->h, 1);
   sqlite3_busy_timeout(db->h, 5000);
+  if (tok_register(db->h) != SQLITE_OK) {
+    log_error("cannot register the FTS5 tokenizer: %s", sqlite3_errmsg(db->h));
+    sqlite3_close(db->h);
+    free(db);
+    return NULL;
+  }
   if (db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; "
                   "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;") != E_OK) {
     sqlite3_close(db->h);

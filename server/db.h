@@ -114,4 +114,10 @@ int64_t db_size_bytes(struct db *db);
  * DEST must not exist. Returns E_OK, or E_DB / E_DUPLICATE with a reason in MSG. */
 int db_backup(const char *data_dir, const char *dest, char *msg, size_t msglen);
 
+/* Runs the FTS5 tokenizer "kaoping" over TEXT as a document (QUERY 0) or a query (QUERY 1)
+ * and calls EACH for every token (COLOCATED 1 when it shares the previous token's position).
+ * For tests and diagnostics. Returns E_OK. */
+int db_fts_tokens(const char *text, int query,
+                  void (*each)(const char *tok, int len, int colocated, void *ctx), void *ctx);
+
 #endif

@@ -14,6 +14,7 @@
 #include "embedded.h"
 #include "err.h"
 #include "log.h"
+#include "reports.h"
 #include "store.h"
 #include "users.h"
 
@@ -171,28 +172,24 @@ static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64
   }
   if (store_commit(data_dir, &sf, sha)) return E_INTERNAL;
   int64_t at = deadline - 86400 * (int64_t)(5 + unit % 20);
-  db_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO blob (sha256, size, created_at) "
-                               "VALUES (:sha, :size, :at)");
-  int rc;
-  if (!st) return E_DB;
-  if ((rc = db_bind_text(st, ":sha", sha)) || (rc = db_bind_int(st, ":size", (int64_t)f->len)) ||
-      (rc = db_bind_int(st, ":at", at)) || (rc = db_run(st)))
-    return rc;
-  st = db_prepare(db, "INSERT INTO report (cycle_id, unit_id, version, sha256, filename, format, "
-                      "size, uploaded_by, uploaded_at, text) VALUES (:c, :u, 1, :sha, :fn, "
-                      "'txt', :size, :by, :at, :text)");
-  if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit)) ||
-      (rc = db_bind_text(st, ":sha", sha)) ||
-      (rc = db_bind_text(st, ":fn", json_string_value(json_object_get(rep, "filename")))) ||
-      (rc = db_bind_int(st, ":size", (int64_t)f->len)) ||
-      (rc = uploader ? db_bind_int(st, ":by", uploader) : db_bind_null(st, ":by")) ||
-      (rc = db_bind_int(st, ":at", at)) ||
-      (rc = db_bind_textn(st, ":text", (const char *)f->data, f->len))) {
-    db_reset(st);
-    return rc;
-  }
-  return db_run(st);
+  struct report_new n = {.cycle_id = cycle,
+                         .unit_id = unit,
+                         .uploader = uploader,
+                         .actor = "system",
+                         .client = "",
+                         .sha = sha,
+                         .size = f->len,
+                         .filename = json_string_value(json_object_get(rep, "filename")),
+                         .format = "txt",
+                         .encoding = "utf-8",
+                         .text = (const char *)f->data,
+                         .text_len = f->len,
+                         .structure = NULL,
+                         .late = 0,
+                         .at = at};
+  int64_t id;
+  int version;
+  return report_record(db, &n, &id, &version);
 }
 
 /* Creates user LOGIN with the demo password hash; returns its id in *ID. */

@@ -24,6 +24,8 @@
   X(E_METHOD, 405, "该地址不支持此请求方法")                                                       \
   X(E_CONFLICT, 409, "数据已被他人修改，请刷新后重试")                                             \
   X(E_DUPLICATE, 409, "数据已存在")                                                                \
+  X(E_NOT_OPEN, 409, "当前不在报告填报期，不能上传")                                               \
+  X(E_DEADLINE, 409, "已过填报截止时间；如需补交，请联系考核办开通补交")                           \
   X(E_TOO_LARGE, 413, "请求体过大")                                                                \
   X(E_URI_TOO_LONG, 414, "请求地址过长")                                                           \
   X(E_MEDIA_TYPE, 415, "不支持的内容类型，请以 application/json 提交")                             \

@@ -3,8 +3,16 @@
  */
 #include "h_cycles.h"
 
+#include "audit.h"
+#include "authz.h"
 #include "db.h"
 #include "err.h"
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 /* An integer column, or JSON null when it is NULL. */
 static json_t *int_or_null(db_stmt *st, int i)
@@ -37,4 +45,292 @@ int h_cycles_list(struct req *r, struct reply *out)
     return arr ? rc : E_NOMEM;
   }
   return reply_json(out, 200, json_pack("{s:o}", "cycles", arr));
+}
+
+/* The phases in order; a cycle moves one step forward or back, and never leaves "closed". */
+static const char *const phases[] = {"draft", "submission", "review", "publication", "closed"};
+
+static int phase_index(const char *p)
+{
+  for (int i = 0; i < 5; i++)
+    if (!strcmp(p, phases[i])) return i;
+  return -1;
+}
+
+/* {"cycle":{…}} for cycle ID. */
+static int cycle_reply(struct req *r, struct reply *out, int64_t id, int status)
+{
+  db_stmt *st =
+      db_prepare(r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
+                        "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
+                        "cu.cycle_id = c.id), (SELECT count(*) FROM report rp WHERE "
+                        "rp.cycle_id = c.id AND rp.current = 1) FROM cycle c WHERE c.id = :id");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":id", id))) {
+    db_reset(st);
+    return rc;
+  }
+  if ((rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    return rc == DB_DONE ? E_NOT_FOUND : rc;
+  }
+  json_t *c = json_pack("{s:I,s:I,s:s,s:s,s:o,s:o,s:I,s:I}", "id", (json_int_t)db_col_int(st, 0),
+                        "year", (json_int_t)db_col_int(st, 1), "title", db_col_text(st, 2), "phase",
+                        db_col_text(st, 3), "submission_deadline", int_or_null(st, 4),
+                        "review_deadline", int_or_null(st, 5), "units",
+                        (json_int_t)db_col_int(st, 6), "reports", (json_int_t)db_col_int(st, 7));
+  db_reset(st);
+  return reply_json(out, status, c ? json_pack("{s:o}", "cycle", c) : NULL);
+}
+
+int h_cycle_get(struct req *r, struct reply *out)
+{
+  int64_t id;
+  int rc = req_param_id(r, "cycle", &id);
+  return rc ? rc : cycle_reply(r, out, id, 200);
+}
+
+/* Reads an optional deadline KEY (Unix seconds, or null to clear) into *V / *SET. */
+static int take_deadline(struct reply *out, json_t *body, const char *key, int64_t *v, int *set)
+{
+  json_t *j = json_object_get(body, key);
+  *set = j != NULL;
+  *v = 0;
+  if (!j || json_is_null(j)) return E_OK;
+  return json_take_int(out, body, key, 1, 946684800, 4102444800, v); /* 2000..2100 */
+}
+
+/* Writes an audit row for cycle ID with DETAIL (stolen). */
+static int audit_cycle(struct req *r, int64_t id, const char *action, json_t *detail)
+{
+  char object[32];
+  snprintf(object, sizeof object, "cycle:%lld", (long long)id);
+  char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+  json_decref(detail);
+  int rc = text ? audit_write(r->db, r->user.id, r->user.login, action, object, text, r->client)
+                : E_NOMEM;
+  free(text);
+  return rc;
+}
+
+int h_cycle_create(struct req *r, struct reply *out)
+{
+  static const char *const keys[] = {"year",  "title", "submission_deadline", "review_deadline",
+                                     "units", NULL};
+  int64_t year = 0, sub, rev;
+  int sub_set, rev_set;
+  const char *title;
+  int rc;
+  if ((rc = json_only_keys(out, r->jbody, keys)) ||
+      (rc = json_take_int(out, r->jbody, "year", 1, 2000, 2100, &year)) ||
+      (rc = json_take_str(out, r->jbody, "title", 1, 100, &title)) ||
+      (rc = take_deadline(out, r->jbody, "submission_deadline", &sub, &sub_set)) ||
+      (rc = take_deadline(out, r->jbody, "review_deadline", &rev, &rev_set)))
+    return rc;
+  if (sub && rev && rev < sub)
+    return reply_invalid(out, "review_deadline", "评审截止时间不能早于填报截止时间");
+  json_t *units = json_object_get(r->jbody, "units");
+  if (units && !json_is_array(units)) return reply_invalid(out, "units", "应为单位代码的数组");
+  if ((rc = db_begin(r->db))) return rc;
+  int64_t now = (int64_t)time(NULL);
+  db_stmt *st = db_prepare(r->db, "INSERT INTO cycle (year, title, phase, submission_deadline, "
+                                  "review_deadline, created_at, updated_at) VALUES (:y, :t, "
+                                  "'draft', :s, :rv, :now, :now)");
+  if (!st) goto fail;
+  if ((rc = db_bind_int(st, ":y", year)) || (rc = db_bind_text(st, ":t", title)) ||
+      (rc = sub ? db_bind_int(st, ":s", sub) : db_bind_null(st, ":s")) ||
+      (rc = rev ? db_bind_int(st, ":rv", rev) : db_bind_null(st, ":rv")) ||
+      (rc = db_bind_int(st, ":now", now)) || (rc = db_run(st)))
+    goto fail;
+  int64_t id = db_last_id(r->db);
+  if (!units) { /* every active unit takes part */
+    st = db_prepare(r->db, "INSERT INTO cycle_unit (cycle_id, unit_id) SELECT :c, id FROM unit "
+                           "WHERE active = 1");
+    if (!st || (rc = db_bind_int(st, ":c", id)) || (rc = db_run(st))) goto fail;
+  } else {
+    size_t i;
+    json_t *code;
+    st = db_prepare(r->db, "INSERT OR IGNORE INTO cycle_unit (cycle_id, unit_id) SELECT :c, id "
+                           "FROM unit WHERE code = :code");
+    json_array_foreach(units, i, code)
+    {
+      if (!json_is_string(code)) {
+        rc = reply_invalid(out, "units", "应为单位代码的数组");
+        goto fail;
+      }
+      if (!st || (rc = db_bind_int(st, ":c", id)) ||
+          (rc = db_bind_text(st, ":code", json_string_value(code))) || (rc = db_run(st)))
+        goto fail;
+      if (db_changes(r->db) == 0) {
+        out->detail = arena_printf(&r->a, "单位代码 %s 不存在", json_string_value(code));
+        out->field = "units";
+        rc = E_VALIDATION;
+        goto fail;
+      }
+    }
+  }
+  if ((rc = audit_cycle(r, id, "cycle.create",
+                        json_pack("{s:I,s:s}", "year", (json_int_t)year, "title", title))))
+    goto fail;
+  if ((rc = db_commit(r->db))) return rc;
+  return cycle_reply(r, out, id, 201);
+fail:
+  db_rollback(r->db);
+  return rc ? rc : E_DB;
+}
+
+int h_cycle_update(struct req *r, struct reply *out)
+{
+  static const char *const keys[] = {"title", "phase", "submission_deadline", "review_deadline",
+                                     NULL};
+  int64_t id, sub, rev;
+  int sub_set, rev_set;
+  const char *title, *phase;
+  int rc = req_param_id(r, "cycle", &id);
+  if (rc) return rc;
+  if ((rc = json_only_keys(out, r->jbody, keys)) ||
+      (rc = json_take_str(out, r->jbody, "title", 0, 100, &title)) ||
+      (rc = json_take_str(out, r->jbody, "phase", 0, 16, &phase)) ||
+      (rc = take_deadline(out, r->jbody, "submission_deadline", &sub, &sub_set)) ||
+      (rc = take_deadline(out, r->jbody, "review_deadline", &rev, &rev_set)))
+    return rc;
+  if (title && !*title) return reply_invalid(out, "title", "不能为空");
+  int to = phase ? phase_index(phase) : -1;
+  if (phase && to < 0)
+    return reply_invalid(out, "phase", "阶段应为 draft、submission、review、publication 或 closed");
+  if ((rc = db_begin(r->db))) return rc;
+  db_stmt *st = db_prepare(r->db, "SELECT phase FROM cycle WHERE id = :id");
+  char cur[16] = "";
+  if (!st || (rc = db_bind_int(st, ":id", id))) goto fail;
+  if ((rc = db_step(st)) == DB_ROW) snprintf(cur, sizeof cur, "%s", db_col_text(st, 0));
+  db_reset(st);
+  if (rc != DB_ROW) {
+    rc = rc == DB_DONE ? E_NOT_FOUND : rc;
+    goto fail;
+  }
+  int from = phase_index(cur);
+  if (!strcmp(cur, "closed")) {
+    out->detail = "考核周期已结束归档，不能再修改";
+    rc = E_CONFLICT;
+    goto fail;
+  }
+  if (phase && to != from && (to > from + 1 || to < from - 1)) {
+    out->field = "phase";
+    out->detail = "阶段只能前进或后退一步";
+    rc = E_VALIDATION;
+    goto fail;
+  }
+  st = db_prepare(r->db, "UPDATE cycle SET title = coalesce(:t, title), phase = coalesce(:ph, "
+                         "phase), submission_deadline = CASE WHEN :sset THEN :s ELSE "
+                         "submission_deadline END, review_deadline = CASE WHEN :rset THEN :rv "
+                         "ELSE review_deadline END, published_at = CASE WHEN :ph = "
+                         "'publication' AND published_at IS NULL THEN :now ELSE published_at END, "
+                         "updated_at = :now WHERE id = :id");
+  if (!st) goto fail;
+  if ((rc = db_bind_text(st, ":t", title)) || (rc = db_bind_text(st, ":ph", phase)) ||
+      (rc = db_bind_int(st, ":sset", sub_set)) ||
+      (rc = sub ? db_bind_int(st, ":s", sub) : db_bind_null(st, ":s")) ||
+      (rc = db_bind_int(st, ":rset", rev_set)) ||
+      (rc = rev ? db_bind_int(st, ":rv", rev) : db_bind_null(st, ":rv")) ||
+      (rc = db_bind_int(st, ":now", (int64_t)time(NULL))) || (rc = db_bind_int(st, ":id", id)) ||
+      (rc = db_run(st)))
+    goto fail;
+  json_t *d = json_copy(r->jbody);
+  if (d && phase) json_object_set_new(d, "from", json_string(cur));
+  if ((rc = audit_cycle(r, id, phase && to != from ? "cycle.phase" : "cycle.update", d))) goto fail;
+  if ((rc = db_commit(r->db))) return rc;
+  return cycle_reply(r, out, id, 200);
+fail:
+  db_rollback(r->db);
+  return rc ? rc : E_DB;
+}
+
+int h_cycle_units(struct req *r, struct reply *out)
+{
+  int64_t id, exists = 0;
+  int rc = req_param_id(r, "cycle", &id);
+  if (rc) return rc;
+  db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM cycle WHERE id = :id");
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":id", id)) || (rc = db_one_int(st, &exists))) return rc;
+  if (!exists) return E_NOT_FOUND;
+  /* Who sees which units: the admin all; a unit user their own; a reviewer those assigned. */
+  st = db_prepare(
+      r->db, "SELECT u.code, u.name, u.kind, k.name, cu.late_upload_until, rp.version, "
+             "rp.uploaded_at, rp.late, rp.format, rp.filename, json_array_length(rp.warnings), "
+             "rp.size FROM cycle_unit cu JOIN unit u ON u.id = cu.unit_id JOIN unit_kind k ON "
+             "k.code = u.kind LEFT JOIN report rp ON rp.cycle_id = cu.cycle_id AND rp.unit_id "
+             "= u.id AND rp.current = 1 WHERE cu.cycle_id = :c AND (:role = 'admin' OR "
+             "(:role = 'unit' AND u.id = :myunit) OR (:role = 'reviewer' AND u.id <> "
+             ":myunit AND EXISTS (SELECT 1 FROM assignment a WHERE a.cycle_id = cu.cycle_id "
+             "AND a.unit_id = u.id AND a.user_id = :me AND a.kind = 'review' AND a.status "
+             "<> 'recused'))) ORDER BY k.sort, u.code");
+  if (!st) return E_DB;
+  const char *role = r->user.role == ROLE_ADMIN  ? "admin"
+                     : r->user.role == ROLE_UNIT ? "unit"
+                                                 : "reviewer";
+  if ((rc = db_bind_int(st, ":c", id)) || (rc = db_bind_text(st, ":role", role)) ||
+      (rc = db_bind_int(st, ":myunit", r->user.unit_id)) ||
+      (rc = db_bind_int(st, ":me", r->user.id))) {
+    db_reset(st);
+    return rc;
+  }
+  json_t *arr = json_array();
+  while (arr && (rc = db_step(st)) == DB_ROW) {
+    json_t *rep =
+        db_col_is_null(st, 5)
+            ? json_null()
+            : json_pack("{s:I,s:I,s:b,s:s,s:s,s:I,s:I}", "version", (json_int_t)db_col_int(st, 5),
+                        "uploaded_at", (json_int_t)db_col_int(st, 6), "late",
+                        (int)db_col_int(st, 7), "format", db_col_text(st, 8), "filename",
+                        db_col_text(st, 9), "warnings", (json_int_t)db_col_int(st, 10), "size",
+                        (json_int_t)db_col_int(st, 11));
+    json_t *u =
+        json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "code", db_col_text(st, 0), "name",
+                  db_col_text(st, 1), "kind", db_col_text(st, 2), "kind_name", db_col_text(st, 3),
+                  "late_upload_until", int_or_null(st, 4), "report", rep);
+    if (json_array_append_new(arr, u)) rc = E_NOMEM;
+  }
+  db_reset(st);
+  if (!arr || rc != DB_DONE) {
+    json_decref(arr);
+    return arr ? rc : E_NOMEM;
+  }
+  return reply_json(out, 200, json_pack("{s:o}", "units", arr));
+}
+
+int h_cycle_late_upload(struct req *r, struct reply *out)
+{
+  static const char *const keys[] = {"until", NULL};
+  int64_t id, unit, until;
+  int set;
+  int rc = req_param_id(r, "cycle", &id);
+  if (rc || (rc = authz_param_unit(r, &unit))) return rc;
+  if ((rc = json_only_keys(out, r->jbody, keys)) ||
+      (rc = take_deadline(out, r->jbody, "until", &until, &set)))
+    return rc;
+  if (!set) return reply_invalid(out, "until", "请指定允许补交的截止时间（或 null 取消）");
+  if ((rc = db_begin(r->db))) return rc;
+  db_stmt *st = db_prepare(r->db, "UPDATE cycle_unit SET late_upload_until = :u WHERE cycle_id = "
+                                  ":c AND unit_id = :unit");
+  if (!st) goto fail;
+  if ((rc = until ? db_bind_int(st, ":u", until) : db_bind_null(st, ":u")) ||
+      (rc = db_bind_int(st, ":c", id)) || (rc = db_bind_int(st, ":unit", unit)) ||
+      (rc = db_run(st)))
+    goto fail;
+  if (db_changes(r->db) == 0) {
+    rc = E_NOT_FOUND;
+    goto fail;
+  }
+  if ((rc = audit_cycle(r, id, "cycle.late_upload",
+                        json_pack("{s:s,s:o}", "unit", req_param(r, "unit"), "until",
+                                  until ? json_integer(until) : json_null()))))
+    goto fail;
+  if ((rc = db_commit(r->db))) return rc;
+  out->status = 204;
+  return E_OK;
+fail:
+  db_rollback(r->db);
+  return rc ? rc : E_DB;
 }

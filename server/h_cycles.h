@@ -11,4 +11,26 @@
  * "units","reports"}]}; deadlines are Unix seconds or null. */
 int h_cycles_list(struct req *r, struct reply *out);
 
+/* GET /api/v1/cycles/{cycle}: {"cycle"}. */
+int h_cycle_get(struct req *r, struct reply *out);
+
+/* POST /api/v1/cycles (admin) {"year","title","submission_deadline"?,"review_deadline"?,
+ * "units"?}: creates a cycle in phase draft with the given units (default: every active
+ * unit); 201 {"cycle"}. Deadlines are Unix seconds. */
+int h_cycle_create(struct req *r, struct reply *out);
+
+/* PATCH /api/v1/cycles/{cycle} (admin) {"title"?,"phase"?,"submission_deadline"?,
+ * "review_deadline"?}: a phase moves one step forward or back; a closed cycle is read-only
+ * (409). {"cycle"}. */
+int h_cycle_update(struct req *r, struct reply *out);
+
+/* GET /api/v1/cycles/{cycle}/units: the cycle's units with their current report's status
+ * (version, uploaded_at, late, format, filename, warnings, size) — all for the admin, one's
+ * own unit for a unit user, assigned units for a reviewer. */
+int h_cycle_units(struct req *r, struct reply *out);
+
+/* POST /api/v1/cycles/{cycle}/units/{unit}/late-upload (admin) {"until": ts | null}: lets
+ * the unit upload after the deadline until then (the upload is flagged late); 204. */
+int h_cycle_late_upload(struct req *r, struct reply *out);
+
 #endif

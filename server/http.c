@@ -27,6 +27,7 @@
 #include "req.h"
 #include "routes.h"
 #include "session.h"
+#include "store.h"
 #include "utf8.h"
 
 #include <arpa/inet.h>
@@ -40,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,6 +173,19 @@ static enum MHD_Result queue_reply(struct req *r, struct reply *out)
     if (!body) return queue_error(r, E_NOMEM, NULL, NULL, NULL, NULL);
     return queue_body(r, status, body, strlen(body), json_ctype, out);
   }
+  if (out->fd >= 0) {
+    struct MHD_Response *resp = MHD_create_response_from_fd64(out->fd_size, out->fd);
+    if (!resp) {
+      close(out->fd);
+      return MHD_NO;
+    }
+    out->fd = -1; /* MHD closes it */
+    add_security_headers(resp);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, out->ctype);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-store");
+    for (int i = 0; i < out->nh; i++) MHD_add_response_header(resp, out->hname[i], out->hvalue[i]);
+    return queue_resp(r, status, resp, (size_t)out->fd_size, 0);
+  }
   if (out->body) {
     char *body = out->body;
     out->body = NULL;
@@ -286,10 +301,76 @@ static void assets_free(void)
 
 /* ---- the checks of the first call ---- */
 
-/* The body cap of route RT in bytes. */
+/* Room for the multipart framing around an uploaded file. */
+#define MULTIPART_SLACK (64u << 10)
+
+/* The body cap of route RT in bytes (for uploads: the whole multipart body). */
 static size_t body_cap(const struct route *rt)
 {
+  if (rt->body == BODY_UPLOAD) return (size_t)cfg->max_upload + MULTIPART_SLACK;
   return rt->body == BODY_JSON ? cfg->max_body : 0;
+}
+
+/* Keeps the last path component of a client's file name, as valid UTF-8 of at most 200
+ * bytes without control characters; NULL when nothing usable is left. */
+static const char *clean_filename(struct arena *a, const char *name)
+{
+  if (!name) return NULL;
+  const char *base = name;
+  for (const char *p = name; *p; p++)
+    if (*p == '/' || *p == '\\') base = p + 1;
+  size_t n = strlen(base);
+  while (n > 200 || (n > 0 && !utf8_valid(base, n))) n--; /* cut at a character boundary */
+  char *out = arena_strndup(a, base, n);
+  for (char *p = out; p && *p; p++)
+    if ((unsigned char)*p < 0x20) *p = '_';
+  return out && *out ? out : NULL;
+}
+
+/* The post processor's callback: streams the first part named "file" into the store's
+ * temporary folder; other fields and further "file" parts are ignored. Returning MHD_NO
+ * stops the parsing (the rest of the body is then drained and an error answered). */
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *filename, const char *content_type,
+                                 const char *transfer_encoding, const char *data, uint64_t off,
+                                 size_t size)
+{
+  (void)kind;
+  (void)content_type;
+  (void)transfer_encoding;
+  struct req *r = cls;
+  if (!key || strcmp(key, "file") != 0) return MHD_YES;
+  struct upload *u = r->upload;
+  if (!u) {
+    u = r->upload = arena_alloc(&r->a, sizeof *u);
+    if (!u) return MHD_NO;
+    u->f.fd = -1;
+  }
+  if (off == 0 && u->started) {
+    u->extra = 1; /* a second file part */
+    return MHD_YES;
+  }
+  if (u->extra) return MHD_YES;
+  if (!u->started) {
+    u->started = 1;
+    u->filename = clean_filename(&r->a, filename);
+    if (store_begin(cfg->data_dir, &u->f)) {
+      u->failed = 1;
+      return MHD_NO;
+    }
+  }
+  if (u->f.fd < 0) return MHD_NO;
+  if (u->f.size + size > cfg->max_upload) {
+    r->refused = 1;
+    store_abort(&u->f);
+    return MHD_NO;
+  }
+  if (size && store_write(&u->f, data, size)) {
+    u->failed = 1;
+    store_abort(&u->f);
+    return MHD_NO;
+  }
+  return MHD_YES;
 }
 
 /* 1 when the request comes from the page's own origin, as far as the browser says: the
@@ -386,11 +467,15 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
   long long cl = content_length(r);
   const char *te = req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
   if (cl > (long long)body_cap(r->rt)) return refuse(r, E_TOO_LARGE, NULL);
+  const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
   if (r->rt->body == BODY_JSON && (cl > 0 || te)) {
-    const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!ct || strncmp(ct, "application/json", 16) != 0 ||
         (ct[16] && ct[16] != ';' && ct[16] != ' '))
       return refuse(r, E_MEDIA_TYPE, NULL);
+  }
+  if (r->rt->body == BODY_UPLOAD && (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)) {
+    r->pending_detail = "请以 multipart/form-data 表单上传文件（字段名 file）";
+    return refuse(r, E_MEDIA_TYPE, NULL);
   }
 
   r->db = db_thread();
@@ -402,6 +487,13 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
   if (r->user.must_change_pw && !(r->rt->flags & R_PWCHANGE))
     return refuse(r, E_PASSWORD_CHANGE, NULL);
   if (route_is_unsafe(r->rt) && (rc = check_csrf(r)) != E_OK) return refuse(r, rc, NULL);
+  if (r->rt->body == BODY_UPLOAD) {
+    r->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, r);
+    if (!r->pp) {
+      r->pending_detail = "上传表单格式不正确（缺少 boundary）";
+      return refuse(r, E_MEDIA_TYPE, NULL);
+    }
+  }
   return MHD_YES;
 }
 
@@ -416,6 +508,15 @@ static enum MHD_Result body_chunk(struct req *r, const char *data, size_t size)
     if (r->discarded <= DISCARD_MAX) return MHD_YES;
     log_warn("%s kept sending after 413 (%zu bytes dropped): closing", r->client, r->discarded);
     return MHD_NO;
+  }
+  if (r->rt->body == BODY_UPLOAD) {
+    if (MHD_post_process(r->pp, data, size) != MHD_YES) {
+      r->refused = 1; /* drain the rest; the last call answers */
+      if (!r->upload || !r->upload->failed) {
+        if (!(r->upload && r->upload->f.fd < 0 && r->upload->started)) r->pending = E_BAD_REQUEST;
+      }
+    }
+    return MHD_YES;
   }
   size_t cap = body_cap(r->rt);
   if (size > cap - r->body_len) {
@@ -447,18 +548,26 @@ static enum MHD_Result body_chunk(struct req *r, const char *data, size_t size)
 /* The last call: parse the body, run the handler, queue its reply. */
 static enum MHD_Result last_call(struct req *r)
 {
+  if (r->rt->body == BODY_UPLOAD) {
+    struct upload *u = r->upload;
+    if (u && u->failed)
+      return queue_error(r, E_INTERNAL, NULL, "服务器无法保存上传的文件", NULL, NULL);
+    if (!u || !u->started || u->f.fd < 0)
+      return queue_error(r, E_VALIDATION, "file", "请选择要上传的文件", NULL, NULL);
+  }
   if (r->rt->body == BODY_JSON) {
     const char *detail = NULL;
     int rc = json_parse_body(r->body, r->body_len, &r->jbody, &detail, &r->a);
     if (rc) return queue_error(r, rc, NULL, detail, NULL, NULL);
   }
-  struct reply out = {0};
+  struct reply out = {.fd = -1};
   int readonly = !strcmp(r->rt->method, "GET");
   int rc = db_request_begin(r->db, readonly);
   if (!rc) rc = r->rt->fn(r, &out);
   db_request_end(r->db);
   enum MHD_Result ret =
       rc ? queue_error(r, rc, out.field, out.detail, NULL, &out) : queue_reply(r, &out);
+  if (out.fd >= 0) close(out.fd); /* not handed to MHD (an error reply) */
   json_decref(out.json);
   free(out.body);
   return ret;
@@ -478,8 +587,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
   }
   if (r->queued) return MHD_YES;
-  if (r->refused && !r->pending) return queue_error(r, E_TOO_LARGE, NULL, NULL, NULL, NULL);
-  if (r->pending) return queue_error(r, r->pending, NULL, NULL, r->pending_allow, NULL);
+  if (r->refused && !r->pending && !(r->upload && r->upload->failed))
+    return queue_error(r, E_TOO_LARGE, NULL, NULL, NULL, NULL);
+  if (r->pending)
+    return queue_error(r, r->pending, NULL, r->pending_detail, r->pending_allow, NULL);
   if (r->asset) {
     enum MHD_Result ret;
     return serve_asset(r, url, &ret) ? ret : queue_error(r, E_NOT_FOUND, NULL, NULL, NULL, NULL);
@@ -503,6 +614,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
               : r->status == 200 || r->status == 304 ? METRICS_ROUTE_ASSET
                                                      : METRICS_ROUTE_NONE;
   metrics_observe(route, status < 0 ? -status : status, dur);
+  if (r->pp) MHD_destroy_post_processor(r->pp);
+  if (r->upload) store_abort(&r->upload->f); /* an upload the handler did not keep */
   free(r->body);
   json_decref(r->jbody);
   arena_free(&r->a);

@@ -6,6 +6,10 @@
 #include "routes.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,4 +80,43 @@ int req_param_id(struct req *r, const char *name, int64_t *id)
 {
   const char *s = req_param(r, name);
   return s && !parse_int(s, id) && *id > 0 ? E_OK : E_NOT_FOUND;
+}
+
+int reply_file(struct req *r, struct reply *out, const char *path, const char *ctype,
+               const char *filename)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat sb;
+  if (fd < 0 || fstat(fd, &sb) != 0) {
+    if (fd >= 0) close(fd);
+    return E_NOT_FOUND;
+  }
+  /* filename*: every byte outside unreserved ASCII percent-encoded; filename: an ASCII
+   * stand-in for old clients. */
+  size_t n = strlen(filename);
+  char *enc = arena_alloc(&r->a, 3 * n + 1), *ascii = arena_alloc(&r->a, n + 1);
+  if (!enc || !ascii) {
+    close(fd);
+    return E_NOMEM;
+  }
+  size_t e = 0, k = 0;
+  for (const unsigned char *p = (const unsigned char *)filename; *p; p++) {
+    if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+        strchr("-._~", *p))
+      enc[e++] = (char)*p;
+    else
+      e += (size_t)sprintf(enc + e, "%%%02X", *p);
+    ascii[k++] = *p < 0x80 && *p >= 0x20 && *p != '"' && *p != '\\' ? (char)*p : '_';
+  }
+  enc[e] = ascii[k] = 0;
+  const char *cd =
+      arena_printf(&r->a, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, enc);
+  if (!cd || reply_header(out, "Content-Disposition", cd)) {
+    close(fd);
+    return E_NOMEM;
+  }
+  out->fd = fd;
+  out->fd_size = (uint64_t)sb.st_size;
+  out->ctype = ctype;
+  return E_OK;
 }

@@ -19,6 +19,7 @@
 
 struct route;
 struct db;
+struct upload;
 
 /* Roles as bits, so a route can allow several. */
 enum role {
@@ -57,6 +58,8 @@ struct req {
   char *body;                         /* raw request body (malloc'd), NUL-terminated */
   size_t body_len, body_cap;          /* its length and allocated size */
   json_t *jbody;                      /* parsed JSON body for BODY_JSON routes, or NULL */
+  struct upload *upload;              /* the streamed file of BODY_UPLOAD routes, or NULL */
+  void *pp;                           /* MHD post processor (only http.c uses it) */
   struct user user;                   /* who is asking */
   struct db *db;                      /* this thread's database connection */
   char client[64];                    /* client address as text */
@@ -68,6 +71,7 @@ struct req {
   size_t discarded;                   /* body bytes dropped since */
   int pending;                        /* error decided on the 1st call, sent on the last */
   const char *pending_allow;          /* its Allow header (405), or NULL */
+  const char *pending_detail;         /* its detail, or NULL */
   int asset;                          /* a web app file, served on the last call */
   void *conn;                         /* the MHD connection: only http.c uses it */
 };
@@ -79,6 +83,9 @@ struct reply {
   char *body;           /* or a raw body (malloc'd, owned) ... */
   size_t len;           /* ... of this length ... */
   const char *ctype;    /* ... and this Content-Type (static string) */
+  int fd;               /* or a file to send (closed by http.c; -1 = none: http.c starts every
+                           reply with -1; set by reply_file) */
+  uint64_t fd_size;     /* its size in bytes */
   const char *hname[4]; /* extra response headers (static or arena strings) */
   const char *hvalue[4];
   int nh;
@@ -112,6 +119,12 @@ int reply_json(struct reply *out, int status, json_t *j);
 /* Adds a response header; NAME and VALUE must outlive the request. Returns E_OK or
  * E_INTERNAL when there is no room. */
 int reply_header(struct reply *out, const char *name, const char *value);
+
+/* Makes OUT send the file at PATH (SIZE bytes) as CTYPE, offered for download as FILENAME
+ * (UTF-8; sent as an RFC 6266 / 5987 Content-Disposition). Returns E_OK, E_NOT_FOUND when
+ * the file cannot be opened, or E_NOMEM. */
+int reply_file(struct req *r, struct reply *out, const char *path, const char *ctype,
+               const char *filename);
 
 /* Marks a validation error on FIELD with the Chinese DETAIL; returns E_VALIDATION, so
  * handlers write `return reply_invalid(out, "login", "不能为空");`. */

@@ -9,8 +9,11 @@
 #include "err.h"
 #include "h_audit.h"
 #include "h_cycles.h"
+#include "h_reports.h"
+#include "h_search.h"
 #include "h_session.h"
 #include "h_system.h"
+#include "h_units.h"
 #include "h_users.h"
 
 #include <stdio.h>
@@ -29,8 +32,21 @@ const struct route routes[] = {
     {"PUT", "/api/v1/me/password", ROLE_USER, BODY_JSON, h_me_password, R_PWCHANGE},
     {"GET", "/api/v1/me/sessions", ROLE_USER, BODY_NONE, h_me_sessions, R_PWCHANGE},
     {"DELETE", "/api/v1/me/sessions/{id}", ROLE_USER, BODY_NONE, h_me_session_end, R_PWCHANGE},
+    /* units */
+    {"GET", "/api/v1/unit-kinds", ROLE_USER, BODY_NONE, h_unit_kinds, 0},
+    {"GET", "/api/v1/units", ROLE_USER, BODY_NONE, h_units_list, 0},
+    {"POST", "/api/v1/units", ROLE_ADMIN, BODY_JSON, h_unit_create, 0},
+    {"GET", "/api/v1/units/{unit}", ROLE_USER, BODY_NONE, h_unit_get, 0},
+    {"PATCH", "/api/v1/units/{unit}", ROLE_ADMIN, BODY_JSON, h_unit_update, 0},
     /* cycles */
     {"GET", "/api/v1/cycles", ROLE_USER, BODY_NONE, h_cycles_list, 0},
+    {"POST", "/api/v1/cycles", ROLE_ADMIN, BODY_JSON, h_cycle_create, 0},
+    {"GET", "/api/v1/cycles/{cycle}", ROLE_USER, BODY_NONE, h_cycle_get, 0},
+    {"PATCH", "/api/v1/cycles/{cycle}", ROLE_ADMIN, BODY_JSON, h_cycle_update, 0},
+    {"GET", "/api/v1/cycles/{cycle}/units", ROLE_USER, BODY_NONE, h_cycle_units, 0},
+    {"POST", "/api/v1/cycles/{cycle}/units/{unit}/late-upload", ROLE_ADMIN, BODY_JSON,
+     h_cycle_late_upload, 0},
+    {"GET", "/api/v1/search", ROLE_USER, BODY_NONE, h_search, 0},
     /* accounts (assessment office) */
     {"GET", "/api/v1/users", ROLE_ADMIN, BODY_NONE, h_users_list, 0},
     {"POST", "/api/v1/users", ROLE_ADMIN, BODY_JSON, h_user_create, 0},

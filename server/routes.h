@@ -17,8 +17,10 @@
 
 /* What a route accepts as request body. */
 enum body_kind {
-  BODY_NONE, /* no body: any body is refused with 413 */
-  BODY_JSON, /* a JSON document of at most --max-body bytes, Content-Type application/json */
+  BODY_NONE,   /* no body: any body is refused with 413 */
+  BODY_JSON,   /* a JSON document of at most --max-body bytes, Content-Type application/json */
+  BODY_UPLOAD, /* multipart/form-data with a field "file" of at most --max-upload bytes,
+                  streamed into the file store's temporary folder (r->upload) */
 };
 
 /* Route flags. */

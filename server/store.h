@@ -23,6 +23,16 @@ struct store_file {
   uint64_t size;             /* bytes so far */
 };
 
+/* A file arriving in a request (BODY_UPLOAD): filled by http.c while the body streams in,
+ * committed by the handler with store_commit(); http.c aborts it if the handler did not. */
+struct upload {
+  struct store_file f;  /* the temporary file; f.fd < 0 once committed or aborted */
+  const char *filename; /* the client's file name (UTF-8, path stripped), in the request arena */
+  int started;          /* the file field has begun */
+  int extra;            /* a second "file" part arrived (ignored) */
+  int failed;           /* writing failed (disk full, ...) */
+};
+
 /* Creates DATA_DIR/store and DATA_DIR/tmp if needed and empties tmp. Returns 0 or -1. */
 int store_init(const char *data_dir);
 

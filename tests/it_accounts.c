@@ -118,7 +118,18 @@ static const struct {
     {"PUT", "/api/v1/me/password", ROLE_USER},
     {"GET", "/api/v1/me/sessions", ROLE_USER},
     {"DELETE", "/api/v1/me/sessions/{id}", ROLE_USER},
+    {"GET", "/api/v1/unit-kinds", ROLE_USER},
+    {"GET", "/api/v1/units", ROLE_USER},
+    {"POST", "/api/v1/units", ROLE_ADMIN},
+    {"GET", "/api/v1/units/{unit}", ROLE_USER},
+    {"PATCH", "/api/v1/units/{unit}", ROLE_ADMIN},
     {"GET", "/api/v1/cycles", ROLE_USER},
+    {"POST", "/api/v1/cycles", ROLE_ADMIN},
+    {"GET", "/api/v1/cycles/{cycle}", ROLE_USER},
+    {"PATCH", "/api/v1/cycles/{cycle}", ROLE_ADMIN},
+    {"GET", "/api/v1/cycles/{cycle}/units", ROLE_USER},
+    {"POST", "/api/v1/cycles/{cycle}/units/{unit}/late-upload", ROLE_ADMIN},
+    {"GET", "/api/v1/search", ROLE_USER},
     {"GET", "/api/v1/users", ROLE_ADMIN},
     {"POST", "/api/v1/users", ROLE_ADMIN},
     {"GET", "/api/v1/users/{id}", ROLE_ADMIN},
@@ -143,20 +154,27 @@ static const struct {
     {"admin", ROLE_ADMIN},
 };
 
-/* PATTERN with its {params} filled: {id} → ID, {cycle} → CYCLE. */
+/* PATTERN with its {params} filled: {id} → ID, {cycle} → CYCLE, {unit} → a unit code,
+ * {version} → 1; a query that the search route needs. */
 static void fill(const char *pattern, long long id, long long cycle, char *out, size_t cap)
 {
   size_t o = 0;
   for (const char *p = pattern; *p && o + 24 < cap;) {
     if (*p == '{') {
       const char *end = strchr(p, '}');
-      o += (size_t)snprintf(out + o, cap - o, "%lld", !strncmp(p, "{cycle}", 7) ? cycle : id);
+      if (!strncmp(p, "{unit}", 6))
+        o += (size_t)snprintf(out + o, cap - o, "YL-SFJ");
+      else if (!strncmp(p, "{version}", 9))
+        o += (size_t)snprintf(out + o, cap - o, "1");
+      else
+        o += (size_t)snprintf(out + o, cap - o, "%lld", !strncmp(p, "{cycle}", 7) ? cycle : id);
       p = end + 1;
     } else {
       out[o++] = *p++;
     }
   }
   out[o] = 0;
+  if (!strcmp(pattern, "/api/v1/search")) snprintf(out + o, cap - o, "?q=%%E6%%B3%%95%%E6%%B2%%BB");
 }
 
 START_TEST(every_route_times_every_actor)

@@ -1,0 +1,27 @@
+/*
+ * authz.h - object-level authorization: which units' data a signed-in user may see or change.
+ *
+ * The route table checks roles; these checks decide per object. A refusal is answered as
+ * E_NOT_FOUND, exactly like a missing object, so nobody learns whether another unit's report
+ * exists.
+ */
+#ifndef KAOPING_AUTHZ_H
+#define KAOPING_AUTHZ_H
+
+#include "req.h"
+
+#include <stdint.h>
+
+/* May R's user read the data (report, scores) of unit UNIT_ID in cycle CYCLE_ID? The admin:
+ * always; a unit user: their own unit; a reviewer: a unit assigned to them in that cycle
+ * (not recused) that is not their own. Returns E_OK, E_NOT_FOUND, or a db error. */
+int authz_unit_read(struct req *r, int64_t cycle_id, int64_t unit_id);
+
+/* May R's user submit for unit UNIT_ID (upload its report)? The admin and the unit's own
+ * users. Returns E_OK or E_NOT_FOUND. */
+int authz_unit_write(struct req *r, int64_t unit_id);
+
+/* Resolves the {unit} route parameter (a unit code) into *UNIT_ID. E_OK or E_NOT_FOUND. */
+int authz_param_unit(struct req *r, int64_t *unit_id);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * h_search.c - full-text search (see h_search.h). The index is report_fts with kaoping's
+ * Chinese tokenizer (db.c); this file turns what a person typed into a safe FTS5 query.
+ */
+#include "h_search.h"
+
+#include "db.h"
+#include "err.h"
+#include "utf8.h"
+
+#include <string.h>
+
+/* Turns the words of Q into an FTS5 query in which every word is a quoted string (so no
+ * character of Q can act as query syntax): 法治 "政府" → "法治" """政府""". Words that hold no
+ * letter, digit or Chinese character are dropped. Returns the query in A, or NULL when
+ * nothing searchable is left. */
+static char *fts_query(struct arena *a, const char *q)
+{
+  size_t n = strlen(q);
+  char *out = arena_alloc(a, 3 * n + 8), *o = out;
+  if (!out) return NULL;
+  int words = 0;
+  for (const char *p = q; *p;) {
+    while (*p == ' ' || *p == '\t' || !strncmp(p, "\xe3\x80\x80", 3)) /* incl. ideographic space */
+      p += *p == ' ' || *p == '\t' ? 1 : 3;
+    if (!*p) break;
+    const char *w = p;
+    while (*p && *p != ' ' && *p != '\t' && strncmp(p, "\xe3\x80\x80", 3)) p++;
+    int useful = 0;
+    for (const char *c = w; c < p; c++)
+      if ((*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') ||
+          ((unsigned char)*c >= 0xE3 && (unsigned char)*c <= 0xE9) || (unsigned char)*c >= 0xEF)
+        useful = 1;
+    if (!useful) continue;
+    if (words++) *o++ = ' ';
+    *o++ = '"';
+    for (const char *c = w; c < p; c++) {
+      if (*c == '"') *o++ = '"';
+      *o++ = *c;
+    }
+    *o++ = '"';
+  }
+  *o = 0;
+  return words ? out : NULL;
+}
+
+/* The snippet S with every occurrence of the words of Q wrapped in U+0002 … U+0003 (ASCII
+ * letters compared without case). FTS5's own markers are dropped first: its highlighter uses
+ * only the first token of each position, which cuts the last character off Chinese words. */
+static char *mark_words(struct arena *a, const char *s, const char *q)
+{
+  size_t n = strlen(s);
+  char *plain = arena_alloc(a, n + 1), *out = arena_alloc(a, 3 * n + 1);
+  unsigned char *hit = arena_alloc(a, n + 1);
+  if (!plain || !out || !hit) return NULL;
+  size_t m = 0;
+  for (const char *p = s; *p; p++)
+    if (*p != 2 && *p != 3) plain[m++] = *p;
+  plain[m] = 0;
+  for (const char *w = q; *w;) {
+    while (*w == ' ' || *w == '\t') w++;
+    size_t wl = strcspn(w, " \t");
+    if (wl == 0) break;
+    for (size_t i = 0; i + wl <= m; i++)
+      if (!strncasecmp(plain + i, w, wl)) memset(hit + i, 1, wl);
+    w += wl;
+  }
+  char *o = out;
+  for (size_t i = 0; i < m; i++) {
+    if (hit[i] && (i == 0 || !hit[i - 1])) *o++ = 2;
+    *o++ = plain[i];
+    if (hit[i] && (i + 1 == m || !hit[i + 1])) *o++ = 3;
+  }
+  *o = 0;
+  return out;
+}
+
+#define SEARCH_FROM                                                                                \
+  " FROM report_fts JOIN report rp ON rp.id = report_fts.rowid JOIN unit u ON u.id = "             \
+  "rp.unit_id JOIN unit_kind k ON k.code = u.kind JOIN cycle c ON c.id = rp.cycle_id WHERE "       \
+  "report_fts MATCH :q AND (:cycle = 0 OR rp.cycle_id = :cycle) AND (:kind IS NULL OR u.kind "     \
+  "= :kind) AND (:unit IS NULL OR u.code = :unit) AND (:role = 'admin' OR (:role = 'unit' AND "    \
+  "u.id = :myunit) OR (:role = 'reviewer' AND u.id <> :myunit AND EXISTS (SELECT 1 FROM "          \
+  "assignment a WHERE a.cycle_id = rp.cycle_id AND a.unit_id = u.id AND a.user_id = :me AND "      \
+  "a.kind = 'review' AND a.status <> 'recused')))"
+
+/* Binds the filters shared by the count and the page. */
+static int bind(db_stmt *st, struct req *r, const char *fq, int64_t cycle)
+{
+  const char *role = r->user.role == ROLE_ADMIN  ? "admin"
+                     : r->user.role == ROLE_UNIT ? "unit"
+                                                 : "reviewer";
+  const char *kind = req_query(r, "kind"), *unit = req_query(r, "unit");
+  int rc;
+  if ((rc = db_bind_text(st, ":q", fq)) || (rc = db_bind_int(st, ":cycle", cycle)) ||
+      (rc = db_bind_text(st, ":kind", kind && *kind ? kind : NULL)) ||
+      (rc = db_bind_text(st, ":unit", unit && *unit ? unit : NULL)) ||
+      (rc = db_bind_text(st, ":role", role)) ||
+      (rc = db_bind_int(st, ":myunit", r->user.unit_id)) ||
+      (rc = db_bind_int(st, ":me", r->user.id)))
+    db_reset(st);
+  return rc;
+}
+
+int h_search(struct req *r, struct reply *out)
+{
+  const char *q = req_query(r, "q");
+  int64_t cycle, limit, offset, total = 0;
+  int rc;
+  if (!q || !*q) return reply_invalid(out, "q", "请输入要搜索的词");
+  if (!utf8_valid(q, strlen(q))) return E_BAD_UTF8;
+  if (utf8_chars(q) > 100) return reply_invalid(out, "q", "搜索词不能超过 100 个字");
+  if ((rc = req_query_int(r, out, "cycle", 0, 0, INT64_MAX, &cycle)) ||
+      (rc = req_query_int(r, out, "limit", 20, 1, 100, &limit)) ||
+      (rc = req_query_int(r, out, "offset", 0, 0, 100000, &offset)))
+    return rc;
+  char *fq = fts_query(&r->a, q);
+  if (!fq) return reply_invalid(out, "q", "搜索词中没有可检索的文字");
+  db_stmt *st = db_prepare(r->db, "SELECT count(*)" SEARCH_FROM);
+  if (!st) return E_DB;
+  if ((rc = bind(st, r, fq, cycle)) || (rc = db_one_int(st, &total))) return rc;
+  st = db_prepare(r->db, "SELECT c.id, c.year, c.title, u.code, u.name, k.name, rp.version, "
+                         "snippet(report_fts, 0, char(2), char(3), '…', 40)" SEARCH_FROM
+                         " ORDER BY bm25(report_fts), rp.id LIMIT :limit OFFSET :offset");
+  if (!st) return E_DB;
+  if ((rc = bind(st, r, fq, cycle)) || (rc = db_bind_int(st, ":limit", limit)) ||
+      (rc = db_bind_int(st, ":offset", offset))) {
+    db_reset(st);
+    return rc;
+  }
+  json_t *arr = json_array();
+  while (arr && (rc = db_step(st)) == DB_ROW) {
+    json_t *hit = json_pack("{s:{s:I,s:I,s:s},s:{s:s,s:s,s:s},s:I,s:s}", "cycle", "id",
+                            (json_int_t)db_col_int(st, 0), "year", (json_int_t)db_col_int(st, 1),
+                            "title", db_col_text(st, 2), "unit", "code", db_col_text(st, 3), "name",
+                            db_col_text(st, 4), "kind_name", db_col_text(st, 5), "version",
+                            (json_int_t)db_col_int(st, 6), "snippet",
+                            mark_words(&r->a, db_col_text(st, 7), q) ?: db_col_text(st, 7));
+    if (json_array_append_new(arr, hit)) rc = E_NOMEM;
+  }
+  db_reset(st);
+  if (!arr || rc != DB_DONE) {
+    json_decref(arr);
+    return arr ? rc : E_NOMEM;
+  }
+  return reply_json(out, 200, json_pack("{s:o,s:I}", "results", arr, "total", (json_int_t)total));
+}
