@@ -43,18 +43,21 @@ int h_login(struct req *r, struct reply *out)
 
   int64_t uid = 0;
   char hash[CRYPTO_PWHASH_STR] = "";
-  db_stmt *st =
-      db_prepare(r->db, "SELECT id, pw_hash FROM user WHERE login = :login AND disabled = 0");
+  db_stmt *st = db_prepare(r->db, "SELECT id, pw_hash, disabled FROM user WHERE login = :login");
+  int disabled = 0;
   if (!st || (rc = db_bind_text(st, ":login", login))) return st ? rc : E_DB;
   if ((rc = db_step(st)) == DB_ROW) {
     uid = db_col_int(st, 0);
     snprintf(hash, sizeof hash, "%s", db_col_text(st, 1));
+    disabled = (int)db_col_int(st, 2);
   }
   db_reset(st);
   if (rc != DB_ROW && rc != DB_DONE) return rc;
 
   int rehash = 0;
-  int ok = crypto_password_verify(uid ? hash : NULL, password, &rehash);
+  /* A disabled account fails like a wrong password (same answer, same time), but its
+   * audit row still names the account. */
+  int ok = crypto_password_verify(uid && !disabled ? hash : NULL, password, &rehash);
   char newhash[CRYPTO_PWHASH_STR];
   if (ok && rehash && crypto_password_hash(password, newhash) != 0) rehash = 0;
 

@@ -347,6 +347,13 @@ int h_unit_accounts(struct req *r, struct reply *out)
       rc = reply_header(out, "Content-Disposition",
                         arena_printf(&r->a, "attachment; filename=\"unit-accounts-%lld.xlsx\"",
                                      (long long)cycle));
+      /* The sheet itself cannot say what was skipped: the counts travel as headers. */
+      if (!rc)
+        rc = reply_header(out, "X-Kaoping-Created",
+                          arena_printf(&r->a, "%zu", json_array_size(created)));
+      if (!rc)
+        rc = reply_header(out, "X-Kaoping-Skipped",
+                          arena_printf(&r->a, "%zu", json_array_size(skipped)));
     }
   } else {
     rc = reply_json(out, 201, json_pack("{s:O,s:O}", "created", created, "skipped", skipped));

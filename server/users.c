@@ -257,6 +257,7 @@ const char *user_password_problem(const char *password, const char *login)
   if (!utf8_valid(password, bytes)) return "密码含有无效字符";
   if (utf8_chars(password) < USER_PASSWORD_MIN) return "密码至少需要 10 个字符";
   if (login && !strcasecmp(password, login)) return "密码不能与登录名相同";
+  if (login && strlen(login) >= 4 && strcasestr(password, login)) return "密码不能包含登录名";
   if (is_common(password, login))
     return "该密码过于常见或有规律（如常用词、键盘顺序、重复字符、纯数字），请换一个";
   return NULL;
@@ -383,7 +384,8 @@ int user_get(struct db *db, int64_t id, json_t **out)
 #define USER_FILTER                                                                                \
   " FROM user u LEFT JOIN unit un ON un.id = u.unit_id WHERE (:role IS NULL OR u.role = :role) "   \
   "AND (:unit IS NULL OR un.code = :unit) AND (:q IS NULL OR instr(lower(u.login), lower(:q)) "    \
-  "> 0 OR instr(u.display_name, :q) > 0)"
+  "> 0 OR instr(u.display_name, :q) > 0 OR instr(lower(coalesce(un.code, '')), lower(:q)) > 0 "    \
+  "OR instr(coalesce(un.name, ''), :q) > 0)"
 
 static int bind_filter(db_stmt *st, const char *role, const char *unit, const char *q)
 {
@@ -455,6 +457,12 @@ int user_update(struct db *db, int64_t id, const struct user_change *c, int64_t 
     goto fail;
   }
   const char *new_role = c->role ? c->role : role;
+  struct user_change cc = *c;
+  if (!strcmp(new_role, "admin") && !cc.unit_set) { /* an admin belongs to no unit */
+    cc.unit_set = 1;
+    cc.unit_code = NULL;
+  }
+  c = &cc;
   if (strcmp(new_role, "admin") && strcmp(new_role, "reviewer") && strcmp(new_role, "unit")) {
     *field = "role";
     *problem = "角色应为 admin、reviewer 或 unit";

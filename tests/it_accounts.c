@@ -377,6 +377,13 @@ START_TEST(disable_reset_and_sessions)
   ck_assert_int_eq(r.status, 200);
   ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"YL-JYJ\""));
   tu_resp_free(&r);
+  call(&admin, "GET", "/api/v1/users?q=YL-JYJ", NULL, &r); /* search finds unit codes too */
+  ck_assert_ptr_nonnull(strstr(r.body, "reviewer3"));
+  tu_resp_free(&r);
+  call(&admin, "PATCH", path, "{\"role\":\"admin\"}", &r); /* the unit goes with the role */
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_ptr_nonnull(strstr(r.body, "\"unit\":null"));
+  tu_resp_free(&r);
   call(&admin, "PATCH", "/api/v1/users/999999", "{\"disabled\":true}", &r);
   ck_assert_int_eq(r.status, 404);
   tu_resp_free(&r);
@@ -444,6 +451,8 @@ START_TEST(unit_accounts_for_a_cycle)
   ck_assert_ptr_nonnull(strstr(tu_header(&r, "Content-Disposition"), "unit-accounts-2.xlsx"));
   ck_assert_int_gt(r.len, 1000);
   ck_assert_int_eq(memcmp(r.body, "PK", 2), 0);
+  ck_assert_str_eq(tu_header(&r, "X-Kaoping-Created"), "1");
+  ck_assert_str_eq(tu_header(&r, "X-Kaoping-Skipped"), "0");
   char xlsx[300], out[8192];
   snprintf(xlsx, sizeof xlsx, "%s/accounts.xlsx", d.dir);
   FILE *f = fopen(xlsx, "wb");

@@ -1,33 +1,23 @@
 // tests/browser/shell.test.mjs — the web app shell in a real browser against the real daemon.
 //
-// Starts `$KAOPING_BIN serve --listen 127.0.0.1:0 --data-dir <fresh temp dir> --demo`
-// (plus `--web-root DIR` when KAOPING_WEB_ROOT is set: a directory, or any other value for
-// this repository's web/), waits for "listening on http://127.0.0.1:PORT", drives Debian's
-// /usr/bin/chromium through playwright-core at 1366×768, and stops the daemon (SIGTERM) at
-// the end. Screenshots go to $KAOPING_ARTIFACTS (default: ./artifacts).
+// Starts its own demo daemon and Chromium through harness.mjs (see there: KAOPING_BIN,
+// KAOPING_WEB_ROOT, KAOPING_ARTIFACTS), at 1366×768.
 //
 // Covers: the login page in Chinese, CJK glyphs drawn with a CJK font, the CSP header on /,
-// login → role navigation → dashboard → every page frame → logout for admin, reviewer1 and a
-// unit user, the wrong-password message, the language switch, client error reports, and no
-// console or page errors during the whole run. Login tests fail (not skip) while the daemon
-// has no POST /api/v1/session.
+// login → role navigation → dashboard (cards fed by GET /api/v1/cycles, the newest cycle in
+// the header) → every page frame → logout for admin, reviewer1 and a unit user, the
+// wrong-password message, the language switch, client error reports, and no console or page
+// errors during the whole run. The account pages are covered by accounts.test.mjs.
 //
 // Run: cd tests/browser && npm ci && KAOPING_BIN=../../build/kaoping node --test
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  DEMO_PASSWORD, startDaemon, stopDaemon, launchBrowser, newPage as openPage, screenshot,
+  openLogin as openLoginAt, login,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '..', '..');
-const ARTIFACTS = path.resolve(process.env.KAOPING_ARTIFACTS || path.join(HERE, 'artifacts'));
-const VIEWPORT = { width: 1366, height: 768 };
-const DEMO_PASSWORD = 'kaoping-demo';
 const CJK_FONT = /Noto Sans CJK|Source Han Sans|Microsoft YaHei|PingFang/i;
 
 const REQUIRED_CSP = {
@@ -53,70 +43,25 @@ const CARDS = {
   reviewer: ['待评审', '已提交'],
   unit: ['本单位报告', '截止时间'],
 };
+/* What each card shows with the demo data (GET /api/v1/cycles: 2 cycles, the newest with
+ * 20 units, 14 of them with a report, submission deadline 2024-03-01 23:59 in Beijing);
+ * null: the empty state "暂无数据" (no API feeds it yet). */
+const CARD_TEXT = {
+  admin: [/2\s*个考核周期[\s\S]*最新：云岭县2023年度法治政府建设考核\s*评审阶段/, /20\s*个被考核单位[\s\S]*2023年度考核：已有 14 个单位提交年度报告/, null],
+  reviewer: [null, null],
+  unit: [null, /2024-03-01 23:59\s*2023年度报告提交截止时间\s*已截止/],
+};
+/* Pages that are built (their own views, covered by accounts.test.mjs): no empty state. */
+const BUILT = new Set(['用户管理', '审计日志']);
+const NEWEST_CYCLE = '云岭县2023年度法治政府建设考核';
 const ROLE_LABEL = { admin: '考核办', reviewer: '评审专家', unit: '被考核单位' };
 
 let daemon = null;   // { proc, base, dataDir, output() }
 let browser = null;
 const problems = []; // console errors and page errors seen in watched pages
 
-// ─── the daemon ───────────────────────────────────────────────────────────
-
-/* KAOPING_WEB_ROOT set: a directory is passed on as --web-root; any other value means this
- * repository's web/. (The daemon also reads the variable itself, so it is not passed down.) */
-function webRootArgs() {
-  const v = process.env.KAOPING_WEB_ROOT;
-  if (!v) return [];
-  const dir = existsSync(v) && statSync(v).isDirectory() ? v : path.join(REPO, 'web');
-  return ['--web-root', path.resolve(dir)];
-}
-
-function startDaemon() {
-  const bin = process.env.KAOPING_BIN;
-  if (!bin) throw new Error('KAOPING_BIN is not set: point it at the built kaoping binary');
-  if (!existsSync(bin)) throw new Error(`KAOPING_BIN=${bin} does not exist`);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'kaoping-browser-'));
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--demo', ...webRootArgs()];
-  const env = { ...process.env };
-  delete env.KAOPING_WEB_ROOT;
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  let err = '';
-  proc.stdout.setEncoding('utf8');
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => { err += d; });
-
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`daemon did not print "listening on" within 60 s\nstdout:\n${out}\nstderr:\n${err}`));
-    }, 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/^listening on (http:\/\/127\.0\.0\.1:(\d+))\s*$/m);
-      if (m && timer) {
-        clearTimeout(timer);
-        resolve({ proc, base: m[1], dataDir, output: () => out + '\n' + err });
-      }
-    });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-    proc.on('exit', (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited (${code ?? sig}) before listening\nstdout:\n${out}\nstderr:\n${err}`));
-    });
-  });
-}
-
-async function stopDaemon(d) {
-  if (!d) return;
-  if (d.proc.exitCode === null && d.proc.signalCode === null) {
-    const exited = new Promise((r) => d.proc.once('exit', r));
-    d.proc.kill('SIGTERM');
-    const t = setTimeout(() => d.proc.kill('SIGKILL'), 10000);
-    await exited;
-    clearTimeout(t);
-  }
-  rmSync(d.dataDir, { recursive: true, force: true });
-}
+const newPage = (label, opts) => openPage(browser, label, problems, opts);
+const openLogin = (page) => openLoginAt(page, daemon.base);
 
 /* A unit user's login: first from the demo logins the daemon printed, else from
  * GET /api/v1/units as admin. */
@@ -136,65 +81,11 @@ async function unitLogin() {
   return 'unit-' + code;
 }
 
-// ─── the browser ──────────────────────────────────────────────────────────
-
-/* A 401 from /api/v1/me (not logged in) or /api/v1/session (wrong password) is part of the
- * contract; Chromium still logs it as "Failed to load resource". Nothing else is allowed. */
-function expectedHttpError(text, url) {
-  return /status of 401\b/.test(text) && /\/api\/v1\/(me|session)$/.test(url || '');
-}
-
-async function newPage(label, { watch = true } = {}) {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  if (watch) {
-    page.on('console', (msg) => {
-      if (msg.type() !== 'error') return;
-      const loc = msg.location();
-      if (expectedHttpError(msg.text(), loc.url)) return;
-      problems.push(`[${label}] console error: ${msg.text()} (${loc.url}:${loc.lineNumber})`);
-    });
-    page.on('pageerror', (e) => problems.push(`[${label}] page error: ${e.message}`));
-  }
-  return page;
-}
-
-async function screenshot(page, name) {
-  await page.evaluate(() => document.fonts.ready);
-  await page.screenshot({ path: path.join(ARTIFACTS, name), animations: 'disabled' });
-}
-
-async function openLogin(page) {
-  const res = await page.goto(daemon.base + '/');
-  assert.ok(res, 'no response for /');
-  assert.equal(res.status(), 200, 'GET / status');
-  await page.locator('#login-login').waitFor();
-  return res;
-}
-
-/* Logs in through the form. Returns the parsed JSON reply of POST /api/v1/session. */
-async function login(page, who, password, { keyboard = false } = {}) {
-  await page.getByLabel('账号', { exact: true }).fill(who);
-  await page.getByLabel('密码', { exact: true }).fill(password);
-  const replyP = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
-  if (keyboard) await page.getByLabel('密码', { exact: true }).press('Enter');
-  else await page.getByRole('button', { name: '登录', exact: true }).click();
-  const reply = await replyP;
-  let body = null;
-  try { body = await reply.json(); } catch { /* checked below */ }
-  return { status: reply.status(), body };
-}
-
 // ─── setup ────────────────────────────────────────────────────────────────
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   daemon = await startDaemon();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -319,8 +210,16 @@ async function journey(role, who, { keyboard = false } = {}) {
   const cards = page.locator('.summary .card');
   assert.deepEqual((await cards.locator('.card-title').allTextContents()).map((s) => s.trim()), CARDS[role]);
   for (let i = 0; i < CARDS[role].length; i++) {
-    await cards.nth(i).getByText('暂无数据').waitFor();
+    const want = CARD_TEXT[role][i];
+    if (want) {
+      await cards.nth(i).locator('.stat').waitFor();
+      assert.match((await cards.nth(i).locator('.card-body').textContent()).replace(/\s+/g, ' '), want);
+    } else {
+      await cards.nth(i).getByText('暂无数据').waitFor();
+    }
   }
+  // The header names the newest cycle (GET /api/v1/cycles).
+  await page.locator('#current-cycle', { hasText: NEWEST_CYCLE }).waitFor();
   await screenshot(page, `dashboard-${role}.png`);
 
   // Every other page of the role renders its frame: title, description, empty state.
@@ -329,7 +228,8 @@ async function journey(role, who, { keyboard = false } = {}) {
     await page.locator('h1', { hasText: label }).waitFor();
     assert.equal((await page.locator('h1').textContent()).trim(), label);
     assert.ok(((await page.locator('.page-desc').textContent()) || '').trim().length > 8, `${label}: description`);
-    await page.locator('main').getByText('暂无数据').waitFor();
+    if (BUILT.has(label)) await page.locator('main table tbody tr').first().waitFor();
+    else await page.locator('main').getByText('暂无数据').waitFor();
     assert.equal((await nav.locator('[aria-current="page"]').textContent()).trim(), label);
     assert.doesNotMatch(await page.locator('main').textContent(), /TODO/i);
   }

@@ -1,8 +1,10 @@
 // tests/browser/static.test.mjs — checks of web/ that need neither the daemon nor a browser.
 // Owns: the message catalogues (zh-CN and en have the same keys, no empty values, every
-// literal t('key') and every page's description/hint exists), the CSP rules for our files
-// (no inline script or style, no style="" or on*="" attributes, no eval/new Function/
-// innerHTML), and "offline only" (no http(s):// URL but the SVG namespace).
+// literal t('key') and every page's description/hint exists, every audit action code of the
+// audit page and every cycle phase of server/openapi.json has its text), the CSP rules for
+// our files (no inline script or style, no style="" or on*="" attributes, no eval/new
+// Function/innerHTML), "offline only" (no http(s):// URL but the SVG namespace), and
+// js/xlsx.js counting the rows of a sheet.
 // Run with the rest: cd tests/browser && node --test
 
 import { test } from 'node:test';
@@ -10,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeXlsx } from './harness.mjs';
 
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 
@@ -60,6 +63,31 @@ test('every message key used in web/js exists, and every page has its texts', as
     assert.ok(`page.${id}.hint` in zh, `page.${id}.hint`);
   }
   for (const role of Object.keys(NAV_BY_ROLE)) assert.ok(`role.${role}` in zh, `role.${role}`);
+});
+
+test('every audit action and cycle phase has its text', async () => {
+  const zh = (await importWeb('i18n/zh-CN.js')).default;
+  const src = read(path.join(WEB, 'js', 'views', 'audit.js'));
+  const list = src.match(/const ACTIONS = \[([^\]]*)\]/);
+  assert.ok(list, 'ACTIONS in js/views/audit.js');
+  const actions = [...list[1].matchAll(/'([^']+)'/g)].map((m) => m[1]);
+  assert.ok(actions.length >= 10, 'found the action codes');
+  for (const a of actions) assert.ok(`audit.action.${a}` in zh, `audit.action.${a}`);
+
+  const openapi = JSON.parse(readFileSync(path.join(WEB, '..', 'server', 'openapi.json'), 'utf8'));
+  const phases = openapi.paths['/api/v1/cycles'].get.responses['200'].content['application/json']
+    .schema.properties.cycles.items.properties.phase.enum;
+  assert.ok(phases.length >= 3, 'found the phases');
+  for (const p of phases) assert.ok(`phase.${p}` in zh, `phase.${p}`);
+  for (const r of openapi.components.schemas.User.properties.role.enum) assert.ok(`role.${r}` in zh, `role.${r}`);
+});
+
+test('js/xlsx.js counts the rows of a worksheet, header included', async () => {
+  const { sheetRowCount } = await importWeb('js/xlsx.js');
+  const blob = (buf) => new Blob([buf]);
+  assert.equal(await sheetRowCount(blob(makeXlsx([]))), 1);
+  assert.equal(await sheetRowCount(blob(makeXlsx([['A', 'B', 'C', 'D', 'E'], ['F', 'G', 'H', 'I', 'J']]))), 3);
+  await assert.rejects(sheetRowCount(blob(Buffer.from('not a zip file at all, just some text'))), /not a ZIP/);
 });
 
 test('web/ obeys the Content-Security-Policy: no inline script, style or handlers', () => {

@@ -4,7 +4,10 @@
 // timeout, and ApiError: every failure, whether the server's {"error":{code,message,field}},
 // a reply that is not JSON, a timeout or a network failure, is thrown as one ApiError.
 // A 401 E_UNAUTHENTICATED on any call except the session ones is also reported to the
-// handler given to onUnauthenticated() (main.js sends the person back to the login page).
+// handler given to onUnauthenticated() (main.js sends the person back to the login page),
+// and a 403 E_PASSWORD_CHANGE (the account still has its initial password) to the one given
+// to onPasswordChangeRequired() (main.js shows the forced "修改初始密码" page).
+// download() fetches a file (e.g. the unit accounts sheet) as a Blob with the same rules.
 // URLs are relative ("api/v1/…") so the app also works behind a path prefix.
 
 const TIMEOUT_MS = 30000;
@@ -12,16 +15,19 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 let csrfToken = null;
 let unauthenticatedHandler = null;
+let passwordChangeHandler = null;
 
 export class ApiError extends Error {
   /* status: HTTP status (0 when no reply); code: "E_…"; message: the server's message or
-   * ""; field: the offending input field or null; retryAfter: seconds from Retry-After. */
-  constructor({ status = 0, code = 'E_UNKNOWN', message = '', field = null, retryAfter = 0 } = {}) {
+   * ""; field: the offending input field or null; detail: the server's precise reason (in
+   * Chinese) or ""; retryAfter: seconds from Retry-After. */
+  constructor({ status = 0, code = 'E_UNKNOWN', message = '', field = null, detail = '', retryAfter = 0 } = {}) {
     super(message || code);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
+    this.detail = detail;
     this.retryAfter = retryAfter;
     this.serverMessage = message;
   }
@@ -31,10 +37,12 @@ export function setCsrfToken(token) { csrfToken = token || null; }
 
 export function onUnauthenticated(fn) { unauthenticatedHandler = fn; }
 
-/* Sends one request. body (optional) is sent as JSON. Resolves to the parsed JSON reply,
- * or null for 204 / an empty body; rejects with ApiError. */
-export async function request(method, path, body) {
-  const headers = { Accept: 'application/json' };
+export function onPasswordChangeRequired(fn) { passwordChangeHandler = fn; }
+
+/* fetch() with the timeout, credentials and CSRF header; rejects with ApiError when there
+ * is no reply at all. */
+async function send(method, path, body, accept) {
+  const headers = { Accept: accept };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -45,40 +53,66 @@ export async function request(method, path, body) {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), TIMEOUT_MS);
   init.signal = ctl.signal;
-
-  let res;
   try {
-    res = await fetch(path.replace(/^\//, ''), init);
+    return await fetch(path.replace(/^\//, ''), init);
   } catch (e) {
     throw new ApiError({ code: ctl.signal.aborted ? 'E_TIMEOUT' : 'E_NETWORK' });
   } finally {
     clearTimeout(timer);
   }
+}
 
-  let text = '';
-  try { text = await res.text(); } catch { throw new ApiError({ status: res.status, code: 'E_NETWORK' }); }
+/* The ApiError for a reply that is not ok (its body text already read), after telling the
+ * handlers about the two conditions main.js reacts to. */
+function failure(res, text, path) {
   let data = null;
-  if (text) {
-    try { data = JSON.parse(text); } catch { data = undefined; }
-  }
-
-  if (res.ok) {
-    if (data === undefined) throw new ApiError({ status: res.status, code: 'E_BAD_RESPONSE' });
-    return data;
-  }
-
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   const e = data && typeof data.error === 'object' && data.error ? data.error : null;
   const err = new ApiError({
     status: res.status,
     code: e && typeof e.code === 'string' ? e.code : 'E_BAD_RESPONSE',
     message: e && typeof e.message === 'string' ? e.message : '',
     field: e && typeof e.field === 'string' ? e.field : null,
+    detail: e && typeof e.detail === 'string' ? e.detail : '',
     retryAfter: parseInt(res.headers.get('Retry-After') || '0', 10) || 0,
   });
   if (err.code === 'E_UNAUTHENTICATED' && !/^\/?api\/v1\/(me|session)$/.test(path) && unauthenticatedHandler) {
     unauthenticatedHandler(err);
   }
-  throw err;
+  if (err.code === 'E_PASSWORD_CHANGE' && passwordChangeHandler) passwordChangeHandler(err);
+  return err;
+}
+
+/* Sends one request. body (optional) is sent as JSON. Resolves to the parsed JSON reply,
+ * or null for 204 / an empty body; rejects with ApiError. */
+export async function request(method, path, body) {
+  const res = await send(method, path, body, 'application/json');
+  let text = '';
+  try { text = await res.text(); } catch { throw new ApiError({ status: res.status, code: 'E_NETWORK' }); }
+  if (!res.ok) throw failure(res, text, path);
+  if (!text) return null;
+  try { return JSON.parse(text); } catch { throw new ApiError({ status: res.status, code: 'E_BAD_RESPONSE' }); }
+}
+
+/* Sends one request whose successful reply is a file. Resolves to
+ * { blob, filename (from Content-Disposition, or fallbackName) }; rejects with ApiError
+ * (errors still come as JSON). */
+export async function download(method, path, fallbackName) {
+  const res = await send(method, path, undefined, '*/*');
+  if (!res.ok) {
+    let text = '';
+    try { text = await res.text(); } catch { /* the status says enough */ }
+    throw failure(res, text, path);
+  }
+  let blob;
+  try { blob = await res.blob(); } catch { throw new ApiError({ status: res.status, code: 'E_NETWORK' }); }
+  const cd = res.headers.get('Content-Disposition') || '';
+  const m = cd.match(/filename\*=UTF-8''([^;]+)/i) || cd.match(/filename="?([^";]+)"?/i);
+  let filename = fallbackName;
+  if (m) {
+    try { filename = decodeURIComponent(m[1].trim()); } catch { filename = m[1].trim(); }
+  }
+  return { blob, filename: filename.replace(/[\\/]/g, '_') };
 }
 
 export const api = {

@@ -62,6 +62,15 @@ const ICONS = {
   lock: 'M6 10.5h12V21H6zM8.5 10.5V7.5a3.5 3.5 0 0 1 7 0v3M12 14.5v3',
   user: 'M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4.5 21v-1a7.5 7.5 0 0 1 15 0v1',
   globe: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM3 12h18M12 3c3 3.2 3 14.8 0 18M12 3c-3 3.2-3 14.8 0 18',
+  close: 'M6 6l12 12M18 6 6 18',
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  plus: 'M12 5v14M5 12h14',
+  search: 'M10.5 17.5a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM15.5 15.5 21 21',
+  download: 'M12 3.5v11M7.5 10l4.5 4.5 4.5-4.5M4 16.5V20h16v-3.5',
+  shield: 'M12 3 4.5 6v5.5c0 4.6 3.2 8.3 7.5 9.5 4.3-1.2 7.5-4.9 7.5-9.5V6zM8.8 12l2.2 2.2 4.3-4.4',
+  monitor: 'M3.5 4.5h17v12h-17zM9 20.5h6M12 16.5v4',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM13 7l4 4',
+  refresh: 'M20 11.5A8 8 0 1 0 17.7 17M20 5v6.5h-6.5',
 };
 
 /* A decorative line icon (aria-hidden); name must be a key of ICONS. */

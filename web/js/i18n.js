@@ -1,7 +1,9 @@
 // web/js/i18n.js — message lookup and the current language.
 // Owns: t(key, params), the language choice (remembered in localStorage under
-// "kaoping.lang"), <html lang>, and errorMessage(err), which turns an ApiError into the
-// catalogue's sentence for its code (err.E_…), falling back to the server's own message.
+// "kaoping.lang"), <html lang>, errorMessage(err), which turns an ApiError into the
+// catalogue's sentence for its code (err.E_…), falling back to the server's own message,
+// errorText(err), which prefers the server's precise reason (err.detail), and the date and
+// time formats (formatDate, formatDateTime for Unix seconds as yyyy-mm-dd HH:MM:ss local).
 // Catalogues live in web/i18n/<lang>.js; zh-CN is the default and the fallback for any key.
 
 import zhCN from '../i18n/zh-CN.js';
@@ -64,6 +66,27 @@ export function errorMessage(err) {
     if (err.message) return err.message;
   }
   return t('err.unknown');
+}
+
+/* The most precise sentence for err: the server's detail (always Chinese, e.g. "当前密码不正确")
+ * when it sent one, else errorMessage(err). Used next to a field and in form alerts. */
+export function errorText(err) {
+  return err && typeof err.detail === 'string' && err.detail ? err.detail : errorMessage(err);
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/* Unix seconds → "2024-03-01 23:59:59" in the browser's time zone ('' for no value). */
+export function formatDateTime(secs) {
+  if (typeof secs !== 'number' || !Number.isFinite(secs)) return '';
+  const d = new Date(secs * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/* Unix seconds → "2024-03-01 23:59" (no seconds; for deadlines). */
+export function formatMinute(secs) {
+  return formatDateTime(secs).slice(0, 16);
 }
 
 /* Dates in the current language, e.g. 2024年3月31日星期日 / Sunday, March 31, 2024. */

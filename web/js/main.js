@@ -1,17 +1,28 @@
 // web/js/main.js — entry point of the web app.
 // Owns the session state (who is logged in, from GET /api/v1/me or the login reply), the
-// boot sequence, the mapping from a route to a view, login and logout, and re-rendering on
-// a language switch. Views are plain functions returning {title, node, focus?}.
+// boot sequence, the mapping from a route to a view, login and logout, the cycles shown in
+// the header (GET /api/v1/cycles, newest first), the one-time "flash" notice of the next
+// page, and re-rendering on a language switch. Views are plain functions returning
+// {title, node, focus?}.
 // Not logged in → every route shows #/login; logged in → #/login and #/ go to #/dashboard,
-// and a route outside the role's navigation shows "页面不存在".
+// and a route outside the role's pages shows "页面不存在". While the user must change the
+// initial password (must_change_password, or any call answering E_PASSWORD_CHANGE) every
+// route shows only #/change-password, until the change succeeds. Every hash change also
+// asks GET /api/v1/me in the background, so a session ended elsewhere (another device,
+// 结束会话, an account disabled) sends the person to the login page at the next navigation
+// even on pages that call no API, and a changed role or name is picked up.
 
 import { initI18n, onLangChange, t, errorMessage } from './i18n.js';
-import { api, setCsrfToken, onUnauthenticated } from './api.js';
+import { api, setCsrfToken, onUnauthenticated, onPasswordChangeRequired } from './api.js';
 import { startRouter, navigate, currentRoute } from './router.js';
 import { buildShell } from './shell.js';
 import { PAGES, pageFor } from './nav.js';
+import { closeAllDialogs, notice } from './ui.js';
 import { loginView } from './views/login.js';
 import { dashboardView } from './views/dashboard.js';
+import { usersView } from './views/users.js';
+import { auditView } from './views/audit.js';
+import { accountView, forcePasswordView } from './views/account.js';
 import { placeholderView, notFoundView } from './views/page.js';
 
 const root = document.getElementById('app');
@@ -22,25 +33,60 @@ const state = {
   notice: null,      // {kind, text} shown once on the login page
   returnTo: null,    // route asked for before login, visited after it
   draft: { login: '' }, // what was typed in the login field (kept across re-renders)
+  flash: null,       // {kind, text} shown once at the top of the next page
+  cycles: null,      // the last GET /api/v1/cycles list (newest first), or null
 };
 
 let shell = null;     // current shell handles (see shell.js)
 let shellFor = null;  // the user object the shell was built for (null: login shell)
 let rendered = false; // a first view has been shown (focus moves only after that)
+let cyclesP = null;   // the GET /api/v1/cycles in flight, if any
 
 function footerText() {
   const v = state.health && state.health.version;
   return v ? t('app.footer', { version: 'v' + v }) : t('app.footerNoVersion');
 }
 
+/* Fetches the cycles (one request at a time), remembers them and shows the newest one's
+ * title in the header. Resolves to the list; rejects with ApiError. */
+function refreshCycles() {
+  if (!cyclesP) {
+    cyclesP = (async () => {
+      try {
+        const reply = await api.get('/api/v1/cycles');
+        const list = reply && Array.isArray(reply.cycles) ? reply.cycles : [];
+        if (state.user) state.cycles = list;
+        if (shell && shellFor === state.user) shell.setCycle(list.length ? list[0].title : null);
+        return list;
+      } finally {
+        cyclesP = null;
+      }
+    })();
+  }
+  return cyclesP;
+}
+
 function ensureShell(user) {
   if (shell && shellFor === user) return;
-  shell = buildShell(root, { user, onLogout: logout, footer: footerText() });
+  const restricted = !!(user && user.must_change_password);
+  shell = buildShell(root, { user, restricted, onLogout: logout, footer: footerText() });
   shellFor = user;
+  if (user && !restricted) {
+    if (state.cycles && state.cycles.length) shell.setCycle(state.cycles[0].title);
+    refreshCycles().catch(() => { /* the header keeps "未选择"; pages show their own errors */ });
+  }
 }
 
 function show(view, pageId) {
+  const flash = state.flash;
+  state.flash = null;
   shell.main.replaceChildren(view.node);
+  if (flash) {
+    const box = notice(flash.kind, flash.text, { id: 'flash', class: 'notice notice-' + flash.kind + ' flash' });
+    const head = view.node.querySelector('.page-head');
+    if (head) head.after(box);
+    else view.node.prepend(box);
+  }
   shell.setActive(pageId);
   document.title = view.title + ' · ' + t('app.name');
   if (view.focus) view.focus();
@@ -53,8 +99,19 @@ function show(view, pageId) {
 }
 
 function viewFor(pageId) {
-  if (pageId === 'dashboard') return dashboardView(state.user);
+  const ctx = { user: state.user, refreshCycles };
+  if (pageId === 'dashboard') return dashboardView(ctx);
+  if (pageId === 'users') return usersView(ctx);
+  if (pageId === 'audit') return auditView(ctx);
+  if (pageId === 'account') return accountView(ctx);
   return placeholderView({ id: pageId, ...PAGES[pageId] });
+}
+
+/* The forced change of the initial password succeeded: the full app opens. */
+function initialPasswordChanged() {
+  state.user = { ...state.user, must_change_password: false };
+  state.flash = { kind: 'ok', text: t('force.done') };
+  navigate('/dashboard', { replace: true });
 }
 
 function onRoute(route) {
@@ -70,8 +127,21 @@ function onRoute(route) {
     show(loginView({ health: state.health, notice, draft: state.draft, submit: login }), null);
     return;
   }
+  if (state.user.must_change_password) {
+    if (route.path !== '/change-password') {
+      navigate('/change-password', { replace: true });
+      return;
+    }
+    ensureShell(state.user);
+    show(forcePasswordView({ user: state.user, done: initialPasswordChanged }), null);
+    return;
+  }
   if (route.path === '/' || route.path === '/login') {
     navigate('/dashboard', { replace: true });
+    return;
+  }
+  if (route.path === '/change-password') {
+    navigate('/account', { replace: true });
     return;
   }
   ensureShell(state.user);
@@ -81,6 +151,8 @@ function onRoute(route) {
 
 function setSession(reply) {
   state.user = reply && reply.user ? reply.user : null;
+  state.cycles = null;
+  state.flash = null;
   setCsrfToken(reply && reply.csrf_token);
 }
 
@@ -95,6 +167,7 @@ async function login(loginName, password) {
 }
 
 async function logout() {
+  closeAllDialogs();
   try {
     await api.del('/api/v1/session');
   } catch { /* the session is gone for us either way */ }
@@ -103,12 +176,46 @@ async function logout() {
   navigate('/login');
 }
 
-onUnauthenticated(() => {
+function sessionEnded() {
   if (!state.user) return;
+  closeAllDialogs();
   setSession(null);
   state.notice = { kind: 'error', text: t('login.sessionExpired') };
   state.returnTo = currentRoute().path;
   navigate('/login', { replace: true });
+}
+
+onUnauthenticated(sessionEnded);
+
+/* Background check after a navigation (see the top of this file). */
+async function checkSession() {
+  const user = state.user;
+  let reply;
+  try {
+    reply = await api.get('/api/v1/me');
+  } catch (err) {
+    if (err.code === 'E_UNAUTHENTICATED' && state.user === user) sessionEnded();
+    return;
+  }
+  if (state.user !== user || !reply || !reply.user) return;
+  const now = reply.user;
+  const changed = ['role', 'display_name', 'must_change_password'].some((k) => now[k] !== user[k]) ||
+    (now.unit && now.unit.code) !== (user.unit && user.unit.code);
+  if (!changed) return;
+  closeAllDialogs();
+  setSession(reply);
+  onRoute(currentRoute());
+}
+
+window.addEventListener('hashchange', () => {
+  if (state.user) checkSession();
+});
+
+onPasswordChangeRequired(() => {
+  if (!state.user || state.user.must_change_password) return;
+  closeAllDialogs();
+  state.user = { ...state.user, must_change_password: true };
+  navigate('/change-password', { replace: true });
 });
 
 onLangChange(() => {

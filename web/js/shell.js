@@ -1,16 +1,18 @@
 // web/js/shell.js — the frame around every page: skip link, header, left navigation, main.
 // Owns: the header (emblem, 考评 / 法治政府建设考核平台, the current-cycle area, the user's
-// name and role, 退出登录, the language switch), the role's navigation with aria-current on
-// the active item, and the <main id="main"> the views render into. Without a user (login
-// page) the header shows only the brand and the language switch, and there is no nav.
+// name and role — a link to 账号安全 —, 退出登录, the language switch), the role's
+// navigation with aria-current on the active item, and the <main id="main"> the views
+// render into. Without a user (login page) the header shows only the brand and the language
+// switch, and there is no nav. While the user must change the initial password (restricted)
+// there is neither nav nor cycle, and the name is plain text.
 
 import { h, icon, replace } from './dom.js';
 import { t, getLang, setLang, LANGUAGES } from './i18n.js';
 import { navFor } from './nav.js';
 
-/* Builds the shell into root. opts: { user: /me user or null, onLogout: fn, footer: text }.
- * Returns { main, setActive(pageId), setCycle(name) }. */
-export function buildShell(root, { user, onLogout, footer }) {
+/* Builds the shell into root. opts: { user: /me user or null, restricted: bool,
+ * onLogout: fn, footer: text }. Returns { main, setActive(pageId), setCycle(name) }. */
+export function buildShell(root, { user, restricted = false, onLogout, footer }) {
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
 
   const skip = h('a', {
@@ -35,24 +37,31 @@ export function buildShell(root, { user, onLogout, footer }) {
       h('img', { class: 'brand-emblem', src: 'favicon.svg', alt: '', width: '30', height: '30' }),
       h('span', { class: 'brand-name' }, t('app.name')),
       h('span', { class: 'brand-full' }, t('app.fullName'))),
-    user ? h('div', { class: 'cycle-chip', 'data-slot': 'cycle' },
+    user && !restricted ? h('div', { class: 'cycle-chip', 'data-slot': 'cycle' },
       h('span', { class: 'cycle-label' }, t('header.cycle')), cycleValue) : null,
     h('div', { class: 'topbar-spacer' }),
     h('div', { class: 'lang-switch' },
       icon('globe'),
       h('label', { class: 'visually-hidden', for: 'lang-select' }, t('header.language')),
       langSelect),
-    user ? h('div', { class: 'user-box', 'aria-label': t('header.userLabel'), role: 'group' },
-      h('span', { class: 'avatar', 'aria-hidden': 'true' }, initial),
-      h('span', { class: 'user-text' },
-        h('span', { class: 'user-name', id: 'user-name' }, name),
-        h('span', { class: 'user-role', id: 'user-role', 'data-role': user.role }, roleText))) : null,
+    user ? h(restricted ? 'div' : 'a', {
+      class: 'user-box', id: 'user-box',
+      href: restricted ? null : '#/account',
+      title: restricted ? null : t('header.account'),
+      'aria-label': restricted ? t('header.userLabel') : null,
+      role: restricted ? 'group' : null,
+    },
+    h('span', { class: 'avatar', 'aria-hidden': 'true' }, initial),
+    h('span', { class: 'user-text' },
+      h('span', { class: 'user-name', id: 'user-name' }, name),
+      h('span', { class: 'user-role', id: 'user-role', 'data-role': user.role }, roleText)),
+    restricted ? null : h('span', { class: 'visually-hidden' }, ' ', t('header.accountHint'))) : null,
     user ? h('button', { type: 'button', class: 'btn btn-ghost logout', id: 'logout', onclick: onLogout },
       icon('logout'), h('span', null, t('header.logout'))) : null);
 
   let nav = null;
   const links = new Map();
-  if (user) {
+  if (user && !restricted) {
     nav = h('nav', { class: 'sidenav', 'aria-label': t('nav.label') },
       h('ul', { class: 'nav-list' },
         navFor(user.role).map((p) => {
@@ -63,7 +72,7 @@ export function buildShell(root, { user, onLogout, footer }) {
         })));
   }
 
-  const body = h('div', { class: user ? 'layout' : 'layout layout-bare' },
+  const body = h('div', { class: !user ? 'layout layout-bare' : restricted ? 'layout layout-restricted' : 'layout' },
     nav,
     h('div', { class: 'main-col' }, main,
       h('footer', { class: 'app-footer' }, footer)));

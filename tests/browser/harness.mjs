@@ -1,0 +1,209 @@
+// tests/browser/harness.mjs — what every browser test file needs: the daemon, the browser,
+// pages that record console and page errors, screenshots and the login form.
+//
+// startDaemon() runs `$KAOPING_BIN serve --listen 127.0.0.1:0 --data-dir <fresh temp dir>
+// --demo --pwhash min` (plus `--web-root DIR` when KAOPING_WEB_ROOT is set: a directory, or
+// any other value for this repository's web/), waits for "listening on http://127.0.0.1:PORT"
+// and resolves to { proc, base, dataDir, output() }; stopDaemon() sends SIGTERM and removes
+// the data dir. launchBrowser() starts Debian's /usr/bin/chromium through playwright-core.
+// Screenshots go to $KAOPING_ARTIFACTS (default: ./artifacts). makeXlsx() builds a small
+// .xlsx like the daemon's account sheets. Not a test file itself (node --test runs
+// *.test.mjs only).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { deflateRawSync } from 'node:zlib';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(HERE, '..', '..');
+export const ARTIFACTS = path.resolve(process.env.KAOPING_ARTIFACTS || path.join(HERE, 'artifacts'));
+export const VIEWPORT = { width: 1366, height: 768 };
+export const DEMO_PASSWORD = 'kaoping-demo';
+
+// ─── the daemon ───────────────────────────────────────────────────────────
+
+/* KAOPING_WEB_ROOT set: a directory is passed on as --web-root; any other value means this
+ * repository's web/. (The daemon also reads the variable itself, so it is not passed down.) */
+function webRootArgs() {
+  const v = process.env.KAOPING_WEB_ROOT;
+  if (!v) return [];
+  const dir = existsSync(v) && statSync(v).isDirectory() ? v : path.join(REPO, 'web');
+  return ['--web-root', path.resolve(dir)];
+}
+
+export function startDaemon() {
+  const bin = process.env.KAOPING_BIN;
+  if (!bin) throw new Error('KAOPING_BIN is not set: point it at the built kaoping binary');
+  if (!existsSync(bin)) throw new Error(`KAOPING_BIN=${bin} does not exist`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kaoping-browser-'));
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--demo', '--pwhash', 'min', ...webRootArgs()];
+  const env = { ...process.env };
+  delete env.KAOPING_WEB_ROOT;
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => { err += d; });
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`daemon did not print "listening on" within 60 s\nstdout:\n${out}\nstderr:\n${err}`));
+    }, 60000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/^listening on (http:\/\/127\.0\.0\.1:(\d+))\s*$/m);
+      if (m && timer) {
+        clearTimeout(timer);
+        resolve({ proc, base: m[1], dataDir, output: () => out + '\n' + err });
+      }
+    });
+    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
+    proc.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited (${code ?? sig}) before listening\nstdout:\n${out}\nstderr:\n${err}`));
+    });
+  });
+}
+
+export async function stopDaemon(d) {
+  if (!d) return;
+  if (d.proc.exitCode === null && d.proc.signalCode === null) {
+    const exited = new Promise((r) => d.proc.once('exit', r));
+    d.proc.kill('SIGTERM');
+    const t = setTimeout(() => d.proc.kill('SIGKILL'), 10000);
+    await exited;
+    clearTimeout(t);
+  }
+  rmSync(d.dataDir, { recursive: true, force: true });
+}
+
+// ─── the browser ──────────────────────────────────────────────────────────
+
+export async function launchBrowser() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+}
+
+/* A 401 from /api/v1/me (not logged in) or /api/v1/session (wrong password) is part of the
+ * contract; Chromium still logs it as "Failed to load resource". */
+function expectedHttpError(text, url) {
+  return /status of 401\b/.test(text) && /\/api\/v1\/(me|session)$/.test(url || '');
+}
+
+/* A page in a fresh context (zh-CN, Asia/Shanghai, 1366×768) whose console errors and page
+ * errors are pushed onto problems, except "Failed to load resource" lines the test expects:
+ * allow is a list of { status, url: RegExp } (and a 401 of /me or /session is always fine). */
+export async function newPage(browser, label, problems, { watch = true, allow = [], contextOptions = {} } = {}) {
+  const context = await browser.newContext({
+    viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, ...contextOptions,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  page.allowHttpErrors = [...allow]; // tests may add entries while they run
+  if (watch) {
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      const loc = msg.location();
+      const text = msg.text();
+      if (expectedHttpError(text, loc.url)) return;
+      if (page.allowHttpErrors.some((a) => new RegExp(`status of ${a.status}\\b`).test(text) && a.url.test(loc.url || ''))) return;
+      problems.push(`[${label}] console error: ${text} (${loc.url}:${loc.lineNumber})`);
+    });
+    page.on('pageerror', (e) => problems.push(`[${label}] page error: ${e.message}`));
+  }
+  return page;
+}
+
+export async function screenshot(page, name) {
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: path.join(ARTIFACTS, name), animations: 'disabled' });
+}
+
+export async function openLogin(page, base) {
+  const res = await page.goto(base + '/');
+  assert.ok(res, 'no response for /');
+  assert.equal(res.status(), 200, 'GET / status');
+  await page.locator('#login-login').waitFor();
+  return res;
+}
+
+/* Logs in through the form. Returns { status, body } of POST /api/v1/session. */
+export async function login(page, who, password, { keyboard = false } = {}) {
+  await page.getByLabel('账号', { exact: true }).fill(who);
+  await page.getByLabel('密码', { exact: true }).fill(password);
+  const replyP = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
+  if (keyboard) await page.getByLabel('密码', { exact: true }).press('Enter');
+  else await page.getByRole('button', { name: '登录', exact: true }).click();
+  const reply = await replyP;
+  let body = null;
+  try { body = await reply.json(); } catch { /* checked by the caller */ }
+  return { status: reply.status(), body };
+}
+
+/* Clicks 退出登录 and waits for the login page. */
+export async function logout(page) {
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await page.locator('#login-login').waitFor();
+}
+
+// ─── fixtures ─────────────────────────────────────────────────────────────
+
+/* A minimal .xlsx (ZIP with deflated xl/worksheets/sheet1.xml) with a header row and the
+ * given rows, as libxlsxwriter writes them with inline strings. */
+export function makeXlsx(rows) {
+  const cell = (v, c, r) => `<c r="${String.fromCharCode(65 + c)}${r}" t="inlineStr"><is><t>${v}</t></is></c>`;
+  const all = [['单位代码', '单位名称', '登录名', '初始密码', '说明'], ...rows];
+  const sheet = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet><sheetData>' +
+    all.map((r, i) => `<row r="${i + 1}" spans="1:5">${r.map((v, c) => cell(v, c, i + 1)).join('')}</row>`).join('') +
+    '</sheetData></worksheet>';
+  const files = [
+    ['[Content_Types].xml', '<?xml version="1.0"?><Types/>'],
+    ['xl/workbook.xml', '<?xml version="1.0"?><workbook/>'],
+    ['xl/worksheets/sheet1.xml', sheet],
+  ];
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const [name, text] of files) {
+    const data = Buffer.from(text, 'utf8');
+    const comp = deflateRawSync(data);
+    const nameBuf = Buffer.from(name, 'utf8');
+    const head = Buffer.alloc(30);
+    head.writeUInt32LE(0x04034b50, 0); head.writeUInt16LE(20, 4); head.writeUInt16LE(0x0800, 6);
+    head.writeUInt16LE(8, 8); head.writeUInt32LE(crc32(data), 14); head.writeUInt32LE(comp.length, 18);
+    head.writeUInt32LE(data.length, 22); head.writeUInt16LE(nameBuf.length, 26);
+    const cen = Buffer.alloc(46);
+    cen.writeUInt32LE(0x02014b50, 0); cen.writeUInt16LE(20, 4); cen.writeUInt16LE(20, 6);
+    cen.writeUInt16LE(0x0800, 8); cen.writeUInt16LE(8, 10); cen.writeUInt32LE(crc32(data), 16);
+    cen.writeUInt32LE(comp.length, 20); cen.writeUInt32LE(data.length, 24);
+    cen.writeUInt16LE(nameBuf.length, 28); cen.writeUInt32LE(offset, 42);
+    locals.push(head, nameBuf, comp);
+    centrals.push(cen, nameBuf);
+    offset += 30 + nameBuf.length + comp.length;
+  }
+  const central = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(files.length, 8); end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(central.length, 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, central, end]);
+}
