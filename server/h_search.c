@@ -10,10 +10,18 @@
 
 #include <string.h>
 
+static void count_token(const char *tok, int len, int colocated, void *ctx)
+{
+  (void)tok;
+  (void)len;
+  (void)colocated;
+  ++*(int *)ctx;
+}
+
 /* Turns the words of Q into an FTS5 query in which every word is a quoted string (so no
- * character of Q can act as query syntax): 法治 "政府" → "法治" """政府""". Words that hold no
- * letter, digit or Chinese character are dropped. Returns the query in A, or NULL when
- * nothing searchable is left. */
+ * character of Q can act as query syntax): 法治 "政府" → "法治" """政府""". Words in which the
+ * tokenizer finds nothing to search (punctuation only) are dropped. Returns the query in A, or NULL
+ * when nothing searchable is left. */
 static char *fts_query(struct arena *a, const char *q)
 {
   size_t n = strlen(q);
@@ -26,11 +34,10 @@ static char *fts_query(struct arena *a, const char *q)
     if (!*p) break;
     const char *w = p;
     while (*p && *p != ' ' && *p != '\t' && strncmp(p, "\xe3\x80\x80", 3)) p++;
+    /* A word is searchable when the index's own tokenizer finds a token in it. */
+    char *word = arena_strndup(a, w, (size_t)(p - w));
     int useful = 0;
-    for (const char *c = w; c < p; c++)
-      if ((*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') ||
-          ((unsigned char)*c >= 0xE3 && (unsigned char)*c <= 0xE9) || (unsigned char)*c >= 0xEF)
-        useful = 1;
+    if (!word || db_fts_tokens(word, 1, count_token, &useful) != E_OK) return NULL;
     if (!useful) continue;
     if (words++) *o++ = ' ';
     *o++ = '"';
