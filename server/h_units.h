@@ -23,4 +23,11 @@ int h_unit_create(struct req *r, struct reply *out);
  * "active": false deactivates the unit (it keeps its history). */
 int h_unit_update(struct req *r, struct reply *out);
 
+/* POST /api/v1/units/import?apply=0|1 (admin; multipart field "file": .xlsx or .csv in UTF-8
+ * or GB18030) with the header row 单位代码, 单位名称, 单位类别 [, 上级单位代码, 状态]: every row
+ * with its action (create / update / unchanged) and its problems by column. apply=1 applies
+ * the rows in one transaction only when no row has a problem; otherwise nothing is applied
+ * and 400 E_VALIDATION carries the rows. */
+int h_units_import(struct req *r, struct reply *out);
+
 #endif

@@ -464,6 +464,15 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
   }
   if (rc) return refuse(r, rc, rc == E_METHOD ? allow : NULL);
 
+  r->db = db_thread();
+  if (!r->db) return refuse(r, E_DB, NULL);
+  rc = session_authenticate(r, req_cookie(r, SESSION_COOKIE_NAME));
+  if (rc) return refuse(r, rc, NULL);
+  if (!(r->rt->roles & r->user.role))
+    return refuse(r, r->user.id ? E_FORBIDDEN : E_UNAUTHENTICATED, NULL);
+  if (r->user.must_change_pw && !(r->rt->flags & R_PWCHANGE))
+    return refuse(r, E_PASSWORD_CHANGE, NULL);
+  if (route_is_unsafe(r->rt) && (rc = check_csrf(r)) != E_OK) return refuse(r, rc, NULL);
   long long cl = content_length(r);
   const char *te = req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
   if (cl > (long long)body_cap(r->rt)) return refuse(r, E_TOO_LARGE, NULL);
@@ -478,15 +487,6 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
     return refuse(r, E_MEDIA_TYPE, NULL);
   }
 
-  r->db = db_thread();
-  if (!r->db) return refuse(r, E_DB, NULL);
-  rc = session_authenticate(r, req_cookie(r, SESSION_COOKIE_NAME));
-  if (rc) return refuse(r, rc, NULL);
-  if (!(r->rt->roles & r->user.role))
-    return refuse(r, r->user.id ? E_FORBIDDEN : E_UNAUTHENTICATED, NULL);
-  if (r->user.must_change_pw && !(r->rt->flags & R_PWCHANGE))
-    return refuse(r, E_PASSWORD_CHANGE, NULL);
-  if (route_is_unsafe(r->rt) && (rc = check_csrf(r)) != E_OK) return refuse(r, rc, NULL);
   if (r->rt->body == BODY_UPLOAD) {
     r->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, r);
     if (!r->pp) {

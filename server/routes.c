@@ -36,6 +36,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/unit-kinds", ROLE_USER, BODY_NONE, h_unit_kinds, 0},
     {"GET", "/api/v1/units", ROLE_USER, BODY_NONE, h_units_list, 0},
     {"POST", "/api/v1/units", ROLE_ADMIN, BODY_JSON, h_unit_create, 0},
+    {"POST", "/api/v1/units/import", ROLE_ADMIN, BODY_UPLOAD, h_units_import, 0},
     {"GET", "/api/v1/units/{unit}", ROLE_USER, BODY_NONE, h_unit_get, 0},
     {"PATCH", "/api/v1/units/{unit}", ROLE_ADMIN, BODY_JSON, h_unit_update, 0},
     /* cycles */

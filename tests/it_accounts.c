@@ -121,6 +121,7 @@ static const struct {
     {"GET", "/api/v1/unit-kinds", ROLE_USER},
     {"GET", "/api/v1/units", ROLE_USER},
     {"POST", "/api/v1/units", ROLE_ADMIN},
+    {"POST", "/api/v1/units/import", ROLE_ADMIN},
     {"GET", "/api/v1/units/{unit}", ROLE_USER},
     {"PATCH", "/api/v1/units/{unit}", ROLE_ADMIN},
     {"GET", "/api/v1/cycles", ROLE_USER},

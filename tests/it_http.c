@@ -199,8 +199,15 @@ START_TEST(body_limits_413)
   req("POST", "/api/v1/client-errors", chunked, big, &r);
   assert_error(&r, 413, "E_TOO_LARGE");
   tu_resp_free(&r);
-  /* A body on a route that takes none. */
+  /* A body on a route that takes none: authentication comes first, then the body check. */
   req("DELETE", "/api/v1/session", json_h, "{}", &r);
+  ck_assert_int_eq(r.status, 401);
+  tu_resp_free(&r);
+  char csrf[65], tok[100];
+  ck_assert_int_eq(tu_login(d.url, "admin", "kaoping-demo", jar, csrf), 200);
+  snprintf(tok, sizeof tok, "X-CSRF-Token: %s", csrf);
+  const char *signed_in[] = {"Content-Type: application/json", tok, NULL};
+  req("DELETE", "/api/v1/session", signed_in, "{}", &r);
   ck_assert_int_eq(r.status, 413);
   tu_resp_free(&r);
   /* The daemon still serves. */
