@@ -15,6 +15,7 @@
 #include "err.h"
 #include "log.h"
 #include "reports.h"
+#include "structure.h"
 #include "store.h"
 #include "users.h"
 
@@ -152,8 +153,8 @@ static int64_t unit_id(struct db *db, const char *code)
 }
 
 /* Stores the text of report R (from the embedded resources) and records it. */
-static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64_t cycle,
-                         int64_t deadline, int64_t uploader)
+static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64_t cycle, int year,
+                         int64_t deadline, int64_t uploader, const char *unit_name)
 {
   char name[512];
   snprintf(name, sizeof name, "/demo/%s", json_string_value(json_object_get(rep, "file")));
@@ -172,6 +173,7 @@ static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64
   }
   if (store_commit(data_dir, &sf, sha)) return E_INTERNAL;
   int64_t at = deadline - 86400 * (int64_t)(5 + unit % 20);
+  json_t *structure = structure_analyze((const char *)f->data, f->len, year, unit_name);
   struct report_new n = {.cycle_id = cycle,
                          .unit_id = unit,
                          .uploader = uploader,
@@ -184,12 +186,14 @@ static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64
                          .encoding = "utf-8",
                          .text = (const char *)f->data,
                          .text_len = f->len,
-                         .structure = NULL,
+                         .structure = structure,
                          .late = 0,
                          .at = at};
   int64_t id;
   int version;
-  return report_record(db, &n, &id, &version);
+  int rc = structure ? report_record(db, &n, &id, &version) : E_NOMEM;
+  json_decref(structure);
+  return rc;
 }
 
 /* Creates user LOGIN with the demo password hash; returns its id in *ID. */
@@ -312,9 +316,16 @@ int demo_seed(const char *data_dir)
       char login[80];
       int64_t uploader = 0;
       snprintf(login, sizeof login, "unit-%s", json_string_value(json_object_get(rep, "unit")));
-      st = db_prepare(db, "SELECT id FROM user WHERE login = :l");
-      if (st && !db_bind_text(st, ":l", login)) db_one_int(st, &uploader);
-      if ((rc = insert_report(db, data_dir, rep, cycle, sub, uploader))) goto fail;
+      char unit_name[256] = "";
+      st = db_prepare(db, "SELECT u.id, un.name FROM user u JOIN unit un ON un.id = u.unit_id "
+                          "WHERE u.login = :l");
+      if (st && !db_bind_text(st, ":l", login) && db_step(st) == DB_ROW) {
+        uploader = db_col_int(st, 0);
+        snprintf(unit_name, sizeof unit_name, "%s", db_col_text(st, 1));
+      }
+      if (st) db_reset(st);
+      if ((rc = insert_report(db, data_dir, rep, cycle, (int)year, sub, uploader, unit_name)))
+        goto fail;
     }
   }
 
