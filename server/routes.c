@@ -47,6 +47,16 @@ const struct route routes[] = {
     {"GET", "/api/v1/cycles/{cycle}/units", ROLE_USER, BODY_NONE, h_cycle_units, 0},
     {"POST", "/api/v1/cycles/{cycle}/units/{unit}/late-upload", ROLE_ADMIN, BODY_JSON,
      h_cycle_late_upload, 0},
+    /* reports */
+    {"POST", "/api/v1/cycles/{cycle}/units/{unit}/report", ROLE_ADMIN | ROLE_UNIT, BODY_UPLOAD,
+     h_report_upload, 0},
+    {"GET", "/api/v1/cycles/{cycle}/units/{unit}/report", ROLE_USER, BODY_NONE, h_report_get, 0},
+    {"GET", "/api/v1/cycles/{cycle}/units/{unit}/report/versions", ROLE_USER, BODY_NONE,
+     h_report_versions, 0},
+    {"GET", "/api/v1/cycles/{cycle}/units/{unit}/report/versions/{version}", ROLE_USER, BODY_NONE,
+     h_report_version, 0},
+    {"GET", "/api/v1/cycles/{cycle}/units/{unit}/report/versions/{version}/file", ROLE_USER,
+     BODY_NONE, h_report_file, 0},
     {"GET", "/api/v1/search", ROLE_USER, BODY_NONE, h_search, 0},
     /* accounts (assessment office) */
     {"GET", "/api/v1/users", ROLE_ADMIN, BODY_NONE, h_users_list, 0},
