@@ -5,7 +5,7 @@
 #        scripts/test.sh --asan    clang build with AddressSanitizer + UBSan in build-asan/
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh test
+scripts/deps.sh test bench
 
 if [[ "${1:-}" == --asan ]]; then
   dir=build-asan

@@ -36,7 +36,7 @@ struct db {
   size_t ncache, nused; /* slots and slots in use */
   int depth;            /* nesting depth of db_begin() */
   int doomed;           /* a nested level rolled back: the outermost end rolls back */
-  int readonly;         /* the current request runs with query_only=1 */
+  int readonly;         /* the current request may only read (checked in db_step) */
   struct db *next;      /* all connections, for db_global_close() */
 };
 
@@ -55,6 +55,11 @@ static int db_fail(sqlite3 *h, const char *site, const char *sql)
   if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) return E_BUSY;
   if (prim == SQLITE_NOMEM) return E_NOMEM;
   return E_DB;
+}
+
+static void configure(void)
+{
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 /* ---- the FTS5 tokenizer "kaoping" ----
@@ -234,9 +239,18 @@ int db_fts_tokens(const char *text, int query,
   return rc == SQLITE_OK ? E_OK : E_INTERNAL;
 }
 
+/* Process-wide SQLite settings, applied once before SQLite initialises: no memory statistics
+ * (they take a global lock on every allocation, which all worker threads then wait on). */
+static void configure_once(void)
+{
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, configure);
+}
+
 /* Opens a connection to db_path with kaoping's per-connection pragmas. */
 static struct db *db_open(int create)
 {
+  configure_once();
   struct db *db = calloc(1, sizeof *db);
   if (!db) return NULL;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -514,6 +528,10 @@ int db_bind_null(db_stmt *st, const char *name)
 
 int db_step(db_stmt *st)
 {
+  if (mine && mine->readonly && !sqlite3_stmt_readonly(st)) {
+    log_error("write attempted during a read-only request: %.200s", sqlite3_sql(st));
+    return E_INTERNAL;
+  }
   int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) return DB_ROW;
   if (rc == SQLITE_DONE) return DB_DONE;
@@ -610,12 +628,14 @@ int db_rollback(struct db *db)
   return tx_end(db, 0);
 }
 
+/* Read-only requests are enforced in db_step() with sqlite3_stmt_readonly(), which costs
+ * nothing. (PRAGMA query_only would do it too, but setting it expires every prepared
+ * statement of the connection, so each GET recompiled all of its SQL: measured at a third of
+ * the daemon's CPU on /healthz; see tests/bench/RESULTS.md.) */
 int db_request_begin(struct db *db, int readonly)
 {
   db->readonly = readonly;
-  if (!readonly) return E_OK;
-  db_stmt *st = db_prepare(db, "PRAGMA query_only=1");
-  return st ? db_run(st) : E_DB;
+  return E_OK;
 }
 
 void db_request_end(struct db *db)
@@ -625,11 +645,7 @@ void db_request_end(struct db *db)
     db->depth = 1;
     db_rollback(db);
   }
-  if (db->readonly) {
-    db_stmt *st = db_prepare(db, "PRAGMA query_only=0");
-    if (st) db_run(st);
-    db->readonly = 0;
-  }
+  db->readonly = 0;
 }
 
 int64_t db_last_id(struct db *db)
@@ -660,6 +676,7 @@ int db_backup(const char *data_dir, const char *dest, char *msg, size_t msglen)
   sqlite3 *src = NULL, *copy = NULL;
   sqlite3_stmt *st = NULL;
   int rc = E_DB;
+  configure_once();
   if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
     snprintf(msg, msglen, "cannot open %s: %s", path, src ? sqlite3_errmsg(src) : "no memory");
     goto done;

@@ -95,11 +95,12 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
-/* Marks the start of one HTTP request on DB. READONLY requests (GET, HEAD) run with
- * PRAGMA query_only=1, so a write during a GET is an error at run time. */
+/* Marks the start of one HTTP request on DB. During a READONLY request (GET, HEAD) db_step()
+ * refuses any statement that could write (E_INTERNAL, logged), so a write during a GET is an
+ * error at run time. */
 int db_request_begin(struct db *db, int readonly);
 
-/* Ends a request: rolls back a transaction left open (logged as a bug), lifts query_only. */
+/* Ends a request: rolls back a transaction left open (logged as a bug), ends read-only mode. */
 void db_request_end(struct db *db);
 
 /* Rowid of the last INSERT and rows changed by the last statement on DB. */

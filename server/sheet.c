@@ -197,7 +197,7 @@ static xmlTextReaderPtr reader_for(const char *buf, size_t len)
  * appended to a growing buffer. */
 static int gather_text(xmlTextReaderPtr rd, char **buf, size_t *len, size_t *cap)
 {
-  int depth = xmlTextReaderDepth(rd), in_t = 0, ret;
+  int depth = xmlTextReaderDepth(rd), in_t = 0, ret = 1;
   if (xmlTextReaderIsEmptyElement(rd)) return E_OK;
   while ((ret = xmlTextReaderRead(rd)) == 1) {
     int type = xmlTextReaderNodeType(rd);
@@ -234,7 +234,7 @@ static int read_shared(const char *xml, size_t len, char ***out, size_t *count)
   if (!rd) return E_BAD_FILE;
   size_t n = 0, cap = 0;
   char **arr = NULL;
-  int rc = E_OK, ret;
+  int rc = E_OK, ret = 1;
   while (rc == E_OK && (ret = xmlTextReaderRead(rd)) == 1) {
     const char *name = (const char *)xmlTextReaderConstLocalName(rd);
     if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT || !name || strcmp(name, "si"))
@@ -273,7 +273,7 @@ static int read_worksheet(const char *xml, size_t len, char **shared, size_t nsh
 {
   xmlTextReaderPtr rd = reader_for(xml, len);
   if (!rd) return E_BAD_FILE;
-  int rc = E_OK, ret;
+  int rc = E_OK, ret = 1;
   while (rc == E_OK && !c->overflow && (ret = xmlTextReaderRead(rd)) == 1) {
     const char *name = (const char *)xmlTextReaderConstLocalName(rd);
     if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT || !name || strcmp(name, "c"))
