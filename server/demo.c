@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "embedded.h"
+#include "extract.h"
 #include "err.h"
 #include "log.h"
 #include "reports.h"
@@ -152,12 +153,15 @@ static int64_t unit_id(struct db *db, const char *code)
   return id;
 }
 
-/* Stores the text of report R (from the embedded resources) and records it. */
+/* Stores report REP (its original .docx/.pdf when the demo has one, else its text), reads it
+ * through the same extractor as an upload, and records it. */
 static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64_t cycle, int year,
                          int64_t deadline, int64_t uploader, const char *unit_name)
 {
+  const char *orig = json_string_value(json_object_get(rep, "original"));
   char name[512];
-  snprintf(name, sizeof name, "/demo/%s", json_string_value(json_object_get(rep, "file")));
+  snprintf(name, sizeof name, "/demo/%s",
+           orig ? orig : json_string_value(json_object_get(rep, "file")));
   const struct embedded_file *f = embedded_find(res_files, res_files_count, name);
   int64_t unit = unit_id(db, json_string_value(json_object_get(rep, "unit")));
   if (!f || !unit) {
@@ -165,15 +169,24 @@ static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64
     return E_INTERNAL;
   }
   struct store_file sf;
-  char sha[CRYPTO_SHA256_HEX];
+  char sha[CRYPTO_SHA256_HEX], path[4200];
   if (store_begin(data_dir, &sf)) return E_INTERNAL;
   if (store_write(&sf, f->data, f->len)) {
     store_abort(&sf);
     return E_INTERNAL;
   }
   if (store_commit(data_dir, &sf, sha)) return E_INTERNAL;
-  int64_t at = deadline - 86400 * (int64_t)(5 + unit % 20);
-  json_t *structure = structure_analyze((const char *)f->data, f->len, year, unit_name);
+  store_path(data_dir, sha, path, sizeof path);
+  struct extract_result x = {0};
+  const char *detail = NULL;
+  int rc = extract_file(path, &x, &detail);
+  if (rc) {
+    log_error("demo report %s cannot be read: %s", name, detail ? detail : "");
+    return rc;
+  }
+  int late = json_is_true(json_object_get(rep, "late"));
+  int64_t at = late ? deadline + 86400 * 3 : deadline - 86400 * (int64_t)(5 + unit % 20);
+  json_t *structure = structure_analyze(x.text, x.len, year, unit_name);
   struct report_new n = {.cycle_id = cycle,
                          .unit_id = unit,
                          .uploader = uploader,
@@ -182,17 +195,18 @@ static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64
                          .sha = sha,
                          .size = f->len,
                          .filename = json_string_value(json_object_get(rep, "filename")),
-                         .format = "txt",
-                         .encoding = "utf-8",
-                         .text = (const char *)f->data,
-                         .text_len = f->len,
+                         .format = x.format,
+                         .encoding = x.encoding,
+                         .text = x.text,
+                         .text_len = x.len,
                          .structure = structure,
-                         .late = 0,
+                         .late = late,
                          .at = at};
   int64_t id;
   int version;
-  int rc = structure ? report_record(db, &n, &id, &version) : E_NOMEM;
+  rc = structure ? report_record(db, &n, &id, &version) : E_NOMEM;
   json_decref(structure);
+  extract_free(&x);
   return rc;
 }
 
