@@ -151,7 +151,9 @@ START_TEST(unit_submits_versions_and_downloads)
   ck_assert_int_eq(part_found(rep, "S1"), 1);
   ck_assert_int_eq(json_array_size(json_object_get(rep, "sections")), 5);
   /* The year differs from the cycle's 2024: a warning says so. */
-  ck_assert_ptr_nonnull(strstr(json_dumps(json_object_get(rep, "warnings"), 0), "year_mismatch"));
+  char *warnings = json_dumps(json_object_get(rep, "warnings"), 0);
+  ck_assert_ptr_nonnull(strstr(warnings, "year_mismatch"));
+  free(warnings);
   json_decref(j);
 
   /* A second upload, as PDF, becomes version 2 and the current one. */
