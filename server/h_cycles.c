@@ -26,9 +26,14 @@ int h_cycles_list(struct req *r, struct reply *out)
       db_prepare(r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
                         "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
                         "cu.cycle_id = c.id), (SELECT count(DISTINCT unit_id) FROM report "
-                        "rp WHERE rp.cycle_id = c.id) FROM cycle c ORDER BY c.year DESC, "
-                        "c.id DESC");
+                        "rp WHERE rp.cycle_id = c.id) FROM cycle c WHERE :admin OR c.phase <> "
+                        "'draft' ORDER BY c.year DESC, c.id DESC");
   if (!st) return E_DB;
+  int brc = db_bind_int(st, ":admin", r->user.role == ROLE_ADMIN); /* drafts are the office's */
+  if (brc) {
+    db_reset(st);
+    return brc;
+  }
   json_t *arr = json_array();
   int rc;
   while (arr && (rc = db_step(st)) == DB_ROW) {
@@ -64,10 +69,12 @@ static int cycle_reply(struct req *r, struct reply *out, int64_t id, int status)
       db_prepare(r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
                         "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
                         "cu.cycle_id = c.id), (SELECT count(*) FROM report rp WHERE "
-                        "rp.cycle_id = c.id AND rp.current = 1) FROM cycle c WHERE c.id = :id");
+                        "rp.cycle_id = c.id AND rp.current = 1) FROM cycle c WHERE c.id = :id "
+                        "AND (:admin OR c.phase <> 'draft')");
   int rc;
   if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":id", id))) {
+  if ((rc = db_bind_int(st, ":id", id)) ||
+      (rc = db_bind_int(st, ":admin", r->user.role == ROLE_ADMIN))) {
     db_reset(st);
     return rc;
   }

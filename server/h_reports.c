@@ -76,7 +76,11 @@ static int upload_window(struct req *r, struct reply *out, int64_t cycle, int64_
     out->detail = "考核已进入公示或归档阶段，不能再上传报告";
     return E_NOT_OPEN;
   }
-  if (strcmp(phase, "submission") != 0) return E_NOT_OPEN;
+  if (strcmp(phase, "submission") != 0) {
+    out->detail =
+        !strcmp(phase, "draft") ? "考核周期尚未开放报告填报" : "报告填报已结束，不能再上传";
+    return E_NOT_OPEN;
+  }
   if (*late && !(until && now <= until)) return E_DEADLINE;
   return E_OK;
 }

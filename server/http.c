@@ -328,8 +328,9 @@ static const char *clean_filename(struct arena *a, const char *name)
 }
 
 /* The post processor's callback: streams the first part named "file" into the store's
- * temporary folder; other fields and further "file" parts are ignored. Returning MHD_NO
- * stops the parsing (the rest of the body is then drained and an error answered). */
+ * temporary folder and keeps a small text field "assign" (up to UPLOAD_FIELD_MAX); other
+ * fields and further "file" parts are ignored. Returning MHD_NO stops the parsing (the rest
+ * of the body is then drained and an error answered). */
 static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *filename, const char *content_type,
                                  const char *transfer_encoding, const char *data, uint64_t off,
@@ -339,12 +340,22 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
   (void)content_type;
   (void)transfer_encoding;
   struct req *r = cls;
-  if (!key || strcmp(key, "file") != 0) return MHD_YES;
+  if (!key || (strcmp(key, "file") != 0 && strcmp(key, "assign") != 0)) return MHD_YES;
   struct upload *u = r->upload;
   if (!u) {
     u = r->upload = arena_alloc(&r->a, sizeof *u);
     if (!u) return MHD_NO;
     u->f.fd = -1;
+  }
+  if (!strcmp(key, "assign")) { /* a small text field that comes with the file */
+    if (u->assign_len + size > UPLOAD_FIELD_MAX) return MHD_NO;
+    char *nb = realloc(u->assign, u->assign_len + size + 1);
+    if (!nb) return MHD_NO;
+    memcpy(nb + u->assign_len, data, size);
+    u->assign = nb;
+    u->assign_len += size;
+    nb[u->assign_len] = 0;
+    return MHD_YES;
   }
   if (off == 0 && u->started) {
     u->extra = 1; /* a second file part */
@@ -615,7 +626,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                                                      : METRICS_ROUTE_NONE;
   metrics_observe(route, status < 0 ? -status : status, dur);
   if (r->pp) MHD_destroy_post_processor(r->pp);
-  if (r->upload) store_abort(&r->upload->f); /* an upload the handler did not keep */
+  if (r->upload) {
+    store_abort(&r->upload->f); /* an upload the handler did not keep */
+    free(r->upload->assign);
+  }
   free(r->body);
   json_decref(r->jbody);
   arena_free(&r->a);

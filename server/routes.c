@@ -9,6 +9,7 @@
 #include "err.h"
 #include "h_audit.h"
 #include "h_cycles.h"
+#include "h_import.h"
 #include "h_reports.h"
 #include "h_search.h"
 #include "h_session.h"
@@ -57,6 +58,7 @@ const struct route routes[] = {
      h_report_version, 0},
     {"GET", "/api/v1/cycles/{cycle}/units/{unit}/report/versions/{version}/file", ROLE_USER,
      BODY_NONE, h_report_file, 0},
+    {"POST", "/api/v1/cycles/{cycle}/reports/import", ROLE_ADMIN, BODY_UPLOAD, h_reports_import, 0},
     {"GET", "/api/v1/search", ROLE_USER, BODY_NONE, h_search, 0},
     /* accounts (assessment office) */
     {"GET", "/api/v1/users", ROLE_ADMIN, BODY_NONE, h_users_list, 0},

@@ -31,7 +31,12 @@ struct upload {
   int started;          /* the file field has begun */
   int extra;            /* a second "file" part arrived (ignored) */
   int failed;           /* writing failed (disk full, ...) */
+  char *assign;         /* the text of a form field "assign" (malloc'd, NUL-terminated) or NULL */
+  size_t assign_len;    /* its length; at most UPLOAD_FIELD_MAX */
 };
+
+/* The largest "assign" form field kept with an upload. */
+#define UPLOAD_FIELD_MAX (256u << 10)
 
 /* Creates DATA_DIR/store and DATA_DIR/tmp if needed and empties tmp. Returns 0 or -1. */
 int store_init(const char *data_dir);

@@ -1282,7 +1282,7 @@ static json_t *result(const struct doc *d, int cycle_year, const char *unit_name
         unit_warning(d, warnings, d->tun_b, d->tun_e, unit_name, &ok);
     }
     if (d->han < TOO_SHORT) {
-      snprintf(msg, sizeof msg, "报告正文仅 %zu 字，内容可能不完整", d->han);
+      snprintf(msg, sizeof msg, "报告正文仅 %zu 个汉字，内容可能不完整", d->han);
       warn(warnings, "too_short", NULL, msg, &ok);
     }
   }

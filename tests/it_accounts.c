@@ -135,6 +135,7 @@ static const struct {
     {"GET", "/api/v1/cycles/{cycle}/units/{unit}/report/versions", ROLE_USER},
     {"GET", "/api/v1/cycles/{cycle}/units/{unit}/report/versions/{version}", ROLE_USER},
     {"GET", "/api/v1/cycles/{cycle}/units/{unit}/report/versions/{version}/file", ROLE_USER},
+    {"POST", "/api/v1/cycles/{cycle}/reports/import", ROLE_ADMIN},
     {"GET", "/api/v1/search", ROLE_USER},
     {"GET", "/api/v1/users", ROLE_ADMIN},
     {"POST", "/api/v1/users", ROLE_ADMIN},

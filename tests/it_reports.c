@@ -451,6 +451,149 @@ START_TEST(cut_off_upload_and_streaming_memory)
 }
 END_TEST
 
+/* Writes a zip at PATH from NAME=TEXT pairs via python's zipfile (TEXT "@junk" = random bytes). */
+static void make_zip(const char *path, const char *const pairs[][2], size_t n)
+{
+  char script[600];
+  snprintf(script, sizeof script, "%s.py", path);
+  FILE *f = fopen(script, "w");
+  fputs("import sys, os, zipfile, json\n"
+        "pairs = json.load(open(sys.argv[2], encoding='utf-8'))\n"
+        "z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n"
+        "for name, text in pairs:\n"
+        "    z.writestr(zipfile.ZipInfo(name), os.urandom(3000) if text == '@junk' else "
+        "text.encode('utf-8'))\n"
+        "z.close()\n",
+        f);
+  fclose(f);
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(arr, json_pack("[s,s]", pairs[i][0], pairs[i][1]));
+  char jpath[600], cmd[2000];
+  snprintf(jpath, sizeof jpath, "%s.json", path);
+  ck_assert_int_eq(json_dump_file(arr, jpath, 0), 0);
+  json_decref(arr);
+  snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s %s", script, path, jpath);
+  run(cmd);
+}
+
+/* Posts the zip at PATH (with an optional ASSIGN field) to the import; returns the reply. */
+static json_t *import(const char *path, int apply, const char *assign, long want)
+{
+  char cmd[2400], out[65536], afile[400] = "", aopt[500] = "";
+  if (assign) {
+    snprintf(afile, sizeof afile, "%s.assign", path);
+    FILE *f = fopen(afile, "w");
+    fputs(assign, f);
+    fclose(f);
+    snprintf(aopt, sizeof aopt, "-F 'assign=<%s'", afile);
+  }
+  snprintf(cmd, sizeof cmd,
+           "curl -s -o - -w '\\n%%{http_code}' -b %s -H 'X-CSRF-Token: %s' -F "
+           "'file=@%s;filename=reports.zip' %s "
+           "'%s/api/v1/cycles/2/reports/import?apply=%d'",
+           ajar, acsrf, path, aopt, d.url, apply);
+  FILE *p = popen(cmd, "r");
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = 0;
+  pclose(p);
+  char *nl = strrchr(out, '\n');
+  ck_assert_ptr_nonnull(nl);
+  long status = atol(nl + 1);
+  *nl = 0;
+  ck_assert_msg(status == want, "import: want %ld got %ld %s", want, status, out);
+  json_t *j = json_loads(out, 0, NULL);
+  ck_assert_ptr_nonnull(j);
+  return j;
+}
+
+/* The entry of J named NAME. */
+static json_t *entry(json_t *j, const char *name)
+{
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(j, "entries"), i, e)
+  {
+    if (!strcmp(json_string_value(json_object_get(e, "name")), name)) return e;
+  }
+  ck_abort_msg("no entry %s", name);
+  return NULL;
+}
+
+static const char *unit_of(json_t *e)
+{
+  const char *c = json_string_value(json_object_get(json_object_get(e, "unit"), "code"));
+  return c ? c : "";
+}
+
+START_TEST(bulk_import_from_zip)
+{
+  char zip[300];
+  snprintf(zip, sizeof zip, "%s/reports.zip", d.dir);
+  const char *body = "一、2023年度推进法治政府建设的主要举措和成效\n全年开展普法活动12场。\n";
+  char by_text[400];
+  snprintf(by_text, sizeof by_text,
+           "关于2023年度法治政府建设情况的报告\n%s\n云岭县农业农村局\n2024年1月10日\n", body);
+  const char *const files[][2] = {
+      {"云岭县交通运输局2023年度报告.txt", body}, /* by name */
+      {"YL-RSJ_report.txt", body},                /* by code */
+      {"材料/报告三.txt", by_text},               /* by the unit named in the text */
+      {"报告四.txt", body},                       /* nothing to go by */
+      {"broken.docx", "@junk"},                   /* unreadable */
+      {"__MACOSX/._x", "meta"},                   /* skipped */
+  };
+  make_zip(zip, files, sizeof files / sizeof files[0]);
+  json_t *j = import(zip, 0, NULL, 200);
+  ck_assert_int_eq(json_array_size(json_object_get(j, "entries")), 5);
+  ck_assert_str_eq(unit_of(entry(j, "云岭县交通运输局2023年度报告.txt")), "YL-JTJ");
+  ck_assert_str_eq(json_string_value(
+                       json_object_get(entry(j, "云岭县交通运输局2023年度报告.txt"), "matched_by")),
+                   "filename");
+  ck_assert_str_eq(unit_of(entry(j, "YL-RSJ_report.txt")), "YL-RSJ");
+  ck_assert_str_eq(unit_of(entry(j, "材料/报告三.txt")), "YL-NYJ");
+  ck_assert_str_eq(json_string_value(json_object_get(entry(j, "材料/报告三.txt"), "matched_by")),
+                   "text");
+  ck_assert_str_eq(unit_of(entry(j, "报告四.txt")), "");
+  ck_assert_int_eq(json_array_size(json_object_get(entry(j, "报告四.txt"), "problems")), 1);
+  ck_assert_int_eq(json_array_size(json_object_get(entry(j, "broken.docx"), "problems")), 1);
+  ck_assert(json_is_false(json_object_get(j, "applied")));
+  json_decref(j);
+  /* Nothing was stored by the preview. */
+  json_t *u = call(ajar, acsrf, "GET", "/api/v1/cycles/2/units/YL-JTJ/report", NULL, 404);
+  json_decref(u);
+  ck_assert_int_eq(tmp_files(), 0);
+  /* Apply, assigning the fourth file by hand. */
+  j = import(zip, 1, "{\"报告四.txt\":\"YL-BSZ\"}", 200);
+  ck_assert(json_is_true(json_object_get(j, "applied")));
+  ck_assert_str_eq(json_string_value(json_object_get(entry(j, "报告四.txt"), "matched_by")),
+                   "assigned");
+  json_decref(j);
+  const char *imported[] = {"YL-JTJ", "YL-RSJ", "YL-NYJ", "YL-BSZ"};
+  for (int i = 0; i < 4; i++) {
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/cycles/2/units/%s/report", imported[i]);
+    u = call(ajar, acsrf, "GET", path, NULL, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(u, "report"), "version")),
+                     1);
+    json_decref(u);
+  }
+  ck_assert_int_eq(tmp_files(), 0);
+  /* Two files for one unit: refused whole. */
+  const char *const dup[][2] = {{"云岭县河坪乡人民政府-1.txt", body},
+                                {"云岭县河坪乡人民政府-2.txt", body}};
+  make_zip(zip, dup, 2);
+  json_decref(import(zip, 1, NULL, 400));
+  json_decref(call(ajar, acsrf, "GET", "/api/v1/cycles/2/units/YL-HPX/report", NULL, 404));
+  /* Not a zip. */
+  char txt[300];
+  snprintf(txt, sizeof txt, "%s/not.zip", d.dir);
+  FILE *f = fopen(txt, "w");
+  fputs("plain text", f);
+  fclose(f);
+  json_decref(import(txt, 0, NULL, 422));
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("reports");
@@ -461,6 +604,7 @@ static Suite *suite(void)
   tcase_add_test(tc, phases_deadlines_and_access);
   tcase_add_test(tc, hostile_uploads_are_refused_cleanly);
   tcase_add_test(tc, cut_off_upload_and_streaming_memory);
+  tcase_add_test(tc, bulk_import_from_zip);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -6,8 +6,11 @@
 // any other value for this repository's web/), waits for "listening on http://127.0.0.1:PORT"
 // and resolves to { proc, base, dataDir, output() }; stopDaemon() sends SIGTERM and removes
 // the data dir. launchBrowser() starts Debian's /usr/bin/chromium through playwright-core.
-// Screenshots go to $KAOPING_ARTIFACTS (default: ./artifacts). makeXlsx() builds a small
-// .xlsx like the daemon's account sheets. Not a test file itself (node --test runs
+// Screenshots go to $KAOPING_ARTIFACTS (default: ./artifacts). makeZip() writes a ZIP
+// (deflate + CRC-32) from which makeXlsx() builds a small .xlsx like the daemon's account
+// sheets and makeDocx() a minimal Word document of given paragraphs. apiSession() signs in
+// through the API for setting things up from node; chinaDay()/chinaEndOfDay() compute
+// deadlines as the app does (23:59:59 Beijing time). Not a test file itself (node --test runs
 // *.test.mjs only).
 
 import assert from 'node:assert/strict';
@@ -156,36 +159,32 @@ export async function logout(page) {
   await page.locator('#login-login').waitFor();
 }
 
+/* A table row's cells as "a | b | c" (each cell's visible text, white space collapsed). */
+export function rowCells(row) {
+  return row.evaluate((tr) => [...tr.cells].map((td) => td.innerText.replace(/\s+/g, ' ').trim()).join(' | '));
+}
+
 // ─── fixtures ─────────────────────────────────────────────────────────────
 
-/* A minimal .xlsx (ZIP with deflated xl/worksheets/sheet1.xml) with a header row and the
- * given rows, as libxlsxwriter writes them with inline strings. */
-export function makeXlsx(rows) {
-  const cell = (v, c, r) => `<c r="${String.fromCharCode(65 + c)}${r}" t="inlineStr"><is><t>${v}</t></is></c>`;
-  const all = [['单位代码', '单位名称', '登录名', '初始密码', '说明'], ...rows];
-  const sheet = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet><sheetData>' +
-    all.map((r, i) => `<row r="${i + 1}" spans="1:5">${r.map((v, c) => cell(v, c, i + 1)).join('')}</row>`).join('') +
-    '</sheetData></worksheet>';
-  const files = [
-    ['[Content_Types].xml', '<?xml version="1.0"?><Types/>'],
-    ['xl/workbook.xml', '<?xml version="1.0"?><workbook/>'],
-    ['xl/worksheets/sheet1.xml', sheet],
-  ];
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/* A ZIP archive of files [[name, text]], each deflated (UTF-8 names flagged). */
+export function makeZip(files) {
   const locals = [];
   const centrals = [];
   let offset = 0;
   for (const [name, text] of files) {
-    const data = Buffer.from(text, 'utf8');
+    const data = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
     const comp = deflateRawSync(data);
     const nameBuf = Buffer.from(name, 'utf8');
     const head = Buffer.alloc(30);
@@ -206,4 +205,73 @@ export function makeXlsx(rows) {
   end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(files.length, 8); end.writeUInt16LE(files.length, 10);
   end.writeUInt32LE(central.length, 12); end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, central, end]);
+}
+
+/* A minimal .xlsx (ZIP with deflated xl/worksheets/sheet1.xml) with a header row and the
+ * given rows, as libxlsxwriter writes them with inline strings. */
+export function makeXlsx(rows) {
+  const cell = (v, c, r) => `<c r="${String.fromCharCode(65 + c)}${r}" t="inlineStr"><is><t>${v}</t></is></c>`;
+  const all = [['单位代码', '单位名称', '登录名', '初始密码', '说明'], ...rows];
+  const sheet = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet><sheetData>' +
+    all.map((r, i) => `<row r="${i + 1}" spans="1:5">${r.map((v, c) => cell(v, c, i + 1)).join('')}</row>`).join('') +
+    '</sheetData></worksheet>';
+  return makeZip([
+    ['[Content_Types].xml', '<?xml version="1.0"?><Types/>'],
+    ['xl/workbook.xml', '<?xml version="1.0"?><workbook/>'],
+    ['xl/worksheets/sheet1.xml', sheet],
+  ]);
+}
+
+const xmlText = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/* A minimal Word document (.docx): one w:p per paragraph of the given texts. */
+export function makeDocx(paragraphs) {
+  const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';
+  const body = paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${xmlText(p)}</w:t></w:r></w:p>`).join('');
+  return makeZip([
+    ['[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+      '<Default Extension="xml" ContentType="application/xml"/>' +
+      '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>' +
+      '</Types>'],
+    ['_rels/.rels', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>' +
+      '</Relationships>'],
+    ['word/document.xml', `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="${W}"><w:body>${body}</w:body></w:document>`],
+  ]);
+}
+
+// ─── the API from node (setting up what a test needs) ────────────────────
+
+/* Signs in through the API. Returns { user, call(method, path, body) → {status, body} }:
+ * JSON in and out with the session cookie, the CSRF token and the Origin header. */
+export async function apiSession(base, who, password = DEMO_PASSWORD) {
+  const res = await fetch(base + '/api/v1/session', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Origin: base },
+    body: JSON.stringify({ login: who, password }),
+  });
+  const reply = await res.json();
+  assert.equal(res.status, 200, `API login as ${who}: ${JSON.stringify(reply)}`);
+  const cookie = (res.headers.get('set-cookie') || '').split(';')[0];
+  const call = async (method, p, body) => {
+    const headers = { Cookie: cookie, Origin: base, Accept: 'application/json', 'X-CSRF-Token': reply.csrf_token };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const r = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+    return { status: r.status, body: json };
+  };
+  return { user: reply.user, call };
+}
+
+/* "yyyy-mm-dd" of today (+days) in Beijing, and the Unix seconds of 23:59:59 that day there. */
+export function chinaDay(days = 0) {
+  return new Date(Date.now() + days * 86400000 + 8 * 3600000).toISOString().slice(0, 10);
+}
+export function chinaEndOfDay(day) {
+  const [y, m, d] = day.split('-').map(Number);
+  return Date.UTC(y, m - 1, d, 23, 59, 59) / 1000 - 8 * 3600;
 }

@@ -7,7 +7,8 @@
 // login → role navigation → dashboard (cards fed by GET /api/v1/cycles, the newest cycle in
 // the header) → every page frame → logout for admin, reviewer1 and a unit user, the
 // wrong-password message, the language switch, client error reports, and no console or page
-// errors during the whole run. The account pages are covered by accounts.test.mjs.
+// errors during the whole run. The account pages are covered by accounts.test.mjs; units,
+// cycles, uploads, reports and search by cycles, reports and search.test.mjs.
 //
 // Run: cd tests/browser && npm ci && KAOPING_BIN=../../build/kaoping node --test
 
@@ -34,9 +35,9 @@ const REQUIRED_CSP = {
 };
 
 const NAV = {
-  admin: ['工作台', '考核周期', '被考核单位', '考核指标', '评审分配', '结果与排名', '用户管理', '审计日志'],
-  reviewer: ['工作台', '我的评审任务', '单位对比'],
-  unit: ['工作台', '报告填报', '自评', '考核结果'],
+  admin: ['工作台', '考核周期', '被考核单位', '考核指标', '评审分配', '结果与排名', '全文检索', '用户管理', '审计日志'],
+  reviewer: ['工作台', '我的评审任务', '单位对比', '全文检索'],
+  unit: ['工作台', '报告填报', '自评', '考核结果', '全文检索'],
 };
 const CARDS = {
   admin: ['考核周期', '被考核单位', '评审进度'],
@@ -51,8 +52,16 @@ const CARD_TEXT = {
   reviewer: [null, null],
   unit: [null, /2024-03-01 23:59\s*2023年度报告提交截止时间\s*已截止/],
 };
-/* Pages that are built (their own views, covered by accounts.test.mjs): no empty state. */
-const BUILT = new Set(['用户管理', '审计日志']);
+/* Pages that are built (their own views, covered by accounts, cycles, reports and search
+ * .test.mjs): what each shows once loaded, instead of the empty state. */
+const BUILT = {
+  用户管理: 'main table tbody tr',
+  审计日志: 'main table tbody tr',
+  考核周期: '#cycles-table tbody tr[data-id]',
+  被考核单位: '#units-table tbody tr[data-code]',
+  报告填报: '#upload-current',
+  全文检索: '#search-q',
+};
 const NEWEST_CYCLE = '云岭县2023年度法治政府建设考核';
 const ROLE_LABEL = { admin: '考核办', reviewer: '评审专家', unit: '被考核单位' };
 
@@ -228,7 +237,7 @@ async function journey(role, who, { keyboard = false } = {}) {
     await page.locator('h1', { hasText: label }).waitFor();
     assert.equal((await page.locator('h1').textContent()).trim(), label);
     assert.ok(((await page.locator('.page-desc').textContent()) || '').trim().length > 8, `${label}: description`);
-    if (BUILT.has(label)) await page.locator('main table tbody tr').first().waitFor();
+    if (BUILT[label]) await page.locator(BUILT[label]).first().waitFor();
     else await page.locator('main').getByText('暂无数据').waitFor();
     assert.equal((await nav.locator('[aria-current="page"]').textContent()).trim(), label);
     assert.doesNotMatch(await page.locator('main').textContent(), /TODO/i);

@@ -8,6 +8,8 @@
 // and a 403 E_PASSWORD_CHANGE (the account still has its initial password) to the one given
 // to onPasswordChangeRequired() (main.js shows the forced "修改初始密码" page).
 // download() fetches a file (e.g. the unit accounts sheet) as a Blob with the same rules.
+// upload() sends a file as multipart/form-data with XMLHttpRequest (fetch reports no upload
+// progress): same CSRF header and ApiError, plus progress callbacks and abort (E_ABORTED).
 // URLs are relative ("api/v1/…") so the app also works behind a path prefix.
 
 const TIMEOUT_MS = 30000;
@@ -65,16 +67,20 @@ async function send(method, path, body, accept) {
 /* The ApiError for a reply that is not ok (its body text already read), after telling the
  * handlers about the two conditions main.js reacts to. */
 function failure(res, text, path) {
+  return failureOf(res.status, text, (name) => res.headers.get(name), path);
+}
+
+function failureOf(status, text, header, path) {
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   const e = data && typeof data.error === 'object' && data.error ? data.error : null;
   const err = new ApiError({
-    status: res.status,
+    status,
     code: e && typeof e.code === 'string' ? e.code : 'E_BAD_RESPONSE',
     message: e && typeof e.message === 'string' ? e.message : '',
     field: e && typeof e.field === 'string' ? e.field : null,
     detail: e && typeof e.detail === 'string' ? e.detail : '',
-    retryAfter: parseInt(res.headers.get('Retry-After') || '0', 10) || 0,
+    retryAfter: parseInt(header('Retry-After') || '0', 10) || 0,
   });
   if (err.code === 'E_UNAUTHENTICATED' && !/^\/?api\/v1\/(me|session)$/.test(path) && unauthenticatedHandler) {
     unauthenticatedHandler(err);
@@ -113,6 +119,43 @@ export async function download(method, path, fallbackName) {
     try { filename = decodeURIComponent(m[1].trim()); } catch { filename = m[1].trim(); }
   }
   return { blob, filename: filename.replace(/[\\/]/g, '_') };
+}
+
+/* Uploads file as the multipart field `field` with POST to path. onProgress(loaded, total)
+ * is called as the bytes go out; onSent() once they all have (the server then reads the
+ * file). Returns { promise, abort() }: promise resolves to the parsed JSON reply (or null)
+ * and rejects with ApiError — code E_ABORTED after abort(), E_NETWORK when the connection
+ * fails (a server refusing a too large body may also just close it). No timeout: a large
+ * file on a slow line may take minutes. */
+export function upload(path, file, { field = 'file', onProgress, onSent } = {}) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open('POST', path.replace(/^\//, ''));
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    xhr.upload.addEventListener('progress', (ev) => {
+      if (onProgress) onProgress(ev.loaded, ev.lengthComputable ? ev.total : file.size);
+    });
+    xhr.upload.addEventListener('load', () => {
+      if (onProgress) onProgress(file.size, file.size);
+      if (onSent) onSent();
+    });
+    xhr.addEventListener('load', () => {
+      const text = xhr.responseText || '';
+      if (xhr.status < 200 || xhr.status > 299) {
+        reject(failureOf(xhr.status, text, (name) => xhr.getResponseHeader(name), path));
+        return;
+      }
+      if (!text) { resolve(null); return; }
+      try { resolve(JSON.parse(text)); } catch { reject(new ApiError({ status: xhr.status, code: 'E_BAD_RESPONSE' })); }
+    });
+    xhr.addEventListener('error', () => reject(new ApiError({ code: 'E_NETWORK' })));
+    xhr.addEventListener('abort', () => reject(new ApiError({ code: 'E_ABORTED' })));
+    const form = new FormData();
+    form.append(field, file, file.name);
+    xhr.send(form);
+  });
+  return { promise, abort: () => xhr.abort() };
 }
 
 export const api = {

@@ -3,7 +3,8 @@
 // "kaoping.lang"), <html lang>, errorMessage(err), which turns an ApiError into the
 // catalogue's sentence for its code (err.E_…), falling back to the server's own message,
 // errorText(err), which prefers the server's precise reason (err.detail), and the date and
-// time formats (formatDate, formatDateTime for Unix seconds as yyyy-mm-dd HH:MM:ss local).
+// time formats (formatDate, formatDateTime for Unix seconds as yyyy-mm-dd HH:MM:ss local),
+// and file sizes (formatSize: 512 B, 38.4 KB, 2.6 MB).
 // Catalogues live in web/i18n/<lang>.js; zh-CN is the default and the fallback for any key.
 
 import zhCN from '../i18n/zh-CN.js';
@@ -92,4 +93,15 @@ export function formatMinute(secs) {
 /* Dates in the current language, e.g. 2024年3月31日星期日 / Sunday, March 31, 2024. */
 export function formatDate(d) {
   return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }).format(d);
+}
+
+/* Bytes → "512 B", "38.4 KB", "2.6 MB" (1 KB = 1024 B; '' for no value). */
+export function formatSize(bytes) {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0) return '';
+  if (bytes < 1024) return bytes + ' B';
+  const units = ['KB', 'MB', 'GB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i += 1; }
+  return (v >= 100 ? Math.round(v) : Math.round(v * 10) / 10) + ' ' + units[i];
 }

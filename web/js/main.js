@@ -2,7 +2,9 @@
 // Owns the session state (who is logged in, from GET /api/v1/me or the login reply), the
 // boot sequence, the mapping from a route to a view, login and logout, the cycles shown in
 // the header (GET /api/v1/cycles, newest first), the one-time "flash" notice of the next
-// page, and re-rendering on a language switch. Views are plain functions returning
+// page, re-rendering on a language switch, and which view a path shows (sub-paths such as
+// #/cycles/3, #/cycles/3/units/YL-SFJ/upload and the report view are told apart here).
+// Views are plain functions of ctx {user, refreshCycles, route} returning
 // {title, node, focus?}.
 // Not logged in → every route shows #/login; logged in → #/login and #/ go to #/dashboard,
 // and a route outside the role's pages shows "页面不存在". While the user must change the
@@ -16,13 +18,18 @@ import { initI18n, onLangChange, t, errorMessage } from './i18n.js';
 import { api, setCsrfToken, onUnauthenticated, onPasswordChangeRequired } from './api.js';
 import { startRouter, navigate, currentRoute } from './router.js';
 import { buildShell } from './shell.js';
-import { PAGES, pageFor } from './nav.js';
+import { PAGES, pageFor, activeNav } from './nav.js';
 import { closeAllDialogs, notice } from './ui.js';
 import { loginView } from './views/login.js';
 import { dashboardView } from './views/dashboard.js';
 import { usersView } from './views/users.js';
 import { auditView } from './views/audit.js';
 import { accountView, forcePasswordView } from './views/account.js';
+import { unitsView } from './views/units.js';
+import { cyclesView, cycleView } from './views/cycles.js';
+import { uploadView } from './views/upload.js';
+import { reportView } from './views/report.js';
+import { searchView } from './views/search.js';
 import { placeholderView, notFoundView } from './views/page.js';
 
 const root = document.getElementById('app');
@@ -98,13 +105,42 @@ function show(view, pageId) {
   rendered = true;
 }
 
-function viewFor(pageId) {
-  const ctx = { user: state.user, refreshCycles };
-  if (pageId === 'dashboard') return dashboardView(ctx);
-  if (pageId === 'users') return usersView(ctx);
-  if (pageId === 'audit') return auditView(ctx);
-  if (pageId === 'account') return accountView(ctx);
-  return placeholderView({ id: pageId, ...PAGES[pageId] });
+/* A path segment, percent-decoded (a malformed one stays as it is). */
+function decodeSeg(x) {
+  try { return decodeURIComponent(x); } catch { return x; }
+}
+
+/* The view of a path below #/cycles: the list, one cycle, a unit's upload page (admin). */
+function cyclesRoute(ctx) {
+  const s = ctx.route.segments;
+  const id = /^\d+$/.test(s[1] || '') ? Number(s[1]) : null;
+  if (s.length === 1) return cyclesView(ctx);
+  if (id && s.length === 2) return cycleView({ ...ctx, cycleId: id });
+  if (id && s.length === 5 && s[2] === 'units' && s[4] === 'upload') {
+    return uploadView({ ...ctx, cycleId: id, unitCode: decodeSeg(s[3]) });
+  }
+  return null;
+}
+
+function viewFor(pageId, route) {
+  const ctx = { user: state.user, refreshCycles, route };
+  const s = route.segments;
+  let view = null;
+  if (pageId === 'dashboard') view = dashboardView(ctx);
+  else if (pageId === 'users') view = usersView(ctx);
+  else if (pageId === 'audit') view = auditView(ctx);
+  else if (pageId === 'account') view = accountView(ctx);
+  else if (pageId === 'units' && s.length === 1) view = unitsView(ctx);
+  else if (pageId === 'cycles') view = cyclesRoute(ctx);
+  else if (pageId === 'report' && s.length === 1) {
+    const c = route.query.get('cycle');
+    view = uploadView({ ...ctx, cycleId: /^\d+$/.test(c || '') ? Number(c) : null, unitCode: null });
+  } else if (pageId === 'reportView') {
+    const v = route.query.get('v');
+    view = reportView({ ...ctx, cycleId: Number(s[1]), unitCode: decodeSeg(s[3]), version: /^\d+$/.test(v || '') ? Number(v) : null });
+  } else if (pageId === 'search' && s.length === 1) view = searchView(ctx);
+  else if (PAGES[pageId] && s.length === 1) view = placeholderView({ id: pageId, ...PAGES[pageId] });
+  return view || notFoundView();
 }
 
 /* The forced change of the initial password succeeded: the full app opens. */
@@ -146,7 +182,7 @@ function onRoute(route) {
   }
   ensureShell(state.user);
   const pageId = pageFor(state.user.role, route.path);
-  show(pageId ? viewFor(pageId) : notFoundView(), pageId);
+  show(pageId ? viewFor(pageId, route) : notFoundView(), pageId ? activeNav(state.user.role, pageId) : null);
 }
 
 function setSession(reply) {

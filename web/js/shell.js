@@ -1,6 +1,7 @@
 // web/js/shell.js — the frame around every page: skip link, header, left navigation, main.
 // Owns: the header (emblem, 考评 / 法治政府建设考核平台, the current-cycle area, the user's
-// name and role — a link to 账号安全 —, 退出登录, the language switch), the role's
+// name and role — a link to 账号安全 —, 退出登录, the language switch, the search box that
+// opens 全文检索 #/search?q=…), the role's
 // navigation with aria-current on the active item, and the <main id="main"> the views
 // render into. Without a user (login page) the header shows only the brand and the language
 // switch, and there is no nav. While the user must change the initial password (restricted)
@@ -32,6 +33,25 @@ export function buildShell(root, { user, restricted = false, onLogout, footer })
 
   const cycleValue = h('span', { class: 'cycle-value', id: 'current-cycle' }, t('header.cycleNone'));
 
+  let searchForm = null;
+  if (user && !restricted) {
+    const searchInput = h('input', {
+      type: 'search', id: 'header-search', class: 'header-search-input', maxlength: '200', autocomplete: 'off',
+      placeholder: t('header.searchPlaceholder'),
+    });
+    searchForm = h('form', {
+      class: 'header-search', role: 'search', 'aria-label': t('header.search'),
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        const q = searchInput.value.trim();
+        location.hash = '/search' + (q ? '?q=' + encodeURIComponent(q) : '');
+        searchInput.value = '';
+      },
+    },
+    h('label', { class: 'visually-hidden', for: 'header-search' }, t('header.search')),
+    icon('search'), searchInput);
+  }
+
   const header = h('header', { class: 'topbar' },
     h('a', { class: 'brand', href: user ? '#/dashboard' : '#/login' },
       h('img', { class: 'brand-emblem', src: 'favicon.svg', alt: '', width: '30', height: '30' }),
@@ -40,6 +60,7 @@ export function buildShell(root, { user, restricted = false, onLogout, footer })
     user && !restricted ? h('div', { class: 'cycle-chip', 'data-slot': 'cycle' },
       h('span', { class: 'cycle-label' }, t('header.cycle')), cycleValue) : null,
     h('div', { class: 'topbar-spacer' }),
+    searchForm,
     h('div', { class: 'lang-switch' },
       icon('globe'),
       h('label', { class: 'visually-hidden', for: 'lang-select' }, t('header.language')),
