@@ -8,7 +8,7 @@ set -euo pipefail
 build=(build-essential cmake pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3
   libjansson-dev libsodium-dev libxlsxwriter-dev libzip-dev libxml2-dev poppler-utils)
 test=(check libsubunit-dev libcurl4-openssl-dev chromium fonts-noto-cjk nodejs npm curl
-  clang libclang-rt-14-dev clang-format python3-cairo)
+  clang libclang-rt-14-dev clang-format python3-cairo openssl)
 bench=(wrk)
 docker=(podman debootstrap)
 

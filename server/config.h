@@ -32,6 +32,8 @@ struct config {
   unsigned max_upload;      /* uploaded file cap in bytes */
   unsigned shutdown_grace;  /* seconds in-flight requests get to finish at shutdown */
   int secure_cookies;       /* mark cookies Secure (behind a TLS proxy) */
+  const char *tls_cert;     /* PEM certificate (chain) file: serve HTTPS */
+  const char *tls_key;      /* PEM private key file */
   const char *pwhash;       /* password hashing cost: interactive | moderate | min */
   unsigned session_idle;    /* minutes of inactivity that end a session */
   unsigned session_max;     /* hours after which a session ends regardless */

@@ -71,9 +71,10 @@ struct asset {
 
 static const struct config *cfg;
 static struct MHD_Daemon *daemon_;
-static struct asset *assets; /* one per web_files entry */
-static atomic_int in_flight; /* requests between first call and completion */
-static atomic_int stopping;  /* http_stop() has begun */
+static char *tls_cert, *tls_key; /* PEM text of --tls-cert / --tls-key while serving */
+static struct asset *assets;     /* one per web_files entry */
+static atomic_int in_flight;     /* requests between first call and completion */
+static atomic_int stopping;      /* http_stop() has begun */
 
 static int64_t now_us(void)
 {
@@ -105,6 +106,26 @@ static void add_security_headers(struct MHD_Response *resp)
 {
   for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
     MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+  if (tls_cert) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
+/* Reads the whole file PATH into a NUL-terminated malloc'd string; NULL (logged) on failure. */
+static char *read_pem(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  long n = -1;
+  if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (1 << 20) &&
+      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL &&
+      fread(buf, 1, (size_t)n, f) == (size_t)n) {
+    buf[n] = 0;
+  } else {
+    free(buf);
+    buf = NULL;
+    log_error("cannot read %s: %s", path, f ? "empty, too large or unreadable" : strerror(errno));
+  }
+  if (f) fclose(f);
+  return buf;
 }
 
 /* Queues RESP with STATUS for R and releases our reference to RESP, unless SHARED (a
@@ -698,6 +719,15 @@ int http_start(const struct config *c, unsigned *port, char *url, size_t urllen)
     log_error("cannot use listen address '%s' (want ADDR:PORT, e.g. 127.0.0.1:8080)", c->listen);
     return -1;
   }
+  if (!c->tls_cert != !c->tls_key) {
+    log_error("--tls-cert and --tls-key go together");
+    return -1;
+  }
+  if (c->tls_cert && (!(tls_cert = read_pem(c->tls_cert)) || !(tls_key = read_pem(c->tls_key)))) {
+    free(tls_cert);
+    tls_cert = NULL;
+    return -1;
+  }
   if (metrics_init() != 0 || assets_build() != 0) {
     log_error("out of memory");
     return -1;
@@ -708,14 +738,17 @@ int http_start(const struct config *c, unsigned *port, char *url, size_t urllen)
     threads = n > 0 ? (unsigned)n : 1;
   }
   MHD_set_panic_func(mhd_panic, NULL);
-  unsigned flags =
-      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                   (v6 ? MHD_USE_IPv6 : 0) | (tls_cert ? MHD_USE_TLS : 0);
   daemon_ = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
       MHD_OPTION_CONNECTION_TIMEOUT, c->timeout, MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+      /* with TLS the certificate and key follow; without, the list ends here */
+      tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
+      tls_key, MHD_OPTION_END);
   if (!daemon_) {
     log_error("cannot listen on %s: %s", c->listen, strerror(errno));
     assets_free();
@@ -729,7 +762,8 @@ int http_start(const struct config *c, unsigned *port, char *url, size_t urllen)
     inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
   else
     inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
-  snprintf(url, urllen, v6 ? "http://[%s]:%u" : "http://%s:%u", host, *port);
+  snprintf(url, urllen, v6 ? "%s://[%s]:%u" : "%s://%s:%u", tls_cert ? "https" : "http", host,
+           *port);
   log_info("serving with %u threads, timeout %us, max %u connections (%u per address)", threads,
            c->timeout, c->max_connections, c->per_ip_limit);
   return 0;
@@ -752,6 +786,9 @@ void http_stop(unsigned grace)
     log_warn("%d requests still running after %us: closing them", atomic_load(&in_flight), grace);
   MHD_stop_daemon(daemon_);
   daemon_ = NULL;
+  free(tls_cert);
+  free(tls_key);
+  tls_cert = tls_key = NULL;
   assets_free();
   metrics_free();
 }

@@ -115,7 +115,7 @@ static int cmd_serve(struct config *c)
       open_storage(c->data_dir))
     return 1;
   session_configure(c->session_idle ? c->session_idle : 30, c->session_max ? c->session_max : 12,
-                    c->secure_cookies);
+                    c->secure_cookies || c->tls_cert); /* Secure cookies whenever HTTPS is used */
   struct db *db = db_thread();
   if (!db) return 1;
   if (c->demo) {

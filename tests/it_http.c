@@ -672,6 +672,53 @@ START_TEST(web_root_serves_from_disk)
 }
 END_TEST
 
+START_TEST(tls_serves_https_with_hsts_and_secure_cookies)
+{
+  char dir[256], cert[300], key[300], cmd[1200];
+  tu_tmpdir(dir, sizeof dir);
+  snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+  snprintf(key, sizeof key, "%s/key.pem", dir);
+  snprintf(
+      cmd, sizeof cmd,
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 2>/dev/null",
+      key, cert);
+  ck_assert_int_eq(system(cmd), 0);
+  const char *args[] = {"--demo", "--tls-cert", cert, "--tls-key", key, NULL};
+  struct tu_daemon g;
+  ck_assert_msg(tu_start(&g, NULL, args) == 0, "no TLS daemon: %s", g.out);
+  ck_assert_int_eq(strncmp(g.url, "https://", 8), 0);
+  setenv("KAOPING_TEST_CA", cert, 1);
+  char url[200];
+  struct tu_resp r;
+  snprintf(url, sizeof url, "%s/healthz", g.url);
+  tu_http("GET", url, NULL, NULL, 0, NULL, &r);
+  ck_assert_msg(r.status == 200, "curl error %d", r.curl_error);
+  ck_assert_str_eq(tu_header(&r, "Strict-Transport-Security"), "max-age=31536000");
+  tu_resp_free(&r);
+  snprintf(url, sizeof url, "%s/api/v1/session", g.url);
+  const char *h[] = {"Content-Type: application/json", NULL};
+  const char *body = "{\"login\":\"admin\",\"password\":\"kaoping-demo\"}";
+  tu_http("POST", url, h, body, strlen(body), NULL, &r);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_ptr_nonnull(strstr(tu_header(&r, "Set-Cookie"), "; Secure"));
+  tu_resp_free(&r);
+  /* Plain HTTP to the TLS port gets no HTTP answer. */
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", g.port);
+  tu_http("GET", url, NULL, NULL, 0, NULL, &r);
+  ck_assert_int_ne(r.status, 200);
+  tu_resp_free(&r);
+  unsetenv("KAOPING_TEST_CA");
+  ck_assert_int_eq(tu_stop(&g), 0);
+  tu_rmrf(g.dir);
+  /* A missing key file stops the start with a message. */
+  const char *bad[] = {"--tls-cert", cert, "--tls-key", "/nonexistent.pem", NULL};
+  ck_assert_int_eq(tu_start(&g, NULL, bad), -1);
+  tu_rmrf(g.dir);
+  tu_rmrf(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("http");
@@ -697,6 +744,7 @@ static Suite *suite(void)
   tcase_add_test(own, storage_migrations_restart_and_newer_schema);
   tcase_add_test(own, command_line);
   tcase_add_test(own, web_root_serves_from_disk);
+  tcase_add_test(own, tls_serves_https_with_hsts_and_secure_cookies);
   suite_add_tcase(s, own);
   return s;
 }

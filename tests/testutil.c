@@ -90,10 +90,12 @@ int tu_start(struct tu_daemon *d, const char *dir, const char *const args[])
     if (r <= 0) break;
     len += (size_t)r;
     d->out[len] = 0;
-    const char *l = strstr(d->out, "listening on http://127.0.0.1:");
-    if (l && strchr(l, '\n')) {
-      d->port = atoi(l + strlen("listening on http://127.0.0.1:"));
-      snprintf(d->url, sizeof d->url, "http://127.0.0.1:%d", d->port);
+    const char *l = strstr(d->out, "listening on http");
+    const char *host = l ? strstr(l, "://127.0.0.1:") : NULL;
+    if (host && strchr(host, '\n')) {
+      int tls = l[strlen("listening on http")] == 's';
+      d->port = atoi(host + strlen("://127.0.0.1:"));
+      snprintf(d->url, sizeof d->url, "%s://127.0.0.1:%d", tls ? "https" : "http", d->port);
       break;
     }
   }
@@ -205,6 +207,8 @@ int tu_http(const char *method, const char *url, const char *const headers[], co
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  const char *ca = getenv("KAOPING_TEST_CA"); /* the certificate a TLS test made */
+  if (ca) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
   r->curl_error = (int)curl_easy_perform(c);
   if (!r->curl_error) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
   curl_slist_free_all(hl);

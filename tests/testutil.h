@@ -51,7 +51,8 @@ int tu_stop(struct tu_daemon *d);
  * OUT. Returns its exit status. */
 int tu_run(const char *const argv[], const char *input, char *out, size_t outlen);
 
-/* Performs METHOD on URL with extra HEADERS ("Name: value", NULL-terminated, may be NULL) and
+/* Performs METHOD on URL (https URLs are verified against the certificate file named by
+ * $KAOPING_TEST_CA when set) with extra HEADERS ("Name: value", NULL-terminated, may be NULL) and
  * BODY (may be NULL). COOKIES, when not NULL, is a cookie-jar file used for reading and
  * writing. Returns 0 when a response arrived. Free with tu_resp_free(). */
 int tu_http(const char *method, const char *url, const char *const headers[], const char *body,
