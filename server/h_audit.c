@@ -9,18 +9,22 @@
 
 int h_audit_list(struct req *r, struct reply *out)
 {
-  int64_t before, limit;
+  int64_t before, limit, since, until;
   int rc;
   if ((rc = req_query_int(r, out, "before", INT64_MAX, 1, INT64_MAX, &before)) ||
-      (rc = req_query_int(r, out, "limit", 100, 1, 500, &limit)))
+      (rc = req_query_int(r, out, "limit", 100, 1, 500, &limit)) ||
+      (rc = req_query_int(r, out, "since", 0, 0, INT64_MAX, &since)) ||
+      (rc = req_query_int(r, out, "until", INT64_MAX, 0, INT64_MAX, &until)))
     return rc;
   db_stmt *st =
       db_prepare(r->db, "SELECT id, at, actor, action, object, detail, client_addr "
                         "FROM audit WHERE id < :before AND (:action IS NULL OR action "
                         "= :action) AND (:object IS NULL OR object = :object) AND "
-                        "(:actor IS NULL OR actor = :actor) ORDER BY id DESC LIMIT :limit");
+                        "(:actor IS NULL OR actor = :actor) AND at >= :since AND at <= :until "
+                        "ORDER BY id DESC LIMIT :limit");
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":before", before)) || (rc = db_bind_int(st, ":limit", limit)) ||
+      (rc = db_bind_int(st, ":since", since)) || (rc = db_bind_int(st, ":until", until)) ||
       (rc = db_bind_text(st, ":action", req_query(r, "action"))) ||
       (rc = db_bind_text(st, ":object", req_query(r, "object"))) ||
       (rc = db_bind_text(st, ":actor", req_query(r, "actor")))) {

@@ -6,7 +6,8 @@
 
 #include "req.h"
 
-/* GET /api/v1/audit?before=&limit=&action=&object=&actor= (admin): newest first,
+/* GET /api/v1/audit?before=&limit=&action=&object=&actor=&since=&until= (admin; since and
+ * until are Unix seconds, inclusive): newest first,
  * {"entries":[{"id","at","actor","action","object","detail","client_addr"}],"next_before"}. */
 int h_audit_list(struct req *r, struct reply *out);
 

@@ -62,8 +62,9 @@ static int phase_index(const char *p)
   return -1;
 }
 
-/* {"cycle":{…}} for cycle ID. */
-static int cycle_reply(struct req *r, struct reply *out, int64_t id, int status)
+/* Cycle ID as the API shows it, into *OUT (caller decrefs); drafts only for the admin.
+ * E_OK, E_NOT_FOUND or a db error. */
+static int cycle_load(struct req *r, int64_t id, json_t **out)
 {
   db_stmt *st =
       db_prepare(r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
@@ -88,7 +89,16 @@ static int cycle_reply(struct req *r, struct reply *out, int64_t id, int status)
                         "review_deadline", int_or_null(st, 5), "units",
                         (json_int_t)db_col_int(st, 6), "reports", (json_int_t)db_col_int(st, 7));
   db_reset(st);
-  return reply_json(out, status, c ? json_pack("{s:o}", "cycle", c) : NULL);
+  *out = c;
+  return c ? E_OK : E_NOMEM;
+}
+
+/* {"cycle":{…}} for cycle ID. */
+static int cycle_reply(struct req *r, struct reply *out, int64_t id, int status)
+{
+  json_t *c = NULL;
+  int rc = cycle_load(r, id, &c);
+  return rc ? rc : reply_json(out, status, json_pack("{s:o}", "cycle", c));
 }
 
 int h_cycle_get(struct req *r, struct reply *out)
@@ -206,6 +216,7 @@ int h_cycle_update(struct req *r, struct reply *out)
   int to = phase ? phase_index(phase) : -1;
   if (phase && to < 0)
     return reply_invalid(out, "phase", "阶段应为 draft、submission、review、publication 或 closed");
+  json_t *before = NULL; /* the cycle before the change, for the audit row */
   if ((rc = db_begin(r->db))) return rc;
   db_stmt *st = db_prepare(r->db, "SELECT phase FROM cycle WHERE id = :id");
   char cur[16] = "";
@@ -217,6 +228,7 @@ int h_cycle_update(struct req *r, struct reply *out)
     goto fail;
   }
   int from = phase_index(cur);
+  if ((rc = cycle_load(r, id, &before))) goto fail;
   if (!strcmp(cur, "closed")) {
     out->detail = "考核周期已结束归档，不能再修改";
     rc = E_CONFLICT;
@@ -243,12 +255,16 @@ int h_cycle_update(struct req *r, struct reply *out)
       (rc = db_bind_int(st, ":now", (int64_t)time(NULL))) || (rc = db_bind_int(st, ":id", id)) ||
       (rc = db_run(st)))
     goto fail;
-  json_t *d = json_copy(r->jbody);
-  if (d && phase) json_object_set_new(d, "from", json_string(cur));
-  if ((rc = audit_cycle(r, id, phase && to != from ? "cycle.phase" : "cycle.update", d))) goto fail;
+  json_t *after = NULL;
+  if ((rc = cycle_load(r, id, &after))) goto fail;
+  if ((rc = audit_cycle(r, id, phase && to != from ? "cycle.phase" : "cycle.update",
+                        json_pack("{s:O,s:o}", "before", before, "after", after))))
+    goto fail;
+  json_decref(before);
   if ((rc = db_commit(r->db))) return rc;
   return cycle_reply(r, out, id, 200);
 fail:
+  json_decref(before);
   db_rollback(r->db);
   return rc ? rc : E_DB;
 }

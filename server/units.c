@@ -92,6 +92,7 @@ int unit_save(struct db *db, const struct unit_in *in, int create, int64_t actor
   int rc = db_begin(db);
   if (rc) return rc;
   int64_t id = 0, parent = 0;
+  json_t *before = NULL; /* the unit before a change, for the audit row */
   if ((*problem = unit_code_problem(in->code))) INVALID("code", *problem);
   rc = unit_id_by_code(db, in->code, &id);
   if (rc && rc != E_NOT_FOUND) goto fail;
@@ -102,6 +103,7 @@ int unit_save(struct db *db, const struct unit_in *in, int create, int64_t actor
     goto fail;
   }
   if (!create && rc == E_NOT_FOUND) goto fail;
+  if (!create && (rc = unit_get(db, in->code, &before))) goto fail;
   if (in->name && (*problem = unit_name_problem(in->name))) INVALID("name", *problem);
   if (create && !in->name) INVALID("name", "单位名称不能为空");
   char kind[32] = "";
@@ -147,9 +149,9 @@ int unit_save(struct db *db, const struct unit_in *in, int create, int64_t actor
     goto fail;
   }
   if ((rc = db_run(st))) goto fail;
-  json_t *d = json_pack("{s:s,s:s?,s:s?,s:s?}", "code", in->code, "name", in->name, "kind",
-                        kind[0] ? kind : NULL, "parent", in->parent);
-  if (d && in->active >= 0) json_object_set_new(d, "active", json_boolean(in->active));
+  json_t *after = NULL;
+  if ((rc = unit_get(db, in->code, &after))) goto fail;
+  json_t *d = json_pack("{s:O?,s:o}", "before", before, "after", after);
   char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
   json_decref(d);
   char object[64];
@@ -159,8 +161,10 @@ int unit_save(struct db *db, const struct unit_in *in, int create, int64_t actor
             : E_NOMEM;
   free(text);
   if (rc) goto fail;
+  json_decref(before);
   return db_commit(db);
 fail:
+  json_decref(before);
   db_rollback(db);
   return rc ? rc : E_DB;
 #undef INVALID

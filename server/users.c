@@ -441,6 +441,8 @@ int user_update(struct db *db, int64_t id, const struct user_change *c, int64_t 
   *field = *problem = NULL;
   int rc = db_begin(db);
   if (rc) return rc;
+  json_t *before = NULL; /* the account before the change, for the audit row */
+  if ((rc = user_get(db, id, &before)) && rc != E_NOT_FOUND) goto fail;
   db_stmt *st =
       db_prepare(db, "SELECT role, coalesce(unit_id, 0), disabled FROM user WHERE id = :id");
   char role[16] = "";
@@ -513,19 +515,18 @@ int user_update(struct db *db, int64_t id, const struct user_change *c, int64_t 
     goto invalid;
   }
   if (new_disabled && (rc = session_end_all(db, id, 0))) goto fail;
-  json_t *d = json_object();
-  if (d && c->display_name) json_object_set_new(d, "display_name", json_string(c->display_name));
-  if (d && c->role) json_object_set_new(d, "role", json_string(c->role));
-  if (d && c->unit_set)
-    json_object_set_new(d, "unit", c->unit_code ? json_string(c->unit_code) : json_null());
-  if (d && c->disabled >= 0) json_object_set_new(d, "disabled", json_boolean(c->disabled));
+  json_t *after = NULL;
+  if ((rc = user_get(db, id, &after))) goto fail;
+  json_t *d = json_pack("{s:O,s:o}", "before", before, "after", after);
   if ((rc = audit_user(db, id, new_disabled && !disabled ? "user.disable" : "user.update", d,
                        actor_id, actor, client)))
     goto fail;
+  json_decref(before);
   return db_commit(db);
 invalid:
   rc = E_VALIDATION;
 fail:
+  json_decref(before);
   db_rollback(db);
   return rc ? rc : E_DB;
 }

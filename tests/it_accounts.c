@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <time.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -545,6 +546,174 @@ START_TEST(cycles_are_listed_newest_first)
 }
 END_TEST
 
+/* Runs SQL on the daemon's database file directly (to age a session, say). */
+static void db_exec_file(const char *sql)
+{
+  char path[300];
+  snprintf(path, sizeof path, "%s/kaoping.db", d.dir);
+  sqlite3 *h;
+  ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+  sqlite3_busy_timeout(h, 5000);
+  ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(h);
+}
+
+START_TEST(sessions_expire_when_idle_or_old)
+{
+  struct client a, b;
+  sign_in(&a, "reviewer4", "kaoping-demo", 200);
+  sign_in(&b, "reviewer5", "kaoping-demo", 200);
+  struct tu_resp r;
+  /* 31 minutes without a request (the default idle limit is 30). */
+  db_exec_file("UPDATE session SET last_seen = last_seen - 31 * 60 WHERE user_id = "
+               "(SELECT id FROM user WHERE login = 'reviewer4')");
+  call(&a, "GET", "/api/v1/me", NULL, &r);
+  ck_assert_int_eq(r.status, 401);
+  tu_resp_free(&r);
+  /* Active, but past the absolute limit. */
+  db_exec_file("UPDATE session SET expires_at = strftime('%s', 'now') - 1 WHERE user_id = "
+               "(SELECT id FROM user WHERE login = 'reviewer5')");
+  call(&b, "GET", "/api/v1/me", NULL, &r);
+  ck_assert_int_eq(r.status, 401);
+  tu_resp_free(&r);
+  /* Expired sessions are deleted, not just refused. */
+  char path[300];
+  snprintf(path, sizeof path, "%s/kaoping.db", d.dir);
+  sqlite3 *h;
+  ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+  sqlite3_stmt *st;
+  ck_assert_int_eq(sqlite3_prepare_v2(h,
+                                      "SELECT count(*) FROM session s JOIN user u ON u.id = "
+                                      "s.user_id WHERE u.login IN ('reviewer4', 'reviewer5')",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+  ck_assert_int_eq(sqlite3_column_int(st, 0), 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  /* Forged and malformed cookies are simply anonymous. */
+  const char *cookies[] = {"kp_session="
+                           "0000000000000000000000000000000000000000000000000000000000000000",
+                           "kp_session=short", "kp_session=%00%01",
+                           "kp_session="
+                           "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"};
+  for (int i = 0; i < 4; i++) {
+    char url[200], hdr[200];
+    snprintf(url, sizeof url, "%s/api/v1/me", d.url);
+    snprintf(hdr, sizeof hdr, "Cookie: %s", cookies[i]);
+    const char *h2[] = {hdr, NULL};
+    tu_http("GET", url, h2, NULL, 0, NULL, &r);
+    ck_assert_int_eq(r.status, 401);
+    tu_resp_free(&r);
+  }
+}
+END_TEST
+
+/* Every state-changing route, from the route table: without the token, with a wrong one, and
+ * from another site, the answer is 403 and nothing changes. */
+START_TEST(csrf_negatives_for_every_state_changing_route)
+{
+  struct client admin;
+  sign_in(&admin, "admin", "kaoping-demo", 200);
+  int checked = 0;
+  for (size_t i = 0; i < routes_count; i++) {
+    if (!route_is_unsafe(&routes[i])) continue;
+    char path[300], url[400];
+    fill(routes[i].pattern, 2, 2, path, sizeof path);
+    snprintf(url, sizeof url, "%s%s", d.url, path);
+    const char *body = routes[i].body == BODY_JSON ? "{}" : NULL;
+    struct tu_resp r;
+    if (!(routes[i].roles & ROLE_ANON)) {
+      char bad[100];
+      snprintf(bad, sizeof bad, "X-CSRF-Token: %.63sX", admin.csrf);
+      const char *none[] = {"Content-Type: application/json", NULL};
+      const char *wrong[] = {"Content-Type: application/json", bad, NULL};
+      tu_http(routes[i].method, url, none, body, body ? 2 : 0, admin.jar, &r);
+      ck_assert_msg(r.status == 403 && strstr(r.body, "E_CSRF"), "%s %s without token: %ld",
+                    routes[i].method, path, r.status);
+      tu_resp_free(&r);
+      tu_http(routes[i].method, url, wrong, body, body ? 2 : 0, admin.jar, &r);
+      ck_assert_msg(r.status == 403 && strstr(r.body, "E_CSRF"), "%s %s wrong token: %ld",
+                    routes[i].method, path, r.status);
+      tu_resp_free(&r);
+    }
+    char tok[100];
+    snprintf(tok, sizeof tok, "X-CSRF-Token: %s", admin.csrf);
+    const char *cross[] = {"Content-Type: application/json", tok, "Origin: http://evil.example",
+                           "Sec-Fetch-Site: cross-site", NULL};
+    tu_http(routes[i].method, url, cross, body, body ? 2 : 0, admin.jar, &r);
+    ck_assert_msg(r.status == 403 && strstr(r.body, "E_CSRF"), "%s %s cross-site: %ld",
+                  routes[i].method, path, r.status);
+    tu_resp_free(&r);
+    checked++;
+  }
+  ck_assert_int_ge(checked, 15);
+  struct tu_resp r;
+  call(&admin, "GET", "/api/v1/me", NULL, &r); /* the admin's session survived all that */
+  ck_assert_int_eq(r.status, 200);
+  tu_resp_free(&r);
+}
+END_TEST
+
+START_TEST(audit_rows_carry_before_and_after)
+{
+  struct client admin;
+  sign_in(&admin, "admin", "kaoping-demo", 200);
+  struct tu_resp r;
+  long long id = user_id(&admin, "reviewer6");
+  char path[100];
+  snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+  call(&admin, "PATCH", path, "{\"display_name\":\"刘若兰（已调岗）\"}", &r);
+  ck_assert_int_eq(r.status, 200);
+  tu_resp_free(&r);
+  call(&admin, "GET", "/api/v1/audit?action=user.update&limit=1", NULL, &r);
+  json_t *j = body_json(&r);
+  json_t *det = json_object_get(json_array_get(json_object_get(j, "entries"), 0), "detail");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_object_get(det, "before"), "display_name")),
+      "县委党校法学教研室 刘若兰");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_object_get(det, "after"), "display_name")),
+      "刘若兰（已调岗）");
+  json_decref(j);
+  tu_resp_free(&r);
+  call(&admin, "PATCH", "/api/v1/units/YL-SFJ", "{\"name\":\"云岭县司法局（新）\"}", &r);
+  tu_resp_free(&r);
+  call(&admin, "GET", "/api/v1/audit?object=unit:YL-SFJ&limit=1", NULL, &r);
+  ck_assert_ptr_nonnull(strstr(r.body, "\"before\":{"));
+  ck_assert_ptr_nonnull(strstr(r.body, "云岭县司法局（新）"));
+  tu_resp_free(&r);
+  call(&admin, "PATCH", "/api/v1/cycles/2", "{\"phase\":\"publication\"}", &r);
+  tu_resp_free(&r);
+  call(&admin, "GET", "/api/v1/audit?action=cycle.phase", NULL, &r);
+  j = body_json(&r);
+  det = json_object_get(json_array_get(json_object_get(j, "entries"), 0), "detail");
+  ck_assert_str_eq(json_string_value(json_object_get(json_object_get(det, "before"), "phase")),
+                   "review");
+  ck_assert_str_eq(json_string_value(json_object_get(json_object_get(det, "after"), "phase")),
+                   "publication");
+  json_decref(j);
+  tu_resp_free(&r);
+  /* Time filter: nothing before 2001, everything in the last day. */
+  call(&admin, "GET", "/api/v1/audit?until=978307200", NULL, &r);
+  ck_assert_ptr_nonnull(strstr(r.body, "\"entries\":[]"));
+  tu_resp_free(&r);
+  char q[120];
+  snprintf(q, sizeof q, "/api/v1/audit?since=%lld&action=cycle.phase",
+           (long long)time(NULL) - 86400);
+  call(&admin, "GET", q, NULL, &r);
+  ck_assert_ptr_nonnull(strstr(r.body, "cycle.phase"));
+  tu_resp_free(&r);
+  /* Failed logins are audited too, with the account they named. */
+  struct client x;
+  sign_in(&x, "reviewer6", "not-the-password", 401);
+  call(&admin, "GET", "/api/v1/audit?action=session.login_failed&limit=1", NULL, &r);
+  snprintf(q, sizeof q, "\"object\":\"user:%lld\"", id);
+  ck_assert_ptr_nonnull(strstr(r.body, q));
+  tu_resp_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("accounts");
@@ -557,6 +726,9 @@ static Suite *suite(void)
   tcase_add_test(tc, unit_accounts_for_a_cycle);
   tcase_add_test(tc, audit_trail_api);
   tcase_add_test(tc, cycles_are_listed_newest_first);
+  tcase_add_test(tc, sessions_expire_when_idle_or_old);
+  tcase_add_test(tc, csrf_negatives_for_every_state_changing_route);
+  tcase_add_test(tc, audit_rows_carry_before_and_after);
   suite_add_tcase(s, tc);
   return s;
 }
