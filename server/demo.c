@@ -16,7 +16,6 @@
 #include "err.h"
 #include "log.h"
 #include "reports.h"
-#include "structure.h"
 #include "store.h"
 #include "users.h"
 
@@ -169,42 +168,31 @@ static int insert_report(struct db *db, const char *data_dir, json_t *rep, int64
     return E_INTERNAL;
   }
   struct store_file sf;
-  char sha[CRYPTO_SHA256_HEX], path[4200];
   if (store_begin(data_dir, &sf)) return E_INTERNAL;
   if (store_write(&sf, f->data, f->len)) {
     store_abort(&sf);
     return E_INTERNAL;
   }
-  if (store_commit(data_dir, &sf, sha)) return E_INTERNAL;
-  store_path(data_dir, sha, path, sizeof path);
   struct extract_result x = {0};
+  json_t *structure = NULL;
   const char *detail = NULL;
-  int rc = extract_file(path, &x, &detail);
+  int rc = report_read(&sf, year, unit_name, &x, &structure, &detail);
   if (rc) {
     log_error("demo report %s cannot be read: %s", name, detail ? detail : "");
     return rc;
   }
   int late = json_is_true(json_object_get(rep, "late"));
-  int64_t at = late ? deadline + 86400 * 3 : deadline - 86400 * (int64_t)(5 + unit % 20);
-  json_t *structure = structure_analyze(x.text, x.len, year, unit_name);
-  struct report_new n = {.cycle_id = cycle,
-                         .unit_id = unit,
-                         .uploader = uploader,
-                         .actor = "system",
-                         .client = "",
-                         .sha = sha,
-                         .size = f->len,
-                         .filename = json_string_value(json_object_get(rep, "filename")),
-                         .format = x.format,
-                         .encoding = x.encoding,
-                         .text = x.text,
-                         .text_len = x.len,
-                         .structure = structure,
-                         .late = late,
-                         .at = at};
-  int64_t id;
+  struct report_origin o = {.cycle_id = cycle,
+                            .unit_id = unit,
+                            .uploader = uploader,
+                            .actor = "system",
+                            .client = "",
+                            .filename = json_string_value(json_object_get(rep, "filename")),
+                            .late = late,
+                            .at = late ? deadline + 86400 * 3
+                                       : deadline - 86400 * (int64_t)(5 + unit % 20)};
   int version;
-  rc = structure ? report_record(db, &n, &id, &version) : E_NOMEM;
+  rc = report_keep(db, data_dir, &sf, &o, &x, structure, &version);
   json_decref(structure);
   extract_free(&x);
   return rc;

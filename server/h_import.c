@@ -17,7 +17,6 @@
 #include "extract.h"
 #include "reports.h"
 #include "store.h"
-#include "structure.h"
 #include "zipsafe.h"
 
 #include <ctype.h>
@@ -185,7 +184,8 @@ int h_reports_import(struct req *r, struct reply *out)
     if (!erc && store_begin(cfg->data_dir, &f)) erc = E_INTERNAL;
     if (!erc && store_write(&f, buf, len)) erc = E_INTERNAL;
     free(buf);
-    if (!erc) erc = extract_file(f.tmp, &x, &why);
+    json_t *structure = NULL;
+    if (!erc) erc = report_read(&f, (int)year, NULL, &x, &structure, &why);
     if (erc) {
       json_array_append_new(json_object_get(e, "problems"),
                             json_string(why ? why : "无法读取该文件"));
@@ -194,7 +194,6 @@ int h_reports_import(struct req *r, struct reply *out)
       continue;
     }
     json_object_set_new(e, "format", json_string(x.format));
-    json_t *structure = structure_analyze(x.text, x.len, (int)year, NULL);
     const char *detected =
         structure ? json_string_value(json_object_get(structure, "unit_name")) : NULL;
     if (structure && json_is_string(json_object_get(structure, "title")))
@@ -224,32 +223,18 @@ int h_reports_import(struct req *r, struct reply *out)
     }
     if (json_array_size(json_object_get(e, "problems"))) problems++;
     if (apply && u && !json_array_size(json_object_get(e, "problems"))) {
-      char sha[CRYPTO_SHA256_HEX];
-      uint64_t size = f.size;
       const char *base = strrchr(name, '/');
-      if (store_commit(cfg->data_dir, &f, sha)) {
-        rc = E_INTERNAL;
-      } else {
-        struct report_new n = {.cycle_id = cycle,
-                               .unit_id = u->id,
-                               .uploader = r->user.id,
-                               .actor = r->user.login,
-                               .client = r->client,
-                               .sha = sha,
-                               .size = size,
-                               .filename = base ? base + 1 : name,
-                               .format = x.format,
-                               .encoding = x.encoding,
-                               .text = x.text,
-                               .text_len = x.len,
-                               .structure = structure,
-                               .late = deadline && now > deadline,
-                               .at = now};
-        int64_t id;
-        int version;
-        rc = structure ? report_record(r->db, &n, &id, &version) : E_NOMEM;
-        if (!rc) json_object_set_new(e, "version", json_integer(version));
-      }
+      struct report_origin o = {.cycle_id = cycle,
+                                .unit_id = u->id,
+                                .uploader = r->user.id,
+                                .actor = r->user.login,
+                                .client = r->client,
+                                .filename = base ? base + 1 : name,
+                                .late = deadline && now > deadline,
+                                .at = now};
+      int version;
+      rc = report_keep(r->db, cfg->data_dir, &f, &o, &x, structure, &version);
+      if (!rc) json_object_set_new(e, "version", json_integer(version));
     }
     store_abort(&f);
     json_decref(structure);

@@ -16,7 +16,6 @@
 #include "extract.h"
 #include "reports.h"
 #include "store.h"
-#include "structure.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,42 +102,24 @@ int h_report_upload(struct req *r, struct reply *out)
 
   /* Read the file while it is still temporary. */
   struct extract_result x = {0};
+  json_t *structure = NULL;
   const char *detail = NULL;
-  if ((rc = extract_file(u->f.tmp, &x, &detail))) {
-    store_abort(&u->f);
+  if ((rc = report_read(&u->f, year, unit_name, &x, &structure, &detail))) {
     out->field = "file";
     out->detail = detail;
     return rc;
   }
-  json_t *structure = structure_analyze(x.text, x.len, year, unit_name);
-  char sha[CRYPTO_SHA256_HEX];
-  uint64_t size = u->f.size;
-  const struct config *cfg = config_active();
-  if (!structure) {
-    rc = E_NOMEM;
-  } else if (store_commit(cfg->data_dir, &u->f, sha) != 0) {
-    rc = E_INTERNAL;
-    out->detail = "服务器无法保存上传的文件";
-  } else {
-    struct report_new n = {.cycle_id = cycle,
-                           .unit_id = unit,
-                           .uploader = r->user.id,
-                           .actor = r->user.login,
-                           .client = r->client,
-                           .sha = sha,
-                           .size = size,
-                           .filename = u->filename ? u->filename : "report",
-                           .format = x.format,
-                           .encoding = x.encoding,
-                           .text = x.text,
-                           .text_len = x.len,
-                           .structure = structure,
-                           .late = late,
-                           .at = (int64_t)time(NULL)};
-    int64_t id;
-    int version;
-    rc = report_record(r->db, &n, &id, &version);
-  }
+  struct report_origin o = {.cycle_id = cycle,
+                            .unit_id = unit,
+                            .uploader = r->user.id,
+                            .actor = r->user.login,
+                            .client = r->client,
+                            .filename = u->filename,
+                            .late = late,
+                            .at = (int64_t)time(NULL)};
+  int version;
+  rc = report_keep(r->db, config_active()->data_dir, &u->f, &o, &x, structure, &version);
+  if (rc == E_INTERNAL) out->detail = "服务器无法保存上传的文件";
   json_decref(structure);
   extract_free(&x);
   if (rc) return rc;

@@ -6,6 +6,9 @@
 #include "audit.h"
 #include "db.h"
 #include "err.h"
+#include "extract.h"
+#include "store.h"
+#include "structure.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,4 +222,43 @@ int report_file(struct db *db, int64_t cycle_id, int64_t unit_id, int version, c
   }
   db_reset(st);
   return rc == DB_ROW ? E_OK : rc == DB_DONE ? E_NOT_FOUND : rc;
+}
+
+int report_read(struct store_file *f, int year, const char *unit_name, struct extract_result *x,
+                json_t **structure, const char **detail)
+{
+  *structure = NULL;
+  int rc = extract_file(f->tmp, x, detail);
+  if (!rc && !(*structure = structure_analyze(x->text, x->len, year, unit_name))) {
+    extract_free(x);
+    rc = E_NOMEM;
+  }
+  if (rc) store_abort(f);
+  return rc;
+}
+
+int report_keep(struct db *db, const char *data_dir, struct store_file *f,
+                const struct report_origin *o, const struct extract_result *x, json_t *structure,
+                int *version)
+{
+  char sha[CRYPTO_SHA256_HEX];
+  uint64_t size = f->size;
+  if (store_commit(data_dir, f, sha) != 0) return E_INTERNAL;
+  struct report_new n = {.cycle_id = o->cycle_id,
+                         .unit_id = o->unit_id,
+                         .uploader = o->uploader,
+                         .actor = o->actor,
+                         .client = o->client,
+                         .sha = sha,
+                         .size = size,
+                         .filename = o->filename ? o->filename : "report",
+                         .format = x->format,
+                         .encoding = x->encoding,
+                         .text = x->text,
+                         .text_len = x->len,
+                         .structure = structure,
+                         .late = o->late,
+                         .at = o->at};
+  int64_t id;
+  return report_record(db, &n, &id, version);
 }

@@ -32,6 +32,35 @@ struct report_new {
   int64_t at;                /* upload time (Unix seconds) */
 };
 
+struct store_file;
+struct extract_result;
+
+/* Reads a file arriving in F (still in the store's temporary folder): format from its
+ * content, text (extract.h), and structure (structure.h) against the cycle's YEAR (0 =
+ * unknown) and the unit's name UNIT_NAME (NULL = unknown). On E_OK fills X (extract_free) and
+ * *STRUCTURE (caller decrefs). On failure F is dropped and *DETAIL says why in Chinese:
+ * E_FILE_TYPE, E_BAD_FILE, E_NOMEM. */
+int report_read(struct store_file *f, int year, const char *unit_name, struct extract_result *x,
+                json_t **structure, const char **detail);
+
+/* Who a version is for and how it came, for report_keep(). */
+struct report_origin {
+  int64_t cycle_id, unit_id; /* whose report */
+  int64_t uploader;          /* user id (0 = system) */
+  const char *actor;         /* login for the audit row */
+  const char *client;        /* client address */
+  const char *filename;      /* the name it was uploaded under */
+  int late;                  /* after the deadline, by permission */
+  int64_t at;                /* upload time (Unix seconds) */
+};
+
+/* Keeps a file that report_read() accepted: renames F into the store under DATA_DIR and
+ * records it with X and STRUCTURE as O's new current version (report_record). Stores the
+ * version number. Returns E_OK, E_INTERNAL when the store fails (F dropped), or a db error. */
+int report_keep(struct db *db, const char *data_dir, struct store_file *f,
+                const struct report_origin *o, const struct extract_result *x, json_t *structure,
+                int *version);
+
 /* Records N in one transaction: blob row, report row with the next version number, the
  * previous version no longer current, the search index moved to the new text, an audit row.
  * Stores the new report's id and version. Returns E_OK or a db error. */
