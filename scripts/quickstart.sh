@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh build
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAOPING_TESTS=OFF >/dev/null
-cmake --build build -j"$(nproc)"
+echo "quickstart: building kaoping (about a minute the first time)..." >&2
+cmake --build build -j"$(nproc)" >/dev/null # errors still reach the terminal on stderr
 exec build/kaoping serve --demo --data-dir ./kaoping-data "$@"
