@@ -274,7 +274,7 @@ int h_units_import(struct req *r, struct reply *out)
   }
   if (!rc) {
     char *d = json_dumps(summary, JSON_COMPACT);
-    rc = d ? audit_write(r->db, r->user.id, r->user.login, "unit.import", "", d, r->client)
+    rc = d ? audit_write(r->db, r->user.id, r->user.login, "unit.import", "units", d, r->client)
            : E_NOMEM;
     free(d);
   }

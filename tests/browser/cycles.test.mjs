@@ -56,8 +56,8 @@ test('被考核单位: admin lists, creates, edits, deactivates and activates a 
   assert.deepEqual(heads, ['单位代码', '单位名称', '类别', '上级单位', '状态', '操作']);
   await page.locator('#units-count', { hasText: '共 20 个单位' }).waitFor();
   assert.equal(await rowCells(unitRow(page, 'YL-SFJ')), 'YL-SFJ | 云岭县司法局 | 部门 | 云岭县人民政府 YL | 启用 | 编辑 停用');
-  // No import button until importing exists in the UI.
-  assert.equal(await page.getByRole('button', { name: /导入/ }).count(), 0);
+  // 导入单位 sits beside 新增单位 (imports.test.mjs covers the import itself).
+  assert.deepEqual((await page.locator('.toolbar-actions .btn').allTextContents()).map((s) => s.trim()), ['导入单位', '新增单位']);
 
   // Kind filter (from GET /api/v1/unit-kinds) and search.
   await page.getByLabel('类别', { exact: true }).selectOption({ label: '镇' });

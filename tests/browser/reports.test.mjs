@@ -14,8 +14,10 @@
 // the report view shows the headings (navigation scrolls), the section markers, the summary,
 // and version 1 through the version switcher; the admin sees the unit as 已提交 v2 on the
 // cycle page and reaches the same view; a reviewer not assigned to the unit gets the Chinese
-// notice instead; no console or page errors beyond those provoked.
-// Screenshots: upload.png (after the upload with warnings), report-view.png.
+// notice instead, and so does a unit typing another unit's report address (#/cycles/2/units/
+// YL-GAJ/report: "未找到该报告，或您无权查看", one 404 and nothing of that report, a way back);
+// no console or page errors beyond those provoked.
+// Screenshots: upload.png (after the upload with warnings), report-view.png, report-refused.png.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -281,9 +283,36 @@ test('a reviewer not assigned to the unit gets 404 and a Chinese notice, not the
   const res = page.waitForResponse((r) => r.url().endsWith(`/api/v1/cycles/${cycleId}/units/${UNIT}/report`));
   await page.goto(`${daemon.base}/#/cycles/${cycleId}/units/${UNIT}/report`);
   assert.equal((await res).status(), 404);
-  await page.locator('#report-error', { hasText: '该单位在本考核周期尚未提交报告，或者您无权查看。' }).waitFor();
+  await page.locator('#report-error', { hasText: '未找到该报告，或您无权查看。' }).waitFor();
   assert.equal(await page.locator('#report-text').count(), 0);
   assert.equal(await page.getByRole('navigation', { name: '主导航' }).locator('[aria-current="page"]').textContent(), '我的评审任务');
+  await page.context().close();
+});
+
+test('a unit typing another unit\'s report address gets a Chinese refusal, nothing of the report', async () => {
+  const page = await newPage('unit-other-report', { allow: [{ status: 404, url: /\/api\/v1\/cycles\/2\/units\/YL-GAJ\/report$/ }] });
+  await openLogin(page, daemon.base);
+  assert.equal((await login(page, 'unit-YL-SFJ', 'kaoping-demo')).status, 200);
+  await page.locator('.page-dashboard').waitFor();
+  const seen = [];
+  page.on('response', (r) => { if (r.url().includes('/api/v1/')) seen.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+  const res = page.waitForResponse((r) => r.url().endsWith('/api/v1/cycles/2/units/YL-GAJ/report'));
+  await page.goto(`${daemon.base}/#/cycles/2/units/YL-GAJ/report`);
+  assert.equal((await res).status(), 404);
+  const refusal = page.locator('#report-error');
+  await refusal.getByText('未找到该报告，或您无权查看。').waitFor();
+  await refusal.getByText('被考核单位只能查看本单位的报告。').waitFor();
+  assert.equal(await refusal.getAttribute('role'), 'alert');
+  assert.equal(await page.locator('#report-text').count(), 0);
+  assert.equal(await page.locator('#report-download').count(), 0);
+  assert.equal(await page.locator('body').innerText().then((s) => s.includes('云岭县公安局')), false, 'not even the unit\'s name');
+  assert.equal(await page.getByRole('navigation', { name: '主导航' }).locator('[aria-current="page"]').textContent(), '报告填报');
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(seen.filter((x) => !x.startsWith('200 ')), ['404 /api/v1/cycles/2/units/YL-GAJ/report'], 'only the one 404');
+  await screenshot(page, 'report-refused.png');
+  await refusal.getByRole('link', { name: '返回本单位报告填报' }).click();
+  await page.waitForFunction(() => location.hash === '#/report?cycle=2');
+  await page.locator('#upload-current').waitFor();
   await page.context().close();
 });
 

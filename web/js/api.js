@@ -9,7 +9,9 @@
 // to onPasswordChangeRequired() (main.js shows the forced "修改初始密码" page).
 // download() fetches a file (e.g. the unit accounts sheet) as a Blob with the same rules.
 // upload() sends a file as multipart/form-data with XMLHttpRequest (fetch reports no upload
-// progress): same CSRF header and ApiError, plus progress callbacks and abort (E_ABORTED).
+// progress), optionally with small text fields beside it: same CSRF header and ApiError, plus
+// progress callbacks and abort (E_ABORTED). An ApiError keeps the whole error object of the
+// reply in err.data (an import's refusal carries its rows there).
 // URLs are relative ("api/v1/…") so the app also works behind a path prefix.
 
 const TIMEOUT_MS = 30000;
@@ -22,8 +24,9 @@ let passwordChangeHandler = null;
 export class ApiError extends Error {
   /* status: HTTP status (0 when no reply); code: "E_…"; message: the server's message or
    * ""; field: the offending input field or null; detail: the server's precise reason (in
-   * Chinese) or ""; retryAfter: seconds from Retry-After. */
-  constructor({ status = 0, code = 'E_UNKNOWN', message = '', field = null, detail = '', retryAfter = 0 } = {}) {
+   * Chinese) or ""; retryAfter: seconds from Retry-After; data: the reply's whole "error"
+   * object (e.g. with "rows" when an import is refused), or null. */
+  constructor({ status = 0, code = 'E_UNKNOWN', message = '', field = null, detail = '', retryAfter = 0, data = null } = {}) {
     super(message || code);
     this.name = 'ApiError';
     this.status = status;
@@ -32,6 +35,7 @@ export class ApiError extends Error {
     this.detail = detail;
     this.retryAfter = retryAfter;
     this.serverMessage = message;
+    this.data = data;
   }
 }
 
@@ -81,6 +85,7 @@ function failureOf(status, text, header, path) {
     field: e && typeof e.field === 'string' ? e.field : null,
     detail: e && typeof e.detail === 'string' ? e.detail : '',
     retryAfter: parseInt(header('Retry-After') || '0', 10) || 0,
+    data: e,
   });
   if (err.code === 'E_UNAUTHENTICATED' && !/^\/?api\/v1\/(me|session)$/.test(path) && unauthenticatedHandler) {
     unauthenticatedHandler(err);
@@ -121,13 +126,14 @@ export async function download(method, path, fallbackName) {
   return { blob, filename: filename.replace(/[\\/]/g, '_') };
 }
 
-/* Uploads file as the multipart field `field` with POST to path. onProgress(loaded, total)
+/* Uploads file as the multipart field `field` with POST to path, after the text fields of
+ * `fields` ({name: string}) when given. onProgress(loaded, total)
  * is called as the bytes go out; onSent() once they all have (the server then reads the
  * file). Returns { promise, abort() }: promise resolves to the parsed JSON reply (or null)
  * and rejects with ApiError — code E_ABORTED after abort(), E_NETWORK when the connection
  * fails (a server refusing a too large body may also just close it). No timeout: a large
  * file on a slow line may take minutes. */
-export function upload(path, file, { field = 'file', onProgress, onSent } = {}) {
+export function upload(path, file, { field = 'file', fields = null, onProgress, onSent } = {}) {
   const xhr = new XMLHttpRequest();
   const promise = new Promise((resolve, reject) => {
     xhr.open('POST', path.replace(/^\//, ''));
@@ -152,6 +158,7 @@ export function upload(path, file, { field = 'file', onProgress, onSent } = {}) 
     xhr.addEventListener('error', () => reject(new ApiError({ code: 'E_NETWORK' })));
     xhr.addEventListener('abort', () => reject(new ApiError({ code: 'E_ABORTED' })));
     const form = new FormData();
+    for (const [name, value] of Object.entries(fields || {})) form.append(name, value);
     form.append(field, file, file.name);
     xhr.send(form);
   });

@@ -1,8 +1,9 @@
 // web/js/dates.js — deadlines as the assessment office means them: a calendar day in China
 // Standard Time (UTC+8, no daylight saving), ending at 23:59:59.
 // Owns: chinaEndOfDay() (the value of an <input type="date"> → Unix seconds of 23:59:59 that
-// day in Beijing), chinaDate() (Unix seconds → the "yyyy-mm-dd" of that moment in Beijing, for
-// filling a date input), chinaToday() and timeLeft() (what a countdown says: days or hours
+// day in Beijing), chinaStartOfDay() (→ 00:00:00 that day, for the start of a range),
+// chinaDate() (Unix seconds → the "yyyy-mm-dd" of that moment in Beijing, for filling a date
+// input), chinaToday() and timeLeft() (what a countdown says: days or hours
 // left, or past). Independent of the browser's own time zone.
 
 const CST = 8 * 3600; // UTC+8 in seconds
@@ -13,6 +14,12 @@ export function chinaEndOfDay(value) {
   if (!m) return null;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59);
   return Number.isFinite(ms) ? ms / 1000 - CST : null;
+}
+
+/* "2024-03-01" → Unix seconds of 2024-03-01 00:00:00 in Beijing; null for '' or a bad value. */
+export function chinaStartOfDay(value) {
+  const end = chinaEndOfDay(value);
+  return end == null ? null : end - 86399;
 }
 
 /* Unix seconds → "yyyy-mm-dd" of that moment in Beijing ('' for no value). */

@@ -5,7 +5,7 @@
 // (showModal: the rest of the page is inert and Tab stays inside, Esc closes, Enter in a
 // field submits, the first field gets focus, focus returns to the opener); the
 // confirmation dialog; the "shown only once" dialog for generated passwords (with a copy
-// button); notices, status badges and the message rows of tables.
+// button); notices, status badges, progress bars and the message rows of tables.
 
 import { h, icon } from './dom.js';
 import { t, errorText } from './i18n.js';
@@ -27,12 +27,20 @@ export function button(text, { kind = 'secondary', type = 'button', icon: iconNa
     h('span', { class: 'btn-label' }, text));
 }
 
-/* Shows or ends the busy state of a button made by button(). */
+/* Shows or ends the busy state of a button made by button(). A button blocked by
+ * setBlocked() stays disabled when the busy state ends. */
 export function setBusy(btn, busy) {
-  btn.disabled = busy;
+  btn.disabled = busy || btn.dataset.blocked === 'true';
   btn.classList.toggle('is-busy', busy);
   if (busy) btn.setAttribute('aria-busy', 'true');
   else btn.removeAttribute('aria-busy');
+}
+
+/* Disables (blocked) or enables a button until told otherwise, also across setBusy(). */
+export function setBlocked(btn, blocked) {
+  if (blocked) btn.dataset.blocked = 'true';
+  else delete btn.dataset.blocked;
+  btn.disabled = blocked || btn.classList.contains('is-busy');
 }
 
 /* A labelled field around input (an <input> or <select>, given the class "control" here).
@@ -289,4 +297,16 @@ export function notice(kind, text, attrs = {}) {
 /* One table row spanning all cols, for "loading", "nothing found" and errors. */
 export function messageRow(cols, ...content) {
   return h('tr', { class: 'row-message' }, h('td', { colspan: String(cols) }, content));
+}
+
+/* A progress bar: value of max, with a label for assistive technology. The width is set
+ * through the CSSOM (allowed by the CSP, unlike a style attribute). */
+export function progressBar(value, max, labelText, attrs = {}) {
+  const fill = h('div', { class: 'progress-fill' });
+  const bar = h('div', {
+    class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(max || 0),
+    'aria-valuenow': String(value), 'aria-label': labelText, ...attrs,
+  }, fill);
+  fill.style.width = (max > 0 ? Math.min(100, Math.max(0, (value / max) * 100)) : 0) + '%';
+  return bar;
 }

@@ -10,7 +10,9 @@
 //    the submission progress (已提交 x / y with a bar) and the unit table from
 //    GET /api/v1/cycles/{id}/units (状态 未提交 / 已提交 vN / 补交, 提交时间, 结构提示 in red when
 //    the report has warnings, 查看报告 or 上传报告, 允许补交 with a date, or withdrawing it:
-//    POST …/units/{code}/late-upload {until}), filtered by name and status on this side.
+//    POST …/units/{code}/late-upload {until}), filtered by name and status on this side;
+//    批量导入报告（压缩包） (reportimport.js) while reports may still be added (筹备, 报告填报,
+//    评审), after which the progress is loaded again.
 // Server errors are shown with the server's detail, next to the field they name.
 
 import { h, icon, replace } from '../dom.js';
@@ -18,10 +20,11 @@ import { t, errorMessage, errorText, formatMinute, formatDateTime } from '../i18
 import { api } from '../api.js';
 import { navigate } from '../router.js';
 import {
-  field, alertBox, formErrors, button, setBusy, openDialog, confirmDialog, badge, notice, messageRow,
+  field, alertBox, formErrors, button, setBusy, openDialog, confirmDialog, badge, notice, messageRow, progressBar,
 } from '../ui.js';
 import { chinaEndOfDay, chinaDate, chinaToday } from '../dates.js';
 import { pageHead } from './page.js';
+import { reportImportDialog } from './reportimport.js';
 
 export const PHASES = ['draft', 'submission', 'review', 'publication', 'closed'];
 const LIST_COLS = 8;
@@ -33,18 +36,6 @@ let createdId = null; // the cycle just created: its page says so once
 export function phaseBadge(phase) {
   const kind = { draft: 'off', submission: 'info', review: 'warn', publication: 'ok', closed: 'off' }[phase] || 'off';
   return h('span', { class: 'badge badge-' + kind + ' badge-phase', 'data-phase': phase }, t('phase.' + phase));
-}
-
-/* A progress bar: value of max, with a label for assistive technology. The width is set
- * through the CSSOM (allowed by the CSP, unlike a style attribute). */
-export function progressBar(value, max, labelText, attrs = {}) {
-  const fill = h('div', { class: 'progress-fill' });
-  const bar = h('div', {
-    class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(max || 0),
-    'aria-valuenow': String(value), 'aria-label': labelText, ...attrs,
-  }, fill);
-  fill.style.width = (max > 0 ? Math.min(100, Math.max(0, (value / max) * 100)) : 0) + '%';
-  return bar;
 }
 
 const deadlineText = (secs) => (typeof secs === 'number' ? formatMinute(secs) : t('cycles.noDeadline'));
@@ -337,6 +328,23 @@ export function cycleView({ cycleId, refreshCycles }) {
   const statusFilter = h('select', { id: 'cycle-units-status', class: 'control' },
     ['', 'missing', 'submitted', 'late', 'warnings'].map((v) => h('option', { value: v }, t('cycle.units.filter.' + (v || 'all')))));
   search.addEventListener('input', () => { filter.text = search.value.trim(); renderUnits(); });
+  const importBtn = button(t('cycle.import'), { icon: 'archive', id: 'cycle-import', hidden: true, onclick: () => importDialog() });
+  const canImport = () => !!cycle && ['draft', 'submission', 'review'].includes(cycle.phase);
+
+  function importDialog() {
+    if (!canImport()) return;
+    reportImportDialog({
+      cycle,
+      units,
+      onApplied: (reply) => {
+        const n = reply && Array.isArray(reply.entries) ? reply.entries.filter((e) => Number.isInteger(e.version)).length : 0;
+        say('ok', t('cycle.imported', { count: n }));
+        loadUnits();
+        load();
+        refreshCycles().catch(() => {});
+      },
+    });
+  }
   statusFilter.addEventListener('change', () => { filter.status = statusFilter.value; renderUnits(); });
 
   function statusCell(u) {
@@ -396,6 +404,7 @@ export function cycleView({ cycleId, refreshCycles }) {
   }
 
   function renderUnits() {
+    importBtn.hidden = !canImport();
     if (!units || !cycle) return;
     const done = units.filter((u) => u.report).length;
     const late = units.filter((u) => u.report && u.report.late).length;
@@ -519,7 +528,8 @@ export function cycleView({ cycleId, refreshCycles }) {
             h('div', { class: 'search-box search-box-sm' },
               h('label', { class: 'visually-hidden', for: 'cycle-units-search' }, t('cycle.units.search')),
               icon('search'), search),
-            h('label', { class: 'toolbar-label', for: 'cycle-units-status' }, t('cycle.units.col.status')), statusFilter)),
+            h('label', { class: 'toolbar-label', for: 'cycle-units-status' }, t('cycle.units.col.status')), statusFilter),
+          h('div', { class: 'toolbar-actions' }, importBtn)),
         h('div', { class: 'table-wrap' },
           h('table', { class: 'table', id: 'cycle-units-table' },
             h('thead', null, h('tr', null,

@@ -8,7 +8,8 @@
 // part found begins (a block above the paragraph, or inline when the part starts mid-line),
 // and the search words marked; the heading navigation on the left (click scrolls); the summary
 // on the right (detected title, year, unit, characters, the five parts ✓/✗ — click scrolls
-// to the part —, the warnings, the file). Offsets from the API are Unicode code points;
+// to the part —, the warnings, the file). A 404 (no such report, or not this person's) shows
+// "未找到该报告，或您无权查看" with what the role may read and the way back. Offsets from the API are Unicode code points;
 // JavaScript strings index UTF-16 units, so each line is walked by code point to map them.
 
 import { h, icon, replace } from '../dom.js';
@@ -274,6 +275,23 @@ export function reportView({ user, cycleId, unitCode, version, route, refreshCyc
     replace(tools, ...nodes);
   }
 
+  /* The answer to a 404: no such report, or not this person's to read (the server does not
+   * say which, on purpose), what each role may read, and the way back. */
+  function refusal() {
+    const role = ['admin', 'reviewer', 'unit'].includes(user.role) ? user.role : 'reviewer';
+    const back = {
+      admin: ['#/cycles/' + cycleId, t('report.backAdmin')],
+      unit: ['#/report?cycle=' + cycleId, t('report.backUnit')],
+      reviewer: ['#/dashboard', t('notFound.back')],
+    }[role];
+    return h('div', { class: 'notice notice-warn report-refusal', role: 'alert', id: 'report-error' },
+      icon('lock'),
+      h('div', { class: 'notice-text' },
+        h('p', { class: 'notice-strong' }, t('report.notFound')),
+        h('p', null, t('report.notFoundHint.' + role)),
+        h('p', null, h('a', { href: back[0], id: 'report-back' }, back[1]))));
+  }
+
   async function load() {
     const textP = api.get(version ? `${base}/versions/${version}` : base);
     // Only once the report is there (a 404 here would only repeat the text's).
@@ -292,8 +310,7 @@ export function reportView({ user, cycleId, unitCode, version, route, refreshCyc
       layout.classList.add('is-bare');
       toc.replaceChildren();
       side.replaceChildren();
-      replace(doc, notice(err.code === 'E_NOT_FOUND' ? 'info' : 'error',
-        err.code === 'E_NOT_FOUND' ? t('report.notFound') : errorMessage(err), { id: 'report-error' }));
+      replace(doc, err.code === 'E_NOT_FOUND' ? refusal() : notice('error', errorMessage(err), { id: 'report-error' }));
       return;
     }
     const report = reply && (reply.report || reply.version) ? reply.report || reply.version : reply;

@@ -5,8 +5,8 @@
 // chosen by typing in unitpicker.js); the 编辑 dialog (PATCH /api/v1/units/{code}: name,
 // kind, parent, 启用/停用; only what changed is sent); 停用 after a confirmation and 启用 at
 // once (PATCH active). Server errors appear next to the field they name (error.field) with
-// the server's detail, else in the dialog. (Importing units from a sheet comes later; its
-// button will sit beside 新增单位.)
+// the server's detail, else in the dialog. 导入单位 beside 新增单位 opens the import dialog
+// (unitimport.js); after an import the list is loaded again and the counts are said.
 
 import { h, icon, replace } from '../dom.js';
 import { t, errorMessage, errorText } from '../i18n.js';
@@ -16,6 +16,7 @@ import {
 } from '../ui.js';
 import { unitPicker, unitKinds } from '../unitpicker.js';
 import { pageHead } from './page.js';
+import { unitImportDialog } from './unitimport.js';
 
 const PAGE_SIZE = 50;
 const COLS = 6;
@@ -93,6 +94,7 @@ export function unitsView() {
   h('label', { class: 'toolbar-label', for: 'units-active' }, t('units.col.status')), activeFilter);
 
   const createBtn = button(t('units.create'), { kind: 'primary', icon: 'plus', id: 'units-create', onclick: () => createDialog() });
+  const importBtn = button(t('units.import'), { icon: 'upload', id: 'units-import', onclick: () => importDialog() });
 
   const status = h('div', { class: 'page-status', id: 'units-status', role: 'status' });
   const say = (kind, text) => replace(status, notice(kind, text));
@@ -233,6 +235,16 @@ export function unitsView() {
     });
   }
 
+  // ─── 导入单位 ───
+  function importDialog() {
+    unitImportDialog().closed.then((reply) => {
+      if (!reply || !reply.summary) return;
+      const s = reply.summary;
+      say('ok', t('units.imported', { create: s.create || 0, update: s.update || 0, unchanged: s.unchanged || 0 }));
+      load();
+    });
+  }
+
   // ─── 编辑 ───
   async function editDialog(u) {
     if (!(await haveKinds())) return;
@@ -322,7 +334,7 @@ export function unitsView() {
     title: t('nav.units'),
     node: h('div', { class: 'page page-units', 'data-page': 'units' },
       pageHead(t('nav.units'), t('page.units.desc')),
-      h('div', { class: 'toolbar' }, filterForm, h('div', { class: 'toolbar-actions' }, createBtn)),
+      h('div', { class: 'toolbar' }, filterForm, h('div', { class: 'toolbar-actions' }, importBtn, createBtn)),
       status,
       h('section', { class: 'panel', 'aria-label': t('units.tableLabel') },
         h('div', { class: 'table-wrap' },

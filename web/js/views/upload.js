@@ -16,10 +16,10 @@ import { h, icon, replace } from '../dom.js';
 import { t, errorMessage, errorText, formatMinute, formatDateTime, formatSize } from '../i18n.js';
 import { api, upload } from '../api.js';
 import { navigate } from '../router.js';
-import { button, notice, badge } from '../ui.js';
+import { button, notice, badge, progressBar } from '../ui.js';
 import { timeLeft } from '../dates.js';
 import { pageHead } from './page.js';
-import { phaseBadge, progressBar } from './cycles.js';
+import { phaseBadge } from './cycles.js';
 import {
   reportPath, reportHref, sectionList, warningList, reportFacts, versionsTable, formatName,
 } from './reportparts.js';

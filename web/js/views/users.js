@@ -13,6 +13,7 @@
 import { h, icon } from '../dom.js';
 import { t, errorMessage, formatDateTime } from '../i18n.js';
 import { api, download } from '../api.js';
+import { saveBlob } from '../filepick.js';
 import {
   field, alertBox, formErrors, button, setBusy, openDialog, confirmDialog, secretDialog, badge,
   notice, messageRow, uid,
@@ -35,16 +36,6 @@ function roleSelect(value, { withAll = false, withPrompt = false } = {}) {
     withAll ? h('option', { value: '' }, t('users.filter.allRoles')) : null,
     withPrompt ? h('option', { value: '', disabled: true, selected: !value }, t('users.form.rolePrompt')) : null,
     ROLES.map((r) => h('option', { value: r, selected: r === value }, t('role.' + r))));
-}
-
-/* Saves blob as filename through a temporary <a download> (CSP allows blob: downloads). */
-function saveBlob(blob, filename) {
-  const url = URL.createObjectURL(blob);
-  const a = h('a', { href: url, download: filename, class: 'visually-hidden' }, filename);
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 /* The unit field of the create and edit dialogs: shown for unit (required) and reviewer
