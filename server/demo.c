@@ -16,6 +16,7 @@
 #include "err.h"
 #include "log.h"
 #include "reports.h"
+#include "rubrics.h"
 #include "store.h"
 #include "users.h"
 
@@ -56,92 +57,6 @@ static int64_t day_end(const char *ymd)
   do {                                                                                             \
     if ((rc = db_run(st))) goto fail;                                                              \
   } while (0)
-
-/* Inserts one rubric node and its children. */
-static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n, int sort,
-                       const char *kind)
-{
-  json_t *children = json_object_get(n, "children");
-  if (!strcmp(kind, "item") && json_is_array(children)) kind = "area";
-  db_stmt *st = db_prepare(db, "INSERT INTO indicator (rubric_id, parent_id, code, name, kind, "
-                               "sort, max_points, points, cap, effect, guidance, keywords, "
-                               "applies_to) VALUES (:r, :p, :code, :name, :kind, :sort, :max, "
-                               ":points, :cap, :effect, :guidance, :kw, :applies)");
-  if (!st) return E_DB;
-  json_t *kw = json_object_get(n, "keywords"), *ap = json_object_get(n, "applies_to");
-  char *kws = json_is_array(kw) ? json_dumps(kw, JSON_COMPACT) : NULL;
-  char *aps = json_is_array(ap) ? json_dumps(ap, JSON_COMPACT) : NULL;
-  json_t *mx = json_object_get(n, "max_points"), *pt = json_object_get(n, "points"),
-         *cap = json_object_get(n, "cap");
-  const char *effect = json_string_value(json_object_get(n, "effect"));
-  int rc;
-  if ((rc = db_bind_int(st, ":r", rubric)) ||
-      (rc = parent ? db_bind_int(st, ":p", parent) : db_bind_null(st, ":p")) ||
-      (rc = db_bind_text(st, ":code", json_string_value(json_object_get(n, "code")))) ||
-      (rc = db_bind_text(st, ":name", json_string_value(json_object_get(n, "name")))) ||
-      (rc = db_bind_text(st, ":kind", kind)) || (rc = db_bind_int(st, ":sort", sort)) ||
-      (rc = json_is_number(mx) ? db_bind_double(st, ":max", json_number_value(mx))
-                               : db_bind_null(st, ":max")) ||
-      (rc = json_is_number(pt) ? db_bind_double(st, ":points", json_number_value(pt))
-                               : db_bind_null(st, ":points")) ||
-      (rc = json_is_number(cap) ? db_bind_double(st, ":cap", json_number_value(cap))
-                                : db_bind_null(st, ":cap")) ||
-      (rc = db_bind_text(st, ":effect", effect)) ||
-      (rc = db_bind_text(st, ":guidance",
-                         json_string_value(json_object_get(n, "guidance")) ?: "")) ||
-      (rc = db_bind_text(st, ":kw", kws ? kws : "[]")) || (rc = db_bind_text(st, ":applies", aps)))
-    db_reset(st);
-  else
-    rc = db_run(st);
-  free(kws);
-  free(aps);
-  if (rc) return rc;
-  int64_t id = db_last_id(db);
-  size_t i;
-  json_t *c;
-  json_array_foreach(children, i, c)
-  {
-    if ((rc = insert_node(db, rubric, id, c, (int)i + 1, "item"))) return rc;
-  }
-  return E_OK;
-}
-
-/* Inserts the rubric of RES; stores its id in *ID. */
-static int insert_rubric(struct db *db, json_t *rb, int64_t now, int64_t *id)
-{
-  db_stmt *st = db_prepare(db, "INSERT INTO rubric (name, total_points, rules, grade_bands, "
-                               "frozen, created_at, updated_at) VALUES (:name, :total, :rules, "
-                               ":bands, 1, :now, :now)");
-  if (!st) return E_DB;
-  char *rules = json_dumps(json_object_get(rb, "rules"), JSON_COMPACT);
-  char *bands = json_dumps(json_object_get(rb, "grade_bands"), JSON_COMPACT);
-  int rc;
-  if ((rc = db_bind_text(st, ":name", json_string_value(json_object_get(rb, "name")))) ||
-      (rc = db_bind_double(st, ":total", json_number_value(json_object_get(rb, "total_points")))) ||
-      (rc = db_bind_text(st, ":rules", rules ? rules : "{}")) ||
-      (rc = db_bind_text(st, ":bands", bands ? bands : "[]")) ||
-      (rc = db_bind_int(st, ":now", now)))
-    db_reset(st);
-  else
-    rc = db_run(st);
-  free(rules);
-  free(bands);
-  if (rc) return rc;
-  *id = db_last_id(db);
-  static const struct {
-    const char *key, *kind;
-  } parts[] = {{"areas", "item"}, {"bonus", "bonus"}, {"deduction", "deduction"}, {"veto", "veto"}};
-  int sort = 0;
-  for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
-    size_t i;
-    json_t *n;
-    json_array_foreach(json_object_get(rb, parts[p].key), i, n)
-    {
-      if ((rc = insert_node(db, *id, 0, n, ++sort, parts[p].kind))) return rc;
-    }
-  }
-  return E_OK;
-}
 
 /* The id of unit CODE, or 0. */
 static int64_t unit_id(struct db *db, const char *code)
@@ -247,7 +162,13 @@ int demo_seed(const char *data_dir)
   if (!demo || !rubric || crypto_password_hash(DEMO_PASSWORD, hash)) goto done;
   if ((rc = db_begin(db))) goto done;
   int64_t now = (int64_t)time(NULL), rubric_id, id;
-  if ((rc = insert_rubric(db, rubric, now, &rubric_id))) goto fail;
+  const char *rfield = NULL, *rproblem = NULL;
+  if ((rc = rubric_validate(db, rubric, &rfield, &rproblem))) {
+    log_error("the demo rubric is invalid at %s: %s", rfield ? rfield : "?",
+              rproblem ? rproblem : "");
+    goto fail;
+  }
+  if ((rc = rubric_insert(db, rubric, 1, now, &rubric_id))) goto fail;
 
   size_t i;
   json_t *u;

@@ -11,6 +11,7 @@
 #include "h_cycles.h"
 #include "h_import.h"
 #include "h_reports.h"
+#include "h_rubrics.h"
 #include "h_search.h"
 #include "h_session.h"
 #include "h_system.h"
@@ -60,6 +61,10 @@ const struct route routes[] = {
      BODY_NONE, h_report_file, 0},
     {"POST", "/api/v1/cycles/{cycle}/reports/import", ROLE_ADMIN, BODY_UPLOAD, h_reports_import, 0},
     {"GET", "/api/v1/search", ROLE_USER, BODY_NONE, h_search, 0},
+    /* rubrics */
+    {"GET", "/api/v1/rubrics", ROLE_ADMIN, BODY_NONE, h_rubrics_list, 0},
+    {"POST", "/api/v1/rubrics", ROLE_ADMIN, BODY_JSON, h_rubric_create, 0},
+    {"GET", "/api/v1/rubrics/{id}", ROLE_USER, BODY_NONE, h_rubric_get, 0},
     /* accounts (assessment office) */
     {"GET", "/api/v1/users", ROLE_ADMIN, BODY_NONE, h_users_list, 0},
     {"POST", "/api/v1/users", ROLE_ADMIN, BODY_JSON, h_user_create, 0},

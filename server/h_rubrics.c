@@ -1,0 +1,60 @@
+/*
+ * h_rubrics.c - the rubrics API (see h_rubrics.h).
+ */
+#include "h_rubrics.h"
+
+#include "audit.h"
+#include "db.h"
+#include "err.h"
+#include "rubrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+int h_rubrics_list(struct req *r, struct reply *out)
+{
+  json_t *list = NULL;
+  int rc = rubric_list(r->db, &list);
+  return rc ? rc : reply_json(out, 200, json_pack("{s:o}", "rubrics", list));
+}
+
+int h_rubric_get(struct req *r, struct reply *out)
+{
+  int64_t id;
+  json_t *rb = NULL;
+  int rc = req_param_id(r, "id", &id);
+  if (!rc) rc = rubric_get(r->db, id, &rb);
+  return rc ? rc : reply_json(out, 200, json_pack("{s:o}", "rubric", rb));
+}
+
+int h_rubric_create(struct req *r, struct reply *out)
+{
+  const char *field = NULL, *problem = NULL;
+  int rc = rubric_validate(r->db, r->jbody, &field, &problem);
+  if (rc) {
+    out->field = field;
+    out->detail = problem;
+    return rc;
+  }
+  int64_t id;
+  if ((rc = db_begin(r->db))) return rc;
+  if ((rc = rubric_insert(r->db, r->jbody, 0, (int64_t)time(NULL), &id))) goto fail;
+  char object[32], detail[300];
+  snprintf(object, sizeof object, "rubric:%lld", (long long)id);
+  json_t *d = json_pack("{s:O}", "name", json_object_get(r->jbody, "name"));
+  char *dt = d ? json_dumps(d, JSON_COMPACT) : NULL;
+  json_decref(d);
+  snprintf(detail, sizeof detail, "%s", dt ? dt : "{}");
+  free(dt);
+  if ((rc = audit_write(r->db, r->user.id, r->user.login, "rubric.create", object, detail,
+                        r->client)))
+    goto fail;
+  if ((rc = db_commit(r->db))) return rc;
+  json_t *rb = NULL;
+  if ((rc = rubric_get(r->db, id, &rb))) return rc;
+  return reply_json(out, 201, json_pack("{s:o}", "rubric", rb));
+fail:
+  db_rollback(r->db);
+  return rc;
+}

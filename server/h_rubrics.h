@@ -1,0 +1,20 @@
+/*
+ * h_rubrics.h - the rubrics API.
+ */
+#ifndef KAOPING_H_RUBRICS_H
+#define KAOPING_H_RUBRICS_H
+
+#include "req.h"
+
+/* GET /api/v1/rubrics (admin): {"rubrics":[{"id","name","version","total_points","frozen",
+ * "cycles","created_at"}]}. */
+int h_rubrics_list(struct req *r, struct reply *out);
+
+/* POST /api/v1/rubrics (admin): a rubric as a JSON tree (see rubrics.h); every rule checked,
+ * 400 E_VALIDATION naming the node's path and code otherwise; 201 {"rubric"} as stored. */
+int h_rubric_create(struct req *r, struct reply *out);
+
+/* GET /api/v1/rubrics/{id} (signed in): {"rubric"} as a tree with per-area points. */
+int h_rubric_get(struct req *r, struct reply *out);
+
+#endif

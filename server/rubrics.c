@@ -1,0 +1,540 @@
+/*
+ * rubrics.c - rubric validation, storage and reading (see rubrics.h).
+ */
+#include "rubrics.h"
+
+#include "db.h"
+#include "err.h"
+#include "utf8.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- validation ---- */
+
+/* Where a validation problem is reported: the path and the sentence. */
+static _Thread_local char vfield[160], vproblem[400];
+
+static int invalid(const char **field, const char **problem, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int invalid(const char **field, const char **problem, const char *path, const char *fmt, ...)
+{
+  snprintf(vfield, sizeof vfield, "%s", path);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(vproblem, sizeof vproblem, fmt, ap);
+  va_end(ap);
+  *field = vfield;
+  *problem = vproblem;
+  return E_VALIDATION;
+}
+
+/* The state of one validation walk. */
+struct walk {
+  struct db *db;
+  json_t *codes; /* codes seen (object used as a set) */
+  int nodes;     /* nodes seen */
+  double leaves; /* sum of leaf points */
+  const char **field, **problem;
+};
+
+/* A text member KEY of N: required or not, at most MAX characters. */
+static int text(struct walk *w, json_t *n, const char *path, const char *key, int required,
+                size_t max, const char *code)
+{
+  json_t *v = json_object_get(n, key);
+  char p[200];
+  snprintf(p, sizeof p, "%s.%s", path, key);
+  if (!v || json_is_null(v))
+    return required ? invalid(w->field, w->problem, p, "指标 %s 缺少%s", code, key) : E_OK;
+  if (!json_is_string(v) || (required && !json_string_length(v)))
+    return invalid(w->field, w->problem, p, "指标 %s 的 %s 应为非空文本", code, key);
+  if (utf8_chars(json_string_value(v)) > max)
+    return invalid(w->field, w->problem, p, "指标 %s 的 %s 过长（最多 %zu 字）", code, key, max);
+  return E_OK;
+}
+
+/* 1 when X is a number of points: finite, >= 0, a multiple of 0.01. */
+static int is_points(json_t *x)
+{
+  if (!json_is_number(x)) return 0;
+  double v = json_number_value(x);
+  return isfinite(v) && v >= 0 && v <= 1000 && fabs(v * 100 - round(v * 100)) < 1e-6;
+}
+
+/* Checks node N (at PATH, depth DEPTH) and its children. */
+static int node(struct walk *w, json_t *n, const char *path, int depth)
+{
+  static const char *const keys[] = {
+      "code",       "name",        "children",         "max_points", "guidance", "keywords",
+      "applies_to", "responsible", "points_from_text", "line",       "points",   NULL};
+  if (!json_is_object(n)) return invalid(w->field, w->problem, path, "应为指标对象");
+  if (++w->nodes > RUBRIC_MAX_NODES)
+    return invalid(w->field, w->problem, path, "指标过多（最多 %d 个）", RUBRIC_MAX_NODES);
+  const char *k;
+  json_t *v;
+  json_object_foreach(n, k, v)
+  {
+    int known = 0;
+    for (int i = 0; keys[i] && !known; i++) known = !strcmp(k, keys[i]);
+    if (!known) {
+      char p[200];
+      snprintf(p, sizeof p, "%s.%s", path, k);
+      return invalid(w->field, w->problem, p, "不认识的字段 %s", k);
+    }
+  }
+  json_t *jc = json_object_get(n, "code");
+  const char *code = json_is_string(jc) ? json_string_value(jc) : "?";
+  int rc;
+  char p[200];
+  snprintf(p, sizeof p, "%s.code", path);
+  if (!json_is_string(jc) || !json_string_length(jc) || json_string_length(jc) > 20)
+    return invalid(w->field, w->problem, p, "指标编号应为 1 到 20 个字符");
+  for (const char *c = code; *c; c++)
+    if (!((*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || *c == '.' ||
+          *c == '-'))
+      return invalid(w->field, w->problem, p, "指标编号 %s 只能包含字母、数字、点和连字符", code);
+  if (json_object_get(w->codes, code))
+    return invalid(w->field, w->problem, p, "指标编号 %s 重复", code);
+  json_object_set_new(w->codes, code, json_true());
+  if ((rc = text(w, n, path, "name", 1, 200, code)) ||
+      (rc = text(w, n, path, "guidance", 0, 4000, code)) ||
+      (rc = text(w, n, path, "responsible", 0, 500, code)))
+    return rc;
+  json_t *kw = json_object_get(n, "keywords");
+  snprintf(p, sizeof p, "%s.keywords", path);
+  if (kw && !json_is_null(kw)) {
+    if (!json_is_array(kw) || json_array_size(kw) > 50)
+      return invalid(w->field, w->problem, p, "指标 %s 的关键词应为最多 50 个文本的数组", code);
+    size_t i;
+    json_t *x;
+    json_array_foreach(kw, i, x)
+    {
+      if (!json_is_string(x) || !json_string_length(x) || utf8_chars(json_string_value(x)) > 50)
+        return invalid(w->field, w->problem, p, "指标 %s 的关键词应为 1 到 50 个字的文本", code);
+    }
+  }
+  json_t *ap = json_object_get(n, "applies_to");
+  snprintf(p, sizeof p, "%s.applies_to", path);
+  if (ap && !json_is_null(ap)) {
+    if (!json_is_array(ap))
+      return invalid(w->field, w->problem, p, "指标 %s 的适用单位类别应为数组或 null", code);
+    size_t i;
+    json_t *x;
+    json_array_foreach(ap, i, x)
+    {
+      int64_t ok = 0;
+      db_stmt *st = db_prepare(w->db, "SELECT count(*) FROM unit_kind WHERE code = :c");
+      if (!st) return E_DB;
+      if (!json_is_string(x) || db_bind_text(st, ":c", json_string_value(x)) ||
+          db_one_int(st, &ok) || !ok)
+        return invalid(w->field, w->problem, p, "指标 %s 的适用单位类别 %s 不存在", code,
+                       json_is_string(x) ? json_string_value(x) : "?");
+    }
+  }
+  json_t *children = json_object_get(n, "children"), *mx = json_object_get(n, "max_points");
+  if (children && !json_is_null(children)) {
+    snprintf(p, sizeof p, "%s.children", path);
+    if (!json_is_array(children) || !json_array_size(children))
+      return invalid(w->field, w->problem, p, "指标 %s 的下级指标应为非空数组", code);
+    if (mx && !json_is_null(mx))
+      return invalid(w->field, w->problem, p,
+                     "指标 %s 有下级指标，不能再设分值（分值写在末级指标上）", code);
+    if (depth >= RUBRIC_MAX_DEPTH)
+      return invalid(w->field, w->problem, p, "指标 %s 层级过深（最多 %d 级）", code,
+                     RUBRIC_MAX_DEPTH);
+    size_t i;
+    json_t *c;
+    json_array_foreach(children, i, c)
+    {
+      char cp[200];
+      snprintf(cp, sizeof cp, "%s.children[%zu]", path, i);
+      if ((rc = node(w, c, cp, depth + 1))) return rc;
+    }
+    return E_OK;
+  }
+  snprintf(p, sizeof p, "%s.max_points", path);
+  if (depth == 1)
+    return invalid(w->field, w->problem, path, "一级指标 %s 至少需要一个下级指标", code);
+  if (!is_points(mx) || json_number_value(mx) <= 0)
+    return invalid(w->field, w->problem, p, "末级指标 %s 的分值应为大于 0 的数字", code);
+  w->leaves += json_number_value(mx);
+  return E_OK;
+}
+
+/* Checks the special items of LIST (bonus, deduction or veto). */
+static int specials(struct walk *w, json_t *j, const char *key, json_t *bands)
+{
+  json_t *list = json_object_get(j, key);
+  if (!list || json_is_null(list)) return E_OK;
+  if (!json_is_array(list)) return invalid(w->field, w->problem, key, "应为数组");
+  size_t i;
+  json_t *n;
+  json_array_foreach(list, i, n)
+  {
+    char path[64], p[96];
+    snprintf(path, sizeof path, "%s[%zu]", key, i);
+    json_t *jc = json_object_get(n, "code");
+    const char *code = json_is_string(jc) ? json_string_value(jc) : "?";
+    snprintf(p, sizeof p, "%s.code", path);
+    if (!json_is_string(jc) || !json_string_length(jc) || json_string_length(jc) > 20)
+      return invalid(w->field, w->problem, p, "编号应为 1 到 20 个字符");
+    if (json_object_get(w->codes, code))
+      return invalid(w->field, w->problem, p, "编号 %s 重复", code);
+    json_object_set_new(w->codes, code, json_true());
+    int rc = text(w, n, path, "name", 1, 200, code);
+    if (rc) return rc;
+    if (!strcmp(key, "veto")) {
+      const char *effect = json_string_value(json_object_get(n, "effect"));
+      snprintf(p, sizeof p, "%s.effect", path);
+      const char *grade = effect && !strncmp(effect, "grade:", 6) ? effect + 6
+                          : effect && !strncmp(effect, "cap:", 4) ? effect + 4
+                                                                  : NULL;
+      int known = 0;
+      size_t k;
+      json_t *b;
+      json_array_foreach(bands, k, b)
+      {
+        if (grade && !strcmp(json_string_value(json_object_get(b, "name")), grade)) known = 1;
+      }
+      if (!known)
+        return invalid(w->field, w->problem, p,
+                       "否决项 %s 的效果应为“grade:等次”或“cap:等次”，等次须在等次设置中", code);
+    } else {
+      json_t *pt = json_object_get(n, "points"), *cap = json_object_get(n, "cap");
+      snprintf(p, sizeof p, "%s.points", path);
+      if (!is_points(pt) || json_number_value(pt) <= 0)
+        return invalid(w->field, w->problem, p, "%s %s 的每项分值应为大于 0 的数字",
+                       strcmp(key, "bonus") ? "扣分项" : "加分项", code);
+      snprintf(p, sizeof p, "%s.cap", path);
+      if (cap && !json_is_null(cap) &&
+          (!is_points(cap) || json_number_value(cap) < json_number_value(pt)))
+        return invalid(w->field, w->problem, p, "%s %s 的上限不能小于每项分值",
+                       strcmp(key, "bonus") ? "扣分项" : "加分项", code);
+    }
+  }
+  return E_OK;
+}
+
+int rubric_validate(struct db *db, json_t *j, const char **field, const char **problem)
+{
+  struct walk w = {db, json_object(), 0, 0, field, problem};
+  int rc = E_OK;
+  static const char *const keys[] = {"name",  "total_points", "rules", "grade_bands", "areas",
+                                     "bonus", "deduction",    "veto",  "notes",       NULL};
+  const char *k;
+  json_t *v;
+  if (!w.codes) return E_NOMEM;
+  if (!json_is_object(j)) {
+    rc = invalid(field, problem, "", "评分细则应为 JSON 对象");
+    goto done;
+  }
+  json_object_foreach(j, k, v)
+  {
+    int known = 0;
+    for (int i = 0; keys[i] && !known; i++) known = !strcmp(k, keys[i]);
+    if (!known) {
+      rc = invalid(field, problem, k, "不认识的字段 %s", k);
+      goto done;
+    }
+  }
+  json_t *name = json_object_get(j, "name"), *total = json_object_get(j, "total_points");
+  if (!json_is_string(name) || !json_string_length(name) ||
+      utf8_chars(json_string_value(name)) > 100) {
+    rc = invalid(field, problem, "name", "名称应为 1 到 100 个字");
+    goto done;
+  }
+  if (!is_points(total) || json_number_value(total) <= 0) {
+    rc = invalid(field, problem, "total_points", "总分应为大于 0、不超过 1000 的数字");
+    goto done;
+  }
+  json_t *bands = json_object_get(j, "grade_bands");
+  if (bands && !json_is_null(bands)) {
+    if (!json_is_array(bands)) {
+      rc = invalid(field, problem, "grade_bands", "等次设置应为数组");
+      goto done;
+    }
+    double last = INFINITY;
+    size_t i;
+    json_t *b;
+    json_array_foreach(bands, i, b)
+    {
+      char p[64];
+      snprintf(p, sizeof p, "grade_bands[%zu]", i);
+      json_t *bn = json_object_get(b, "name"), *bm = json_object_get(b, "min");
+      if (!json_is_string(bn) || !json_string_length(bn) || !is_points(bm) ||
+          json_number_value(bm) >= last) {
+        rc = invalid(field, problem, p, "等次应有名称，且最低分从高到低排列");
+        goto done;
+      }
+      last = json_number_value(bm);
+    }
+  }
+  json_t *areas = json_object_get(j, "areas");
+  if (!json_is_array(areas) || !json_array_size(areas)) {
+    rc = invalid(field, problem, "areas", "至少需要一个一级指标");
+    goto done;
+  }
+  size_t i;
+  json_t *a;
+  json_array_foreach(areas, i, a)
+  {
+    char p[64];
+    snprintf(p, sizeof p, "areas[%zu]", i);
+    if ((rc = node(&w, a, p, 1))) goto done;
+  }
+  if (fabs(w.leaves - json_number_value(total)) > 1e-6) {
+    rc = invalid(field, problem, "total_points", "各末级指标分值合计 %g 分，与总分 %g 分不一致",
+                 w.leaves, json_number_value(total));
+    goto done;
+  }
+  if ((rc = specials(&w, j, "bonus", bands)) || (rc = specials(&w, j, "deduction", bands)) ||
+      (rc = specials(&w, j, "veto", bands)))
+    goto done;
+done:
+  json_decref(w.codes);
+  return rc;
+}
+
+/* ---- storage ---- */
+
+/* Inserts one rubric node and its children. */
+static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n, int sort,
+                       const char *kind)
+{
+  json_t *children = json_object_get(n, "children");
+  if (!strcmp(kind, "item") && json_is_array(children)) kind = "area";
+  db_stmt *st = db_prepare(db, "INSERT INTO indicator (rubric_id, parent_id, code, name, kind, "
+                               "sort, max_points, points, cap, effect, guidance, keywords, "
+                               "applies_to) VALUES (:r, :p, :code, :name, :kind, :sort, :max, "
+                               ":points, :cap, :effect, :guidance, :kw, :applies)");
+  if (!st) return E_DB;
+  json_t *kw = json_object_get(n, "keywords"), *ap = json_object_get(n, "applies_to");
+  char *kws = json_is_array(kw) ? json_dumps(kw, JSON_COMPACT) : NULL;
+  char *aps = json_is_array(ap) ? json_dumps(ap, JSON_COMPACT) : NULL;
+  json_t *mx = json_object_get(n, "max_points"), *pt = json_object_get(n, "points"),
+         *cap = json_object_get(n, "cap");
+  const char *effect = json_string_value(json_object_get(n, "effect"));
+  int rc;
+  if ((rc = db_bind_int(st, ":r", rubric)) ||
+      (rc = parent ? db_bind_int(st, ":p", parent) : db_bind_null(st, ":p")) ||
+      (rc = db_bind_text(st, ":code", json_string_value(json_object_get(n, "code")))) ||
+      (rc = db_bind_text(st, ":name", json_string_value(json_object_get(n, "name")))) ||
+      (rc = db_bind_text(st, ":kind", kind)) || (rc = db_bind_int(st, ":sort", sort)) ||
+      (rc = json_is_number(mx) ? db_bind_double(st, ":max", json_number_value(mx))
+                               : db_bind_null(st, ":max")) ||
+      (rc = json_is_number(pt) ? db_bind_double(st, ":points", json_number_value(pt))
+                               : db_bind_null(st, ":points")) ||
+      (rc = json_is_number(cap) ? db_bind_double(st, ":cap", json_number_value(cap))
+                                : db_bind_null(st, ":cap")) ||
+      (rc = db_bind_text(st, ":effect", effect)) ||
+      (rc = db_bind_text(st, ":guidance",
+                         json_string_value(json_object_get(n, "guidance")) ?: "")) ||
+      (rc = db_bind_text(st, ":kw", kws ? kws : "[]")) || (rc = db_bind_text(st, ":applies", aps)))
+    db_reset(st);
+  else
+    rc = db_run(st);
+  free(kws);
+  free(aps);
+  if (rc) return rc;
+  int64_t id = db_last_id(db);
+  size_t i;
+  json_t *c;
+  json_array_foreach(children, i, c)
+  {
+    if ((rc = insert_node(db, rubric, id, c, (int)i + 1, "item"))) return rc;
+  }
+  return E_OK;
+}
+
+int rubric_insert(struct db *db, json_t *rb, int frozen, int64_t now, int64_t *id)
+{
+  db_stmt *st = db_prepare(db, "INSERT INTO rubric (name, total_points, rules, grade_bands, "
+                               "frozen, created_at, updated_at) VALUES (:name, :total, :rules, "
+                               ":bands, :frozen, :now, :now)");
+  if (!st) return E_DB;
+  char *rules = json_dumps(json_object_get(rb, "rules"), JSON_COMPACT);
+  char *bands = json_dumps(json_object_get(rb, "grade_bands"), JSON_COMPACT);
+  int rc;
+  if ((rc = db_bind_text(st, ":name", json_string_value(json_object_get(rb, "name")))) ||
+      (rc = db_bind_double(st, ":total", json_number_value(json_object_get(rb, "total_points")))) ||
+      (rc = db_bind_text(st, ":rules", rules ? rules : "{}")) ||
+      (rc = db_bind_text(st, ":bands", bands ? bands : "[]")) ||
+      (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":frozen", frozen)))
+    db_reset(st);
+  else
+    rc = db_run(st);
+  free(rules);
+  free(bands);
+  if (rc) return rc;
+  *id = db_last_id(db);
+  static const struct {
+    const char *key, *kind;
+  } parts[] = {{"areas", "item"}, {"bonus", "bonus"}, {"deduction", "deduction"}, {"veto", "veto"}};
+  int sort = 0;
+  for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(rb, parts[p].key), i, n)
+    {
+      if ((rc = insert_node(db, *id, 0, n, ++sort, parts[p].kind))) return rc;
+    }
+  }
+  return E_OK;
+}
+
+/* ---- reading ---- */
+
+/* Builds the children of PARENT (0 = the top) of kind KIND ('item' for the tree) into ARR. */
+static int read_nodes(struct db *db, int64_t rubric, int64_t parent, int special, json_t *arr,
+                      double *sum)
+{
+  db_stmt *st = db_prepare(db, "SELECT id, code, name, kind, max_points, points, cap, effect, "
+                               "guidance, keywords, applies_to FROM indicator WHERE rubric_id = "
+                               ":r AND coalesce(parent_id, 0) = :p AND ((:special AND kind IN "
+                               "('bonus', 'deduction', 'veto')) OR (NOT :special AND kind IN "
+                               "('area', 'item'))) ORDER BY sort");
+  if (!st) return E_DB;
+  int rc;
+  if ((rc = db_bind_int(st, ":r", rubric)) || (rc = db_bind_int(st, ":p", parent)) ||
+      (rc = db_bind_int(st, ":special", special))) {
+    db_reset(st);
+    return rc;
+  }
+  /* Collect the rows first: the recursion below reuses this statement. */
+  json_t *rows = json_array();
+  while (rows && (rc = db_step(st)) == DB_ROW) {
+    json_t *n =
+        json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)db_col_int(st, 0), "code",
+                  db_col_text(st, 1), "name", db_col_text(st, 2), "kind", db_col_text(st, 3));
+    if (!n) break;
+    if (!db_col_is_null(st, 4))
+      json_object_set_new(n, "max_points", json_real(db_col_double(st, 4)));
+    if (!db_col_is_null(st, 5)) json_object_set_new(n, "points", json_real(db_col_double(st, 5)));
+    if (!db_col_is_null(st, 6)) json_object_set_new(n, "cap", json_real(db_col_double(st, 6)));
+    if (!db_col_is_null(st, 7)) json_object_set_new(n, "effect", json_string(db_col_text(st, 7)));
+    if (*db_col_text(st, 8)) json_object_set_new(n, "guidance", json_string(db_col_text(st, 8)));
+    json_t *kw = json_loads(db_col_text(st, 9), 0, NULL),
+           *ap = json_loads(db_col_text(st, 10), 0, NULL);
+    json_object_set_new(n, "keywords", kw ? kw : json_array());
+    json_object_set_new(n, "applies_to", ap ? ap : json_null());
+    json_array_append_new(rows, n);
+  }
+  db_reset(st);
+  if (!rows) return E_NOMEM;
+  if (rc != DB_DONE) {
+    json_decref(rows);
+    return rc;
+  }
+  size_t i;
+  json_t *n;
+  json_array_foreach(rows, i, n)
+  {
+    int64_t id = json_integer_value(json_object_get(n, "id"));
+    json_object_del(n, "id");
+    const char *kind = json_string_value(json_object_get(n, "kind"));
+    double below = 0;
+    if (!strcmp(kind, "area")) {
+      json_t *children = json_array();
+      if (!children || (rc = read_nodes(db, rubric, id, 0, children, &below))) {
+        json_decref(children);
+        json_decref(rows);
+        return rc ? rc : E_NOMEM;
+      }
+      json_object_set_new(n, "children", children);
+      json_object_set_new(n, "points", json_real(below));
+      *sum += below;
+    } else if (!strcmp(kind, "item")) {
+      *sum += json_number_value(json_object_get(n, "max_points"));
+    }
+    if (!special) json_object_del(n, "kind");
+    json_array_append(arr, n);
+  }
+  json_decref(rows);
+  return E_OK;
+}
+
+int rubric_get(struct db *db, int64_t id, json_t **out)
+{
+  db_stmt *st = db_prepare(db, "SELECT name, version, total_points, rules, grade_bands, frozen, "
+                               "created_at FROM rubric WHERE id = :id");
+  int rc;
+  *out = NULL;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":id", id))) {
+    db_reset(st);
+    return rc;
+  }
+  if ((rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    return rc == DB_DONE ? E_NOT_FOUND : rc;
+  }
+  json_t *rules = json_loads(db_col_text(st, 3), 0, NULL),
+         *bands = json_loads(db_col_text(st, 4), 0, NULL);
+  json_t *r = json_pack(
+      "{s:I,s:s,s:I,s:f,s:o,s:o,s:b,s:I}", "id", (json_int_t)id, "name", db_col_text(st, 0),
+      "version", (json_int_t)db_col_int(st, 1), "total_points", db_col_double(st, 2), "rules",
+      rules ? rules : json_object(), "grade_bands", bands ? bands : json_array(), "frozen",
+      (int)db_col_int(st, 5), "created_at", (json_int_t)db_col_int(st, 6));
+  db_reset(st);
+  if (!r) return E_NOMEM;
+  json_t *areas = json_array(), *special = json_array();
+  double sum = 0, ignored = 0;
+  if (!areas || !special || (rc = read_nodes(db, id, 0, 0, areas, &sum)) ||
+      (rc = read_nodes(db, id, 0, 1, special, &ignored))) {
+    json_decref(areas);
+    json_decref(special);
+    json_decref(r);
+    return rc ? rc : E_NOMEM;
+  }
+  json_object_set_new(r, "areas", areas);
+  json_t *lists[3] = {json_array(), json_array(), json_array()};
+  static const char *const names[3] = {"bonus", "deduction", "veto"};
+  size_t i;
+  json_t *n;
+  json_array_foreach(special, i, n)
+  {
+    const char *kind = json_string_value(json_object_get(n, "kind"));
+    for (int k = 0; k < 3; k++)
+      if (!strcmp(kind, names[k])) {
+        json_t *c = json_copy(n);
+        json_object_del(c, "kind");
+        json_object_del(c, "keywords");
+        json_object_del(c, "applies_to");
+        json_array_append_new(lists[k], c);
+      }
+  }
+  json_decref(special);
+  for (int k = 0; k < 3; k++) json_object_set_new(r, names[k], lists[k]);
+  *out = r;
+  return E_OK;
+}
+
+int rubric_list(struct db *db, json_t **out)
+{
+  db_stmt *st = db_prepare(db, "SELECT r.id, r.name, r.version, r.total_points, r.frozen, "
+                               "r.created_at, (SELECT count(*) FROM cycle c WHERE c.rubric_id = "
+                               "r.id) FROM rubric r ORDER BY r.id DESC");
+  if (!st) return E_DB;
+  json_t *arr = json_array();
+  int rc;
+  while (arr && (rc = db_step(st)) == DB_ROW)
+    if (json_array_append_new(
+            arr,
+            json_pack("{s:I,s:s,s:I,s:f,s:b,s:I,s:I}", "id", (json_int_t)db_col_int(st, 0), "name",
+                      db_col_text(st, 1), "version", (json_int_t)db_col_int(st, 2), "total_points",
+                      db_col_double(st, 3), "frozen", (int)db_col_int(st, 4), "created_at",
+                      (json_int_t)db_col_int(st, 5), "cycles", (json_int_t)db_col_int(st, 6))))
+      rc = E_NOMEM;
+  db_reset(st);
+  if (!arr || rc != DB_DONE) {
+    json_decref(arr);
+    return arr ? rc : E_NOMEM;
+  }
+  *out = arr;
+  return E_OK;
+}
