@@ -58,3 +58,31 @@ fail:
   db_rollback(r->db);
   return rc;
 }
+
+int h_rubric_replace(struct req *r, struct reply *out)
+{
+  int64_t id;
+  const char *field = NULL, *problem = NULL;
+  int rc = req_param_id(r, "id", &id);
+  if (rc) return rc;
+  if ((rc = rubric_validate(r->db, r->jbody, &field, &problem))) {
+    out->field = field;
+    out->detail = problem;
+    return rc;
+  }
+  if ((rc = db_begin(r->db))) return rc;
+  rc = rubric_replace(r->db, id, r->jbody, (int64_t)time(NULL));
+  if (rc == E_CONFLICT) out->detail = "该评分细则已被考核周期使用并冻结，请另存为新版本";
+  char object[32];
+  snprintf(object, sizeof object, "rubric:%lld", (long long)id);
+  if (!rc)
+    rc = audit_write(r->db, r->user.id, r->user.login, "rubric.update", object, "{}", r->client);
+  if (rc) {
+    db_rollback(r->db);
+    return rc;
+  }
+  if ((rc = db_commit(r->db))) return rc;
+  json_t *rb = NULL;
+  if ((rc = rubric_get(r->db, id, &rb))) return rc;
+  return reply_json(out, 200, json_pack("{s:o}", "rubric", rb));
+}

@@ -14,6 +14,11 @@ int h_rubrics_list(struct req *r, struct reply *out);
  * 400 E_VALIDATION naming the node's path and code otherwise; 201 {"rubric"} as stored. */
 int h_rubric_create(struct req *r, struct reply *out);
 
+/* PUT /api/v1/rubrics/{id} (admin): replaces the tree of a rubric that is not frozen (same
+ * checks as POST); 409 E_CONFLICT for a frozen one (save it as a new rubric instead);
+ * {"rubric"}. */
+int h_rubric_replace(struct req *r, struct reply *out);
+
 /* GET /api/v1/rubrics/{id} (signed in): {"rubric"} as a tree with per-area points. */
 int h_rubric_get(struct req *r, struct reply *out);
 

@@ -65,6 +65,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/rubrics", ROLE_ADMIN, BODY_NONE, h_rubrics_list, 0},
     {"POST", "/api/v1/rubrics", ROLE_ADMIN, BODY_JSON, h_rubric_create, 0},
     {"GET", "/api/v1/rubrics/{id}", ROLE_USER, BODY_NONE, h_rubric_get, 0},
+    {"PUT", "/api/v1/rubrics/{id}", ROLE_ADMIN, BODY_JSON, h_rubric_replace, 0},
     /* accounts (assessment office) */
     {"GET", "/api/v1/users", ROLE_ADMIN, BODY_NONE, h_users_list, 0},
     {"POST", "/api/v1/users", ROLE_ADMIN, BODY_JSON, h_user_create, 0},

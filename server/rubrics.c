@@ -387,6 +387,57 @@ int rubric_insert(struct db *db, json_t *rb, int frozen, int64_t now, int64_t *i
   return E_OK;
 }
 
+int rubric_replace(struct db *db, int64_t id, json_t *rb, int64_t now)
+{
+  int64_t frozen = 0;
+  db_stmt *st = db_prepare(db, "SELECT frozen FROM rubric WHERE id = :id");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":id", id)) || (rc = db_one_int(st, &frozen))) return rc;
+  if (frozen) return E_CONFLICT;
+  if ((rc = db_begin(db))) return rc;
+  char *rules = json_dumps(
+      json_object_get(rb, "rules") ? json_object_get(rb, "rules") : json_object(), JSON_COMPACT);
+  char *bands = json_dumps(json_object_get(rb, "grade_bands") ? json_object_get(rb, "grade_bands")
+                                                              : json_array(),
+                           JSON_COMPACT);
+  st = db_prepare(db, "UPDATE rubric SET name = :name, total_points = :total, rules = :rules, "
+                      "grade_bands = :bands, updated_at = :now WHERE id = :id");
+  if (!st || !rules || !bands)
+    rc = st ? E_NOMEM : E_DB;
+  else if ((rc = db_bind_text(st, ":name", json_string_value(json_object_get(rb, "name")))) ||
+           (rc = db_bind_double(st, ":total",
+                                json_number_value(json_object_get(rb, "total_points")))) ||
+           (rc = db_bind_text(st, ":rules", rules)) || (rc = db_bind_text(st, ":bands", bands)) ||
+           (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":id", id)))
+    db_reset(st);
+  else
+    rc = db_run(st);
+  free(rules);
+  free(bands);
+  if (!rc) {
+    st = db_prepare(db, "DELETE FROM indicator WHERE rubric_id = :id");
+    rc = !st ? E_DB : db_bind_int(st, ":id", id) ? E_INTERNAL : db_run(st);
+  }
+  static const struct {
+    const char *key, *kind;
+  } parts[] = {{"areas", "item"}, {"bonus", "bonus"}, {"deduction", "deduction"}, {"veto", "veto"}};
+  int sort = 0;
+  for (size_t p = 0; !rc && p < sizeof parts / sizeof parts[0]; p++) {
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(rb, parts[p].key), i, n)
+    {
+      if (!rc) rc = insert_node(db, id, 0, n, ++sort, parts[p].kind);
+    }
+  }
+  if (rc) {
+    db_rollback(db);
+    return rc;
+  }
+  return db_commit(db);
+}
+
 /* ---- reading ---- */
 
 /* Builds the children of PARENT (0 = the top) of kind KIND ('item' for the tree) into ARR. */

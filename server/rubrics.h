@@ -31,6 +31,11 @@ int rubric_validate(struct db *db, json_t *j, const char **field, const char **p
  * transaction or its own; stores the new id in *ID. Returns E_OK or a db error. */
 int rubric_insert(struct db *db, json_t *j, int frozen, int64_t now, int64_t *id);
 
+/* Replaces the tree of rubric ID (not frozen) with the validated rubric J, inside the caller's
+ * transaction or its own. Returns E_OK, E_NOT_FOUND, E_CONFLICT when the rubric is frozen,
+ * or a db error. */
+int rubric_replace(struct db *db, int64_t id, json_t *j, int64_t now);
+
 /* Rubric ID as a JSON tree in the form above plus "id", "version", "frozen", "created_at"
  * and, per area, "points" (the sum of its leaves). E_OK with *OUT (caller decrefs),
  * E_NOT_FOUND, or a db error. */

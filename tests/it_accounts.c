@@ -141,6 +141,7 @@ static const struct {
     {"GET", "/api/v1/rubrics", ROLE_ADMIN},
     {"POST", "/api/v1/rubrics", ROLE_ADMIN},
     {"GET", "/api/v1/rubrics/{id}", ROLE_USER},
+    {"PUT", "/api/v1/rubrics/{id}", ROLE_ADMIN},
     {"GET", "/api/v1/users", ROLE_ADMIN},
     {"POST", "/api/v1/users", ROLE_ADMIN},
     {"GET", "/api/v1/users/{id}", ROLE_ADMIN},

@@ -184,6 +184,20 @@ START_TEST(bad_rubrics_name_the_node)
   json_decref(e);
   free(b);
   json_decref(big);
+  /* Editing: the demo rubric is frozen (its cycles use it); the new one can be replaced. */
+  json_t *edit = small();
+  json_object_set_new(edit, "name", json_string("细则（修订）"));
+  b = json_dumps(edit, 0);
+  e = call("PUT", "/api/v1/rubrics/1", b, 409);
+  ck_assert_ptr_nonnull(
+      strstr(json_string_value(json_object_get(json_object_get(e, "error"), "detail")), "新版本"));
+  json_decref(e);
+  e = call("PUT", "/api/v1/rubrics/2", b, 200);
+  ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "rubric"), "name")),
+                   "细则（修订）");
+  json_decref(e);
+  free(b);
+  json_decref(edit);
   /* Nothing half-stored: only the demo rubric and the valid small one exist. */
   json_t *j = call("GET", "/api/v1/rubrics", NULL, 200);
   ck_assert_int_eq(json_array_size(json_object_get(j, "rubrics")), 2);
