@@ -1,0 +1,180 @@
+/*
+ * scoring.c - totals and grades under a rubric's rules (see scoring.h).
+ */
+#include "scoring.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static double round2(double x)
+{
+  return round(x * 100.0) / 100.0;
+}
+
+/* A number member KEY of O, or DEF. */
+static double num(json_t *o, const char *key, double def)
+{
+  json_t *v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : def;
+}
+
+/* 1 when the string array ARR holds S. */
+static int has(json_t *arr, const char *s)
+{
+  size_t i;
+  json_t *v;
+  json_array_foreach(arr, i, v)
+  {
+    if (json_is_string(v) && !strcmp(json_string_value(v), s)) return 1;
+  }
+  return 0;
+}
+
+/* The running sums of a walk over the leaves. */
+struct sums {
+  double base, max_all, max_applicable;
+  json_t *excluded;
+};
+
+static void leaves(json_t *nodes, json_t *sheet, const char *kind, struct sums *s)
+{
+  size_t i;
+  json_t *n;
+  json_array_foreach(nodes, i, n)
+  {
+    json_t *children = json_object_get(n, "children");
+    if (json_is_array(children)) {
+      leaves(children, sheet, kind, s);
+      continue;
+    }
+    const char *code = json_string_value(json_object_get(n, "code"));
+    double max = num(n, "max_points", 0);
+    json_t *ap = json_object_get(n, "applies_to");
+    int applies =
+        !(kind && json_is_array(ap) && !has(ap, kind)) && !has(json_object_get(sheet, "na"), code);
+    s->max_all += max;
+    if (!applies) {
+      json_array_append_new(s->excluded, json_string(code));
+      continue;
+    }
+    s->max_applicable += max;
+    double v = num(json_object_get(sheet, "scores"), code, 0);
+    s->base += v < 0 ? 0 : v > max ? max : v;
+  }
+}
+
+/* Sum over the special items LIST of min(points × count, cap), counts from COUNTS. */
+static double specials(json_t *list, json_t *counts)
+{
+  double sum = 0;
+  size_t i;
+  json_t *n;
+  json_array_foreach(list, i, n)
+  {
+    double c = num(counts, json_string_value(json_object_get(n, "code")), 0);
+    if (c <= 0) continue;
+    double v = num(n, "points", 0) * floor(c);
+    double cap = num(n, "cap", INFINITY);
+    sum += v > cap ? cap : v;
+  }
+  return sum;
+}
+
+json_t *scoring_total(json_t *rubric, json_t *sheet, const char *unit_kind)
+{
+  json_t *rules = json_object_get(rubric, "rules"), *steps = json_array();
+  struct sums s = {0, 0, 0, json_array()};
+  char msg[300];
+  if (!steps || !s.excluded) {
+    json_decref(steps);
+    json_decref(s.excluded);
+    return NULL;
+  }
+  double total_points = num(rubric, "total_points", 100);
+  leaves(json_object_get(rubric, "areas"), sheet, unit_kind, &s);
+  s.base = round2(s.base);
+  snprintf(msg, sizeof msg, "各适用指标得分合计 %g 分（适用满分 %g 分）", s.base, s.max_applicable);
+  json_array_append_new(steps, json_string(msg));
+  json_t *rescale = json_object_get(rules, "na_rescale");
+  double rescaled = s.base;
+  if (s.max_applicable < s.max_all && !json_is_false(rescale) && s.max_applicable > 0) {
+    rescaled = round2(s.base / s.max_applicable * total_points);
+    snprintf(msg, sizeof msg, "有 %zu 项指标不适用，按 %g ÷ %g × %g 折算为 %g 分",
+             json_array_size(s.excluded), s.base, s.max_applicable, total_points, rescaled);
+    json_array_append_new(steps, json_string(msg));
+  }
+  double bonus =
+      round2(specials(json_object_get(rubric, "bonus"), json_object_get(sheet, "claims")));
+  double bcap = num(rules, "bonus_cap", INFINITY);
+  if (bonus > bcap) {
+    snprintf(msg, sizeof msg, "加分 %g 分超过上限，按 %g 分计", bonus, bcap);
+    json_array_append_new(steps, json_string(msg));
+    bonus = bcap;
+  } else if (bonus > 0) {
+    snprintf(msg, sizeof msg, "加分 %g 分", bonus);
+    json_array_append_new(steps, json_string(msg));
+  }
+  double ded =
+      round2(specials(json_object_get(rubric, "deduction"), json_object_get(sheet, "occurrences")));
+  double dcap = num(rules, "deduction_cap", INFINITY);
+  if (ded > dcap) {
+    snprintf(msg, sizeof msg, "扣分 %g 分超过上限，按 %g 分计", ded, dcap);
+    json_array_append_new(steps, json_string(msg));
+    ded = dcap;
+  } else if (ded > 0) {
+    snprintf(msg, sizeof msg, "扣分 %g 分", ded);
+    json_array_append_new(steps, json_string(msg));
+  }
+  double total = round2(rescaled + bonus - ded);
+  if (total < 0) {
+    json_array_append_new(steps, json_string("扣完为止：总分不低于 0 分"));
+    total = 0;
+  }
+  if (total > total_points) {
+    snprintf(msg, sizeof msg, "总分不超过满分 %g 分", total_points);
+    json_array_append_new(steps, json_string(msg));
+    total = total_points;
+  }
+  /* Grade by band, then vetoes. */
+  json_t *bands = json_object_get(rubric, "grade_bands");
+  const char *grade = NULL;
+  size_t gi = 0, i;
+  json_t *b;
+  json_array_foreach(bands, i, b)
+  {
+    if (!grade && total + 1e-9 >= num(b, "min", 0)) {
+      grade = json_string_value(json_object_get(b, "name"));
+      gi = i;
+    }
+  }
+  const char *vetoed_by = NULL;
+  json_t *v;
+  json_array_foreach(json_object_get(rubric, "veto"), i, v)
+  {
+    const char *code = json_string_value(json_object_get(v, "code"));
+    const char *effect = json_string_value(json_object_get(v, "effect"));
+    if (!code || !effect || !has(json_object_get(sheet, "veto"), code)) continue;
+    int force = !strncmp(effect, "grade:", 6);
+    const char *band = effect + (force ? 6 : 4);
+    size_t bi;
+    json_t *bb;
+    json_array_foreach(bands, bi, bb)
+    {
+      if (strcmp(json_string_value(json_object_get(bb, "name")), band)) continue;
+      if (force || !grade || bi > gi) {
+        snprintf(msg, sizeof msg, "一票否决项 %s：等次%s为%s", code, force ? "定" : "最高", band);
+        json_array_append_new(steps, json_string(msg));
+        grade = json_string_value(json_object_get(bb, "name"));
+        gi = bi;
+        vetoed_by = code;
+      }
+    }
+  }
+  snprintf(msg, sizeof msg, "总分 %g 分，等次：%s", total, grade ? grade : "（未设等次）");
+  json_array_append_new(steps, json_string(msg));
+  return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:s?,s:s?,s:o,s:o}", "base", s.base, "applicable_max",
+                   s.max_applicable, "rescaled", rescaled, "bonus", bonus, "deduction", ded,
+                   "total", total, "grade", grade, "vetoed_by", vetoed_by, "excluded", s.excluded,
+                   "steps", steps);
+}
