@@ -396,11 +396,10 @@ int rubric_replace(struct db *db, int64_t id, json_t *rb, int64_t now)
   if ((rc = db_bind_int(st, ":id", id)) || (rc = db_one_int(st, &frozen))) return rc;
   if (frozen) return E_CONFLICT;
   if ((rc = db_begin(db))) return rc;
-  char *rules = json_dumps(
-      json_object_get(rb, "rules") ? json_object_get(rb, "rules") : json_object(), JSON_COMPACT);
-  char *bands = json_dumps(json_object_get(rb, "grade_bands") ? json_object_get(rb, "grade_bands")
-                                                              : json_array(),
-                           JSON_COMPACT);
+  /* Absent members are stored as their empty JSON (no temporary objects to release). */
+  json_t *jr = json_object_get(rb, "rules"), *jb = json_object_get(rb, "grade_bands");
+  char *rules = jr ? json_dumps(jr, JSON_COMPACT) : strdup("{}");
+  char *bands = jb ? json_dumps(jb, JSON_COMPACT) : strdup("[]");
   st = db_prepare(db, "UPDATE rubric SET name = :name, total_points = :total, rules = :rules, "
                       "grade_bands = :bands, updated_at = :now WHERE id = :id");
   if (!st || !rules || !bands)
