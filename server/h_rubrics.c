@@ -6,10 +6,15 @@
 #include "audit.h"
 #include "db.h"
 #include "err.h"
+#include "extract.h"
+#include "json.h"
+#include "rubric_draft.h"
 #include "rubrics.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int h_rubrics_list(struct req *r, struct reply *out)
@@ -85,4 +90,60 @@ int h_rubric_replace(struct req *r, struct reply *out)
   json_t *rb = NULL;
   if ((rc = rubric_get(r->db, id, &rb))) return rc;
   return reply_json(out, 200, json_pack("{s:o}", "rubric", rb));
+}
+
+/* Answers with the draft of TEXT ({"rubric": tree, "notes": [...]}). */
+static int draft_reply(struct reply *out, const char *text, size_t len, double total)
+{
+  json_t *draft = NULL;
+  const char *detail = NULL;
+  int rc = rubric_draft(text, len, total, &draft, &detail);
+  if (rc) {
+    out->detail = detail;
+    out->field = "text";
+    return rc;
+  }
+  json_t *notes = json_incref(json_object_get(draft, "notes"));
+  json_object_del(draft, "notes");
+  if (!json_is_string(json_object_get(draft, "name")))
+    json_object_set_new(draft, "name", json_string("评分细则（草稿）"));
+  return reply_json(out, 200,
+                    json_pack("{s:o,s:o}", "rubric", draft, "notes", notes ? notes : json_array()));
+}
+
+int h_rubric_draft(struct req *r, struct reply *out)
+{
+  static const char *const keys[] = {"text", "total_points", NULL};
+  const char *text;
+  int rc;
+  if ((rc = json_only_keys(out, r->jbody, keys)) ||
+      (rc = json_take_str(out, r->jbody, "text", 1, 400000, &text)))
+    return rc;
+  json_t *t = json_object_get(r->jbody, "total_points");
+  double total = json_is_number(t) ? json_number_value(t) : 100;
+  if (t && (!json_is_number(t) || total <= 0 || total > 1000))
+    return reply_invalid(out, "total_points", "总分应为大于 0、不超过 1000 的数字");
+  return draft_reply(out, text, strlen(text), total);
+}
+
+int h_rubric_draft_file(struct req *r, struct reply *out)
+{
+  int64_t total;
+  int rc = req_query_int(r, out, "total_points", 100, 1, 1000, &total);
+  if (rc) {
+    store_abort(&r->upload->f);
+    return rc;
+  }
+  struct extract_result x = {0};
+  const char *detail = NULL;
+  rc = extract_file(r->upload->f.tmp, &x, &detail);
+  store_abort(&r->upload->f); /* the document itself is not kept */
+  if (rc) {
+    out->field = "file";
+    out->detail = detail;
+    return rc;
+  }
+  rc = draft_reply(out, x.text, x.len, (double)total);
+  extract_free(&x);
+  return rc;
 }

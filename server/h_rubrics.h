@@ -22,4 +22,13 @@ int h_rubric_replace(struct req *r, struct reply *out);
 /* GET /api/v1/rubrics/{id} (signed in): {"rubric"} as a tree with per-area points. */
 int h_rubric_get(struct req *r, struct reply *out);
 
+/* POST /api/v1/rubrics/draft (admin) {"text","total_points"?}: a proposed rubric from the text
+ * of a work plan or an assessment method: {"rubric": tree (unsaved), "notes": [...]}; 400
+ * E_VALIDATION when the text has no numbered structure. */
+int h_rubric_draft(struct req *r, struct reply *out);
+
+/* POST /api/v1/rubrics/draft/file?total_points= (admin; multipart field "file": .txt, .docx,
+ * .pdf): the same from an uploaded document, read like a report; the file is not kept. */
+int h_rubric_draft_file(struct req *r, struct reply *out);
+
 #endif

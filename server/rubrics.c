@@ -308,10 +308,11 @@ static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n,
 {
   json_t *children = json_object_get(n, "children");
   if (!strcmp(kind, "item") && json_is_array(children)) kind = "area";
-  db_stmt *st = db_prepare(db, "INSERT INTO indicator (rubric_id, parent_id, code, name, kind, "
-                               "sort, max_points, points, cap, effect, guidance, keywords, "
-                               "applies_to) VALUES (:r, :p, :code, :name, :kind, :sort, :max, "
-                               ":points, :cap, :effect, :guidance, :kw, :applies)");
+  db_stmt *st =
+      db_prepare(db, "INSERT INTO indicator (rubric_id, parent_id, code, name, kind, "
+                     "sort, max_points, points, cap, effect, guidance, keywords, responsible, "
+                     "applies_to) VALUES (:r, :p, :code, :name, :kind, :sort, :max, "
+                     ":points, :cap, :effect, :guidance, :kw, :resp, :applies)");
   if (!st) return E_DB;
   json_t *kw = json_object_get(n, "keywords"), *ap = json_object_get(n, "applies_to");
   char *kws = json_is_array(kw) ? json_dumps(kw, JSON_COMPACT) : NULL;
@@ -334,7 +335,10 @@ static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n,
       (rc = db_bind_text(st, ":effect", effect)) ||
       (rc = db_bind_text(st, ":guidance",
                          json_string_value(json_object_get(n, "guidance")) ?: "")) ||
-      (rc = db_bind_text(st, ":kw", kws ? kws : "[]")) || (rc = db_bind_text(st, ":applies", aps)))
+      (rc = db_bind_text(st, ":kw", kws ? kws : "[]")) ||
+      (rc =
+           db_bind_text(st, ":resp", json_string_value(json_object_get(n, "responsible")) ?: "")) ||
+      (rc = db_bind_text(st, ":applies", aps)))
     db_reset(st);
   else
     rc = db_run(st);
@@ -443,11 +447,12 @@ int rubric_replace(struct db *db, int64_t id, json_t *rb, int64_t now)
 static int read_nodes(struct db *db, int64_t rubric, int64_t parent, int special, json_t *arr,
                       double *sum)
 {
-  db_stmt *st = db_prepare(db, "SELECT id, code, name, kind, max_points, points, cap, effect, "
-                               "guidance, keywords, applies_to FROM indicator WHERE rubric_id = "
-                               ":r AND coalesce(parent_id, 0) = :p AND ((:special AND kind IN "
-                               "('bonus', 'deduction', 'veto')) OR (NOT :special AND kind IN "
-                               "('area', 'item'))) ORDER BY sort");
+  db_stmt *st =
+      db_prepare(db, "SELECT id, code, name, kind, max_points, points, cap, effect, "
+                     "guidance, keywords, applies_to, responsible FROM indicator WHERE rubric_id = "
+                     ":r AND coalesce(parent_id, 0) = :p AND ((:special AND kind IN "
+                     "('bonus', 'deduction', 'veto')) OR (NOT :special AND kind IN "
+                     "('area', 'item'))) ORDER BY sort");
   if (!st) return E_DB;
   int rc;
   if ((rc = db_bind_int(st, ":r", rubric)) || (rc = db_bind_int(st, ":p", parent)) ||
@@ -472,6 +477,8 @@ static int read_nodes(struct db *db, int64_t rubric, int64_t parent, int special
            *ap = json_loads(db_col_text(st, 10), 0, NULL);
     json_object_set_new(n, "keywords", kw ? kw : json_array());
     json_object_set_new(n, "applies_to", ap ? ap : json_null());
+    if (*db_col_text(st, 11))
+      json_object_set_new(n, "responsible", json_string(db_col_text(st, 11)));
     json_array_append_new(rows, n);
   }
   db_reset(st);

@@ -205,6 +205,102 @@ START_TEST(bad_rubrics_name_the_node)
 }
 END_TEST
 
+/* Counts the leaves below NODES. */
+static size_t count_leaves(json_t *nodes)
+{
+  size_t n = 0, i;
+  json_t *x;
+  json_array_foreach(nodes, i, x)
+  {
+    json_t *c = json_object_get(x, "children");
+    n += json_is_array(c) ? count_leaves(c) : 1;
+  }
+  return n;
+}
+
+START_TEST(draft_from_a_work_plan_and_save_it)
+{
+  const char *src = getenv("KAOPING_SOURCE_DIR");
+  char path[600];
+  snprintf(path, sizeof path, "%s/../shared/corpus/003_f171a35ac8c36bb3.txt", src ? src : ".");
+  json_t *text = NULL;
+  size_t want_areas = 2, want_leaves = 3;
+  FILE *f = fopen(path, "rb");
+  if (f) {
+    static char buf[200000];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    text = json_string(buf);
+    want_areas = 7;
+    want_leaves = 19;
+  } else {
+    printf("SKIP: ../shared/corpus not found; drafting from a written plan instead\n");
+    text = json_string(
+        "某县2024年法治政府建设工作要点\n一、总体要求\n坚持依法行政。\n二、主要任务\n"
+        "（一）依法全面履行政府职能\n1.推进简政放权。全面落实权责清单。（责任单位：县政府办）\n"
+        "2.加强市场监管。推行双随机抽查。（责任单位：县市场监管局）\n（二）健全依法决策机制\n"
+        "3.落实重大行政决策程序。（责任单位：县司法局）\n三、组织保障\n加强领导。\n");
+  }
+  json_t *req = json_pack("{s:o,s:i}", "text", text, "total_points", 100);
+  char *body = json_dumps(req, JSON_COMPACT);
+  json_decref(req);
+  json_t *j = call("POST", "/api/v1/rubrics/draft", body, 200);
+  free(body);
+  json_t *rb = json_object_get(j, "rubric");
+  ck_assert_int_eq(json_array_size(json_object_get(rb, "areas")), want_areas);
+  ck_assert_int_eq(count_leaves(json_object_get(rb, "areas")), want_leaves);
+  json_t *first = json_array_get(
+      json_object_get(json_array_get(json_object_get(rb, "areas"), 0), "children"), 0);
+  ck_assert(json_string_length(json_object_get(first, "responsible")) > 0);
+  ck_assert_int_gt(json_array_size(json_object_get(j, "notes")), 0);
+  /* The admin saves the draft as it is: it passes every rule, responsible units included. */
+  body = json_dumps(rb, JSON_COMPACT);
+  json_t *saved = call("POST", "/api/v1/rubrics", body, 201);
+  free(body);
+  json_t *sfirst = json_array_get(
+      json_object_get(json_array_get(json_object_get(json_object_get(saved, "rubric"), "areas"), 0),
+                      "children"),
+      0);
+  ck_assert_str_eq(json_string_value(json_object_get(sfirst, "responsible")),
+                   json_string_value(json_object_get(first, "responsible")));
+  json_decref(saved);
+  json_decref(j);
+  /* The same from an uploaded file. */
+  char file[300], cmd[1200], out[200000];
+  snprintf(file, sizeof file, "%s/plan.txt", d.dir);
+  f = fopen(file, "w");
+  fputs("一、依法行政（30分）\n1.规范性文件备案（10分）\n2.合法性审查\n二、行政执法（70分）\n1."
+        "三项制度\n2.执法监督\n",
+        f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd,
+           "curl -s -b %s -H 'X-CSRF-Token: %s' -F 'file=@%s' "
+           "'%s/api/v1/rubrics/draft/file?total_points=100'",
+           jar, csrf, file, d.url);
+  FILE *p = popen(cmd, "r");
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = 0;
+  pclose(p);
+  j = json_loads(out, 0, NULL);
+  ck_assert_msg(j != NULL, "%s", out);
+  json_t *a0 = json_array_get(json_object_get(json_object_get(j, "rubric"), "areas"), 0);
+  ck_assert_int_eq((int)json_number_value(json_object_get(
+                       json_array_get(json_object_get(a0, "children"), 0), "max_points")),
+                   10);
+  ck_assert_int_eq((int)json_number_value(json_object_get(
+                       json_array_get(json_object_get(a0, "children"), 1), "max_points")),
+                   20);
+  json_decref(j);
+  /* Nothing to draft from. */
+  j = call("POST", "/api/v1/rubrics/draft", "{\"text\":\"只是一段没有编号的文字。\"}", 400);
+  ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "field")),
+                   "text");
+  json_decref(j);
+  json_decref(call("POST", "/api/v1/rubrics/draft", "{\"text\":\"\"}", 400));
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("rubrics");
@@ -213,6 +309,7 @@ static Suite *suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, demo_rubric_and_round_trip);
   tcase_add_test(tc, bad_rubrics_name_the_node);
+  tcase_add_test(tc, draft_from_a_work_plan_and_save_it);
   suite_add_tcase(s, tc);
   return s;
 }
