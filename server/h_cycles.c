@@ -66,12 +66,12 @@ static int phase_index(const char *p)
  * E_OK, E_NOT_FOUND or a db error. */
 static int cycle_load(struct req *r, int64_t id, json_t **out)
 {
-  db_stmt *st =
-      db_prepare(r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
-                        "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
-                        "cu.cycle_id = c.id), (SELECT count(*) FROM report rp WHERE "
-                        "rp.cycle_id = c.id AND rp.current = 1) FROM cycle c WHERE c.id = :id "
-                        "AND (:admin OR c.phase <> 'draft')");
+  db_stmt *st = db_prepare(
+      r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
+             "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
+             "cu.cycle_id = c.id), (SELECT count(*) FROM report rp WHERE "
+             "rp.cycle_id = c.id AND rp.current = 1), c.rubric_id FROM cycle c WHERE c.id = :id "
+             "AND (:admin OR c.phase <> 'draft')");
   int rc;
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":id", id)) ||
@@ -88,6 +88,7 @@ static int cycle_load(struct req *r, int64_t id, json_t **out)
                         db_col_text(st, 3), "submission_deadline", int_or_null(st, 4),
                         "review_deadline", int_or_null(st, 5), "units",
                         (json_int_t)db_col_int(st, 6), "reports", (json_int_t)db_col_int(st, 7));
+  if (c) json_object_set_new(c, "rubric_id", int_or_null(st, 8));
   db_reset(st);
   *out = c;
   return c ? E_OK : E_NOMEM;
@@ -118,6 +119,19 @@ static int take_deadline(struct reply *out, json_t *body, const char *key, int64
   return json_take_int(out, body, key, 1, 946684800, 4102444800, v); /* 2000..2100 */
 }
 
+/* Reads the optional "rubric_id" of the body into *ID (0 = none), checking the rubric exists. */
+static int take_rubric(struct req *r, struct reply *out, int64_t *id)
+{
+  int64_t n = 0;
+  *id = 0;
+  int rc = json_take_int(out, r->jbody, "rubric_id", 0, 1, INT64_MAX, id);
+  if (rc || !*id) return rc;
+  db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM rubric WHERE id = :id");
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":id", *id)) || (rc = db_one_int(st, &n))) return rc;
+  return n ? E_OK : reply_invalid(out, "rubric_id", "没有这个评分细则");
+}
+
 /* Writes an audit row for cycle ID with DETAIL (stolen). */
 static int audit_cycle(struct req *r, int64_t id, const char *action, json_t *detail)
 {
@@ -133,8 +147,8 @@ static int audit_cycle(struct req *r, int64_t id, const char *action, json_t *de
 
 int h_cycle_create(struct req *r, struct reply *out)
 {
-  static const char *const keys[] = {"year",  "title", "submission_deadline", "review_deadline",
-                                     "units", NULL};
+  static const char *const keys[] = {
+      "year", "title", "submission_deadline", "review_deadline", "units", "rubric_id", NULL};
   int64_t year = 0, sub, rev;
   int sub_set, rev_set;
   const char *title;
@@ -147,15 +161,18 @@ int h_cycle_create(struct req *r, struct reply *out)
     return rc;
   if (sub && rev && rev < sub)
     return reply_invalid(out, "review_deadline", "评审截止时间不能早于填报截止时间");
+  int64_t rubric = 0;
+  if ((rc = take_rubric(r, out, &rubric))) return rc;
   json_t *units = json_object_get(r->jbody, "units");
   if (units && !json_is_array(units)) return reply_invalid(out, "units", "应为单位代码的数组");
   if ((rc = db_begin(r->db))) return rc;
   int64_t now = (int64_t)time(NULL);
   db_stmt *st = db_prepare(r->db, "INSERT INTO cycle (year, title, phase, submission_deadline, "
-                                  "review_deadline, created_at, updated_at) VALUES (:y, :t, "
-                                  "'draft', :s, :rv, :now, :now)");
+                                  "review_deadline, rubric_id, created_at, updated_at) VALUES (:y, "
+                                  ":t, 'draft', :s, :rv, :rubric, :now, :now)");
   if (!st) goto fail;
   if ((rc = db_bind_int(st, ":y", year)) || (rc = db_bind_text(st, ":t", title)) ||
+      (rc = rubric ? db_bind_int(st, ":rubric", rubric) : db_bind_null(st, ":rubric")) ||
       (rc = sub ? db_bind_int(st, ":s", sub) : db_bind_null(st, ":s")) ||
       (rc = rev ? db_bind_int(st, ":rv", rev) : db_bind_null(st, ":rv")) ||
       (rc = db_bind_int(st, ":now", now)) || (rc = db_run(st)))
@@ -199,8 +216,8 @@ fail:
 
 int h_cycle_update(struct req *r, struct reply *out)
 {
-  static const char *const keys[] = {"title", "phase", "submission_deadline", "review_deadline",
-                                     NULL};
+  static const char *const keys[] = {"title",           "phase",     "submission_deadline",
+                                     "review_deadline", "rubric_id", NULL};
   int64_t id, sub, rev;
   int sub_set, rev_set;
   const char *title, *phase;
@@ -213,6 +230,8 @@ int h_cycle_update(struct req *r, struct reply *out)
       (rc = take_deadline(out, r->jbody, "review_deadline", &rev, &rev_set)))
     return rc;
   if (title && !*title) return reply_invalid(out, "title", "不能为空");
+  int64_t rubric = 0;
+  if ((rc = take_rubric(r, out, &rubric))) return rc;
   int to = phase ? phase_index(phase) : -1;
   if (phase && to < 0)
     return reply_invalid(out, "phase", "阶段应为 draft、submission、review、publication 或 closed");
@@ -239,6 +258,24 @@ int h_cycle_update(struct req *r, struct reply *out)
     out->detail = "阶段只能前进或后退一步";
     rc = E_VALIDATION;
     goto fail;
+  }
+  /* The rubric is chosen before scoring starts; from the review phase on it is frozen. */
+  if (rubric && from >= phase_index("review")) {
+    out->field = "rubric_id";
+    out->detail = "评审已开始，不能再更换评分细则";
+    rc = E_CONFLICT;
+    goto fail;
+  }
+  if (rubric) {
+    st = db_prepare(r->db, "UPDATE cycle SET rubric_id = :rb WHERE id = :id");
+    if (!st || (rc = db_bind_int(st, ":rb", rubric)) || (rc = db_bind_int(st, ":id", id)) ||
+        (rc = db_run(st)))
+      goto fail;
+  }
+  if (phase && to == phase_index("review")) {
+    st = db_prepare(r->db, "UPDATE rubric SET frozen = 1 WHERE id = (SELECT rubric_id FROM cycle "
+                           "WHERE id = :id)");
+    if (!st || (rc = db_bind_int(st, ":id", id)) || (rc = db_run(st))) goto fail;
   }
   st = db_prepare(r->db, "UPDATE cycle SET title = coalesce(:t, title), phase = coalesce(:ph, "
                          "phase), submission_deadline = CASE WHEN :sset THEN :s ELSE "

@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "embedded.h"
 #include "err.h"
 #include "extract.h"
 #include "json.h"
@@ -146,4 +147,14 @@ int h_rubric_draft_file(struct req *r, struct reply *out)
   rc = draft_reply(out, x.text, x.len, (double)total);
   extract_free(&x);
   return rc;
+}
+
+int h_rubric_template(struct req *r, struct reply *out)
+{
+  (void)r;
+  const struct embedded_file *f =
+      embedded_find(res_files, res_files_count, "/demo/rubric-default.json");
+  json_t *j = f ? json_loadb((const char *)f->data, f->len, 0, NULL) : NULL;
+  if (!j) return E_INTERNAL;
+  return reply_json(out, 200, json_pack("{s:o}", "rubric", j));
 }

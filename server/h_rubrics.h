@@ -31,4 +31,8 @@ int h_rubric_draft(struct req *r, struct reply *out);
  * .pdf): the same from an uploaded document, read like a report; the file is not kept. */
 int h_rubric_draft_file(struct req *r, struct reply *out);
 
+/* GET /api/v1/rubrics/template (admin): kaoping's built-in rubric for the annual 法治政府建设
+ * assessment, as an unsaved tree to start a cycle's rubric from: {"rubric"}. */
+int h_rubric_template(struct req *r, struct reply *out);
+
 #endif

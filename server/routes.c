@@ -64,6 +64,7 @@ const struct route routes[] = {
     /* rubrics */
     {"GET", "/api/v1/rubrics", ROLE_ADMIN, BODY_NONE, h_rubrics_list, 0},
     {"POST", "/api/v1/rubrics", ROLE_ADMIN, BODY_JSON, h_rubric_create, 0},
+    {"GET", "/api/v1/rubrics/template", ROLE_ADMIN, BODY_NONE, h_rubric_template, 0},
     {"POST", "/api/v1/rubrics/draft", ROLE_ADMIN, BODY_JSON, h_rubric_draft, 0},
     {"POST", "/api/v1/rubrics/draft/file", ROLE_ADMIN, BODY_UPLOAD, h_rubric_draft_file, 0},
     {"GET", "/api/v1/rubrics/{id}", ROLE_USER, BODY_NONE, h_rubric_get, 0},

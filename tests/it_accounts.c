@@ -140,6 +140,7 @@ static const struct {
     {"GET", "/api/v1/search", ROLE_USER},
     {"GET", "/api/v1/rubrics", ROLE_ADMIN},
     {"POST", "/api/v1/rubrics", ROLE_ADMIN},
+    {"GET", "/api/v1/rubrics/template", ROLE_ADMIN},
     {"POST", "/api/v1/rubrics/draft", ROLE_ADMIN},
     {"POST", "/api/v1/rubrics/draft/file", ROLE_ADMIN},
     {"GET", "/api/v1/rubrics/{id}", ROLE_USER},

@@ -301,6 +301,51 @@ START_TEST(draft_from_a_work_plan_and_save_it)
 }
 END_TEST
 
+START_TEST(template_cycle_rubric_and_freezing)
+{
+  /* Start from the built-in template, save it, give it to a new cycle. */
+  json_t *t = call("GET", "/api/v1/rubrics/template", NULL, 200);
+  json_t *tpl = json_object_get(t, "rubric");
+  ck_assert_int_eq(json_array_size(json_object_get(tpl, "areas")), 10);
+  char *body = json_dumps(tpl, JSON_COMPACT);
+  json_t *saved = call("POST", "/api/v1/rubrics", body, 201);
+  free(body);
+  long long rid = json_integer_value(json_object_get(json_object_get(saved, "rubric"), "id"));
+  json_decref(saved);
+  json_decref(t);
+  char b[200], path[100];
+  snprintf(b, sizeof b, "{\"year\":2025,\"title\":\"2025年度考核\",\"rubric_id\":%lld}", rid);
+  json_t *c = call("POST", "/api/v1/cycles", b, 201);
+  long long cid = json_integer_value(json_object_get(json_object_get(c, "cycle"), "id"));
+  ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(c, "cycle"), "rubric_id")),
+                   rid);
+  json_decref(c);
+  json_decref(
+      call("POST", "/api/v1/cycles", "{\"year\":2025,\"title\":\"x\",\"rubric_id\":999}", 400));
+  /* Editable until review starts; then frozen, and the cycle keeps it. */
+  snprintf(path, sizeof path, "/api/v1/rubrics/%lld", rid);
+  json_t *rb = call("GET", path, NULL, 200);
+  json_t *in = json_deep_copy(json_object_get(rb, "rubric"));
+  const char *drop[] = {"id", "version", "frozen", "created_at"};
+  for (int i = 0; i < 4; i++) json_object_del(in, drop[i]);
+  size_t i;
+  json_t *a;
+  json_array_foreach(json_object_get(in, "areas"), i, a) json_object_del(a, "points");
+  body = json_dumps(in, JSON_COMPACT);
+  json_decref(call("PUT", path, body, 200));
+  char cpath[100];
+  snprintf(cpath, sizeof cpath, "/api/v1/cycles/%lld", cid);
+  json_decref(call("PATCH", cpath, "{\"phase\":\"submission\"}", 200));
+  json_decref(call("PATCH", cpath, "{\"phase\":\"review\"}", 200));
+  json_decref(call("PUT", path, body, 409));
+  snprintf(b, sizeof b, "{\"rubric_id\":%lld}", rid);
+  json_decref(call("PATCH", cpath, b, 409));
+  free(body);
+  json_decref(in);
+  json_decref(rb);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("rubrics");
@@ -310,6 +355,7 @@ static Suite *suite(void)
   tcase_add_test(tc, demo_rubric_and_round_trip);
   tcase_add_test(tc, bad_rubrics_name_the_node);
   tcase_add_test(tc, draft_from_a_work_plan_and_save_it);
+  tcase_add_test(tc, template_cycle_rubric_and_freezing);
   suite_add_tcase(s, tc);
   return s;
 }
