@@ -111,7 +111,9 @@ export async function newPage(browser, label, problems, { watch = true, allow = 
     viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, ...contextOptions,
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(10000);
+  /* Generous: CI also runs these journeys against the ASan build of the daemon, where reading
+   * an uploaded report takes several times longer, on a 2-core machine shared with the browser. */
+  page.setDefaultTimeout(30000);
   page.allowHttpErrors = [...allow]; // tests may add entries while they run
   if (watch) {
     page.on('console', (msg) => {

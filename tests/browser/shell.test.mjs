@@ -52,12 +52,13 @@ const CARD_TEXT = {
   reviewer: [null, null],
   unit: [null, /2024-03-01 23:59\s*2023年度报告提交截止时间\s*已截止/],
 };
-/* Pages that are built (their own views, covered by accounts, cycles, reports and search
- * .test.mjs): what each shows once loaded, instead of the empty state. */
+/* Pages that are built (their own views, covered by accounts, cycles, reports, rubrics and
+ * search .test.mjs): what each shows once loaded, instead of the empty state. */
 const BUILT = {
   用户管理: 'main table tbody tr',
   审计日志: 'main table tbody tr',
   考核周期: '#cycles-table tbody tr[data-id]',
+  考核指标: '#rubrics-table tbody tr[data-id]',
   被考核单位: '#units-table tbody tr[data-code]',
   报告填报: '#upload-current',
   全文检索: '#search-q',

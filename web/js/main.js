@@ -3,7 +3,8 @@
 // boot sequence, the mapping from a route to a view, login and logout, the cycles shown in
 // the header (GET /api/v1/cycles, newest first), the one-time "flash" notice of the next
 // page, re-rendering on a language switch, and which view a path shows (sub-paths such as
-// #/cycles/3, #/cycles/3/units/YL-SFJ/upload and the report view are told apart here).
+// #/cycles/3, #/cycles/3/units/YL-SFJ/upload, the report view and #/rubrics/new are told
+// apart here).
 // Views are plain functions of ctx {user, refreshCycles, route} returning
 // {title, node, focus?}.
 // Not logged in → every route shows #/login; logged in → #/login and #/ go to #/dashboard,
@@ -16,7 +17,7 @@
 
 import { initI18n, onLangChange, t, errorMessage } from './i18n.js';
 import { api, setCsrfToken, onUnauthenticated, onPasswordChangeRequired } from './api.js';
-import { startRouter, navigate, currentRoute } from './router.js';
+import { startRouter, navigate, currentRoute, setLeaveGuard } from './router.js';
 import { buildShell } from './shell.js';
 import { PAGES, pageFor, activeNav } from './nav.js';
 import { closeAllDialogs, notice } from './ui.js';
@@ -30,6 +31,7 @@ import { cyclesView, cycleView } from './views/cycles.js';
 import { uploadView } from './views/upload.js';
 import { reportView } from './views/report.js';
 import { searchView } from './views/search.js';
+import { rubricsView, rubricEditorView } from './views/rubrics.js';
 import { placeholderView, notFoundView } from './views/page.js';
 
 const root = document.getElementById('app');
@@ -122,6 +124,16 @@ function cyclesRoute(ctx) {
   return null;
 }
 
+/* The view of a path below #/rubrics: the list, a new rubric (?from=ID copies one, ?draft=1
+ * takes the draft just generated), one rubric. */
+function rubricsRoute(ctx) {
+  const s = ctx.route.segments;
+  if (s.length === 1) return rubricsView(ctx);
+  if (s.length === 2 && s[1] === 'new') return rubricEditorView({ ...ctx, rubricId: null });
+  if (s.length === 2 && /^\d+$/.test(s[1])) return rubricEditorView({ ...ctx, rubricId: Number(s[1]) });
+  return null;
+}
+
 function viewFor(pageId, route) {
   const ctx = { user: state.user, refreshCycles, route };
   const s = route.segments;
@@ -139,6 +151,7 @@ function viewFor(pageId, route) {
     const v = route.query.get('v');
     view = reportView({ ...ctx, cycleId: Number(s[1]), unitCode: decodeSeg(s[3]), version: /^\d+$/.test(v || '') ? Number(v) : null });
   } else if (pageId === 'search' && s.length === 1) view = searchView(ctx);
+  else if (pageId === 'indicators') view = rubricsRoute(ctx);
   else if (PAGES[pageId] && s.length === 1) view = placeholderView({ id: pageId, ...PAGES[pageId] });
   return view || notFoundView();
 }
@@ -151,6 +164,7 @@ function initialPasswordChanged() {
 }
 
 function onRoute(route) {
+  setLeaveGuard(null);
   if (!state.user) {
     if (route.path !== '/login') {
       if (route.path !== '/') state.returnTo = route.path;
@@ -187,6 +201,7 @@ function onRoute(route) {
 
 function setSession(reply) {
   state.user = reply && reply.user ? reply.user : null;
+  setLeaveGuard(null);
   state.cycles = null;
   state.flash = null;
   setCsrfToken(reply && reply.csrf_token);

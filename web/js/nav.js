@@ -13,7 +13,7 @@ export const PAGES = {
   dashboard:      { path: '/dashboard',       key: 'nav.dashboard',      icon: 'dashboard' },
   cycles:         { path: '/cycles',          key: 'nav.cycles',         icon: 'cycles' },
   units:          { path: '/units',           key: 'nav.units',          icon: 'units' },
-  indicators:     { path: '/indicators',      key: 'nav.indicators',     icon: 'indicators' },
+  indicators:     { path: '/rubrics',         key: 'nav.indicators',     icon: 'indicators' },
   assignments:    { path: '/assignments',     key: 'nav.assignments',    icon: 'assignments' },
   results:        { path: '/results',         key: 'nav.results',        icon: 'results' },
   users:          { path: '/users',           key: 'nav.users',          icon: 'users' },
