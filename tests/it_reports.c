@@ -24,17 +24,7 @@ static long long cycle; /* a cycle in phase submission with a deadline in the fu
 static json_t *call(const char *jar, const char *csrf, const char *method, const char *path,
                     const char *body, long want)
 {
-  char url[600], tok[100];
-  snprintf(url, sizeof url, "%s%s", d.url, path);
-  snprintf(tok, sizeof tok, "X-CSRF-Token: %s", csrf);
-  const char *h[] = {"Content-Type: application/json", tok, NULL};
-  struct tu_resp r;
-  tu_http(method, url, body ? h : h + 1, body, body ? strlen(body) : 0, jar, &r);
-  ck_assert_msg(r.status == want, "%s %s: want %ld got %ld %s", method, path, want, r.status,
-                r.body);
-  json_t *j = r.len ? json_loads(r.body, 0, NULL) : json_object();
-  tu_resp_free(&r);
-  return j;
+  return tu_json(d.url, jar, csrf, method, path, body, want);
 }
 
 static void start(void)
@@ -66,23 +56,9 @@ static void stop(void)
 static json_t *upload_as(const char *jar, const char *csrf, long long cy, const char *unit,
                          const char *file, const char *name, long want)
 {
-  char cmd[2400], out[65536];
-  snprintf(cmd, sizeof cmd,
-           "curl -s -o - -w '\\n%%{http_code}' -b %s -H 'X-CSRF-Token: %s' "
-           "-F 'file=@%s;filename=%s' '%s/api/v1/cycles/%lld/units/%s/report'",
-           jar, csrf, file, name, d.url, cy, unit);
-  FILE *p = popen(cmd, "r");
-  size_t n = fread(out, 1, sizeof out - 1, p);
-  out[n] = 0;
-  pclose(p);
-  char *nl = strrchr(out, '\n');
-  ck_assert_ptr_nonnull(nl);
-  long status = atol(nl + 1);
-  *nl = 0;
-  ck_assert_msg(status == want, "upload %s: want %ld got %ld %s", name, want, status, out);
-  json_t *j = json_loads(out, 0, NULL);
-  ck_assert_msg(j != NULL, "not JSON: %s", out);
-  return j;
+  char path[200];
+  snprintf(path, sizeof path, "/api/v1/cycles/%lld/units/%s/report", cy, unit);
+  return tu_upload(d.url, jar, csrf, path, file, name, NULL, want);
 }
 
 static json_t *upload(const char *file, const char *name, long want)
@@ -480,7 +456,7 @@ static void make_zip(const char *path, const char *const pairs[][2], size_t n)
 /* Posts the zip at PATH (with an optional ASSIGN field) to the import; returns the reply. */
 static json_t *import(const char *path, int apply, const char *assign, long want)
 {
-  char cmd[2400], out[65536], afile[400] = "", aopt[500] = "";
+  char afile[400] = "", aopt[500] = "", url[100];
   if (assign) {
     snprintf(afile, sizeof afile, "%s.assign", path);
     FILE *f = fopen(afile, "w");
@@ -488,23 +464,8 @@ static json_t *import(const char *path, int apply, const char *assign, long want
     fclose(f);
     snprintf(aopt, sizeof aopt, "-F 'assign=<%s'", afile);
   }
-  snprintf(cmd, sizeof cmd,
-           "curl -s -o - -w '\\n%%{http_code}' -b %s -H 'X-CSRF-Token: %s' -F "
-           "'file=@%s;filename=reports.zip' %s "
-           "'%s/api/v1/cycles/2/reports/import?apply=%d'",
-           ajar, acsrf, path, aopt, d.url, apply);
-  FILE *p = popen(cmd, "r");
-  size_t n = fread(out, 1, sizeof out - 1, p);
-  out[n] = 0;
-  pclose(p);
-  char *nl = strrchr(out, '\n');
-  ck_assert_ptr_nonnull(nl);
-  long status = atol(nl + 1);
-  *nl = 0;
-  ck_assert_msg(status == want, "import: want %ld got %ld %s", want, status, out);
-  json_t *j = json_loads(out, 0, NULL);
-  ck_assert_ptr_nonnull(j);
-  return j;
+  snprintf(url, sizeof url, "/api/v1/cycles/2/reports/import?apply=%d", apply);
+  return tu_upload(d.url, ajar, acsrf, url, path, "reports.zip", assign ? aopt : NULL, want);
 }
 
 /* The entry of J named NAME. */
@@ -611,9 +572,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(suite());
 }

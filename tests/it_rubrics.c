@@ -30,18 +30,7 @@ static void stop(void)
 
 static json_t *call(const char *method, const char *path, const char *body, long want)
 {
-  char url[300], tok[100];
-  snprintf(url, sizeof url, "%s%s", d.url, path);
-  snprintf(tok, sizeof tok, "X-CSRF-Token: %s", csrf);
-  const char *h[] = {"Content-Type: application/json", tok, NULL};
-  struct tu_resp r;
-  tu_http(method, url, body ? h : h + 1, body, body ? strlen(body) : 0, jar, &r);
-  ck_assert_msg(r.status == want, "%s %s: want %ld got %ld %.300s", method, path, want, r.status,
-                r.body);
-  json_t *j = json_loads(r.body, 0, NULL);
-  tu_resp_free(&r);
-  ck_assert_ptr_nonnull(j);
-  return j;
+  return tu_json(d.url, jar, csrf, method, path, body, want);
 }
 
 /* The rubric R without what the server adds (ids, version, per-area sums), as sent. */
@@ -267,23 +256,15 @@ START_TEST(draft_from_a_work_plan_and_save_it)
   json_decref(saved);
   json_decref(j);
   /* The same from an uploaded file. */
-  char file[300], cmd[1200], out[200000];
+  char file[300];
   snprintf(file, sizeof file, "%s/plan.txt", d.dir);
   f = fopen(file, "w");
   fputs("一、依法行政（30分）\n1.规范性文件备案（10分）\n2.合法性审查\n二、行政执法（70分）\n1."
         "三项制度\n2.执法监督\n",
         f);
   fclose(f);
-  snprintf(cmd, sizeof cmd,
-           "curl -s -b %s -H 'X-CSRF-Token: %s' -F 'file=@%s' "
-           "'%s/api/v1/rubrics/draft/file?total_points=100'",
-           jar, csrf, file, d.url);
-  FILE *p = popen(cmd, "r");
-  size_t n = fread(out, 1, sizeof out - 1, p);
-  out[n] = 0;
-  pclose(p);
-  j = json_loads(out, 0, NULL);
-  ck_assert_msg(j != NULL, "%s", out);
+  j = tu_upload(d.url, jar, csrf, "/api/v1/rubrics/draft/file?total_points=100", file, "plan.txt",
+                NULL, 200);
   json_t *a0 = json_array_get(json_object_get(json_object_get(j, "rubric"), "areas"), 0);
   ck_assert_int_eq((int)json_number_value(json_object_get(
                        json_array_get(json_object_get(a0, "children"), 0), "max_points")),
@@ -362,9 +343,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(suite());
 }

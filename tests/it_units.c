@@ -35,18 +35,7 @@ static void stop(void)
 static json_t *call_as(const char *cookies, const char *token, const char *method, const char *path,
                        const char *body, long want)
 {
-  char url[600], tok[100];
-  snprintf(url, sizeof url, "%s%s", d.url, path);
-  snprintf(tok, sizeof tok, "X-CSRF-Token: %s", token);
-  const char *h[] = {"Content-Type: application/json", tok, NULL};
-  struct tu_resp r;
-  tu_http(method, url, body ? h : h + 1, body, body ? strlen(body) : 0, cookies, &r);
-  ck_assert_msg(r.status == want, "%s %s: want %ld got %ld %s", method, path, want, r.status,
-                r.body);
-  json_t *j = r.len ? json_loads(r.body, 0, NULL) : json_object();
-  tu_resp_free(&r);
-  ck_assert_ptr_nonnull(j);
-  return j;
+  return tu_json(d.url, cookies, token, method, path, body, want);
 }
 
 static json_t *call(const char *method, const char *path, const char *body, long want)
@@ -57,23 +46,7 @@ static json_t *call(const char *method, const char *path, const char *body, long
 /* Uploads FILE (named NAME) to PATH as multipart field "file"; returns the parsed reply. */
 static json_t *upload(const char *path, const char *file, const char *name, long want)
 {
-  char cmd[2000], out[65536];
-  snprintf(cmd, sizeof cmd,
-           "curl -s -o - -w '\\n%%{http_code}' -b %s -H 'X-CSRF-Token: %s' -F "
-           "'file=@%s;filename=%s' '%s%s'",
-           jar, csrf, file, name, d.url, path);
-  FILE *p = popen(cmd, "r");
-  size_t n = fread(out, 1, sizeof out - 1, p);
-  out[n] = 0;
-  pclose(p);
-  char *nl = strrchr(out, '\n');
-  ck_assert_ptr_nonnull(nl);
-  long status = atol(nl + 1);
-  *nl = 0;
-  ck_assert_msg(status == want, "upload %s: want %ld got %ld %s", path, want, status, out);
-  json_t *j = json_loads(out, 0, NULL);
-  ck_assert_msg(j != NULL, "not JSON: %s", out);
-  return j;
+  return tu_upload(d.url, jar, csrf, path, file, name, NULL, want);
 }
 
 static void write_file(const char *path, const char *text)
@@ -336,9 +309,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-  SRunner *sr = srunner_create(suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(suite());
 }

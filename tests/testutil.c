@@ -298,3 +298,55 @@ size_t tu_recv(int fd, char *buf, size_t cap, int timeout_ms, int *closed)
   buf[len] = 0;
   return len;
 }
+
+json_t *tu_json(const char *base, const char *jar, const char *csrf, const char *method,
+                const char *path, const char *body, long want)
+{
+  char url[1200], tok[100];
+  snprintf(url, sizeof url, "%s%s", base, path);
+  snprintf(tok, sizeof tok, "X-CSRF-Token: %s", csrf ? csrf : "");
+  const char *h[] = {"Content-Type: application/json", tok, NULL};
+  struct tu_resp r;
+  tu_http(method, url, body ? h : h + 1, body, body ? strlen(body) : 0, jar, &r);
+  ck_assert_msg(r.status == want, "%s %s: want %ld got %ld %.400s", method, path, want, r.status,
+                r.body);
+  json_t *j = r.len ? json_loads(r.body, 0, NULL) : json_object();
+  ck_assert_msg(j != NULL, "%s %s: not JSON: %.400s", method, path, r.body);
+  tu_resp_free(&r);
+  return j;
+}
+
+json_t *tu_upload(const char *base, const char *jar, const char *csrf, const char *path,
+                  const char *file, const char *name, const char *extra, long want)
+{
+  static char out[1 << 20];
+  char cmd[4096];
+  snprintf(
+      cmd, sizeof cmd,
+      "curl -s -o - -w '\\n%%{http_code}' -b %s -H 'X-CSRF-Token: %s' -F 'file=@%s;filename=%s' "
+      "%s '%s%s'",
+      jar, csrf, file, name, extra ? extra : "", base, path);
+  FILE *p = popen(cmd, "r");
+  ck_assert_ptr_nonnull(p);
+  size_t n = fread(out, 1, sizeof out - 1, p);
+  out[n] = 0;
+  pclose(p);
+  char *nl = strrchr(out, '\n');
+  ck_assert_ptr_nonnull(nl);
+  long status = atol(nl + 1);
+  *nl = 0;
+  ck_assert_msg(status == want, "upload %s to %s: want %ld got %ld %.400s", name, path, want,
+                status, out);
+  json_t *j = json_loads(out, 0, NULL);
+  ck_assert_msg(j != NULL, "not JSON: %.400s", out);
+  return j;
+}
+
+int tu_run_suite(Suite *s)
+{
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

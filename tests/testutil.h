@@ -9,6 +9,8 @@
 #ifndef KAOPING_TESTUTIL_H
 #define KAOPING_TESTUTIL_H
 
+#include <check.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -66,6 +68,21 @@ const char *tu_header(const struct tu_resp *r, const char *name);
  * Returns the HTTP status. */
 long tu_login(const char *url, const char *login, const char *password, const char *jar,
               char *csrf);
+
+/* METHOD BASE+PATH with the cookie jar JAR (NULL = none) and the CSRF token CSRF (NULL =
+ * none), and JSON BODY (NULL = none). Asserts the status is WANT and returns the parsed reply
+ * ({} for an empty one); the caller decrefs. */
+json_t *tu_json(const char *base, const char *jar, const char *csrf, const char *method,
+                const char *path, const char *body, long want);
+
+/* Posts FILE as the multipart field "file" named NAME to BASE+PATH, with EXTRA curl form
+ * arguments (NULL = none, e.g. "-F 'assign=<f.json'"). Asserts the status is WANT and returns
+ * the parsed reply; the caller decrefs. */
+json_t *tu_upload(const char *base, const char *jar, const char *csrf, const char *path,
+                  const char *file, const char *name, const char *extra, long want);
+
+/* Runs the Check suite S and returns the process exit status for main(). */
+int tu_run_suite(Suite *s);
 
 /* Opens a TCP connection to 127.0.0.1:PORT; returns the socket or -1. */
 int tu_connect(int port);
