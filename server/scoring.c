@@ -81,6 +81,22 @@ static double specials(json_t *list, json_t *counts)
   return sum;
 }
 
+/* AMOUNT (a bonus or deduction sum) rounded and held to the rubric's overall CAP, with the
+ * step explained in STEPS under LABEL ("加分" / "扣分"). */
+static double overall(double amount, double cap, const char *label, json_t *steps)
+{
+  char msg[120];
+  amount = round2(amount);
+  if (amount > cap)
+    snprintf(msg, sizeof msg, "%s %g 分超过上限，按 %g 分计", label, amount, cap);
+  else if (amount > 0)
+    snprintf(msg, sizeof msg, "%s %g 分", label, amount);
+  else
+    return amount;
+  json_array_append_new(steps, json_string(msg));
+  return amount > cap ? cap : amount;
+}
+
 json_t *scoring_total(json_t *rubric, json_t *sheet, const char *unit_kind)
 {
   json_t *rules = json_object_get(rubric, "rules"), *steps = json_array();
@@ -105,27 +121,11 @@ json_t *scoring_total(json_t *rubric, json_t *sheet, const char *unit_kind)
     json_array_append_new(steps, json_string(msg));
   }
   double bonus =
-      round2(specials(json_object_get(rubric, "bonus"), json_object_get(sheet, "claims")));
-  double bcap = num(rules, "bonus_cap", INFINITY);
-  if (bonus > bcap) {
-    snprintf(msg, sizeof msg, "加分 %g 分超过上限，按 %g 分计", bonus, bcap);
-    json_array_append_new(steps, json_string(msg));
-    bonus = bcap;
-  } else if (bonus > 0) {
-    snprintf(msg, sizeof msg, "加分 %g 分", bonus);
-    json_array_append_new(steps, json_string(msg));
-  }
+      overall(specials(json_object_get(rubric, "bonus"), json_object_get(sheet, "claims")),
+              num(rules, "bonus_cap", INFINITY), "加分", steps);
   double ded =
-      round2(specials(json_object_get(rubric, "deduction"), json_object_get(sheet, "occurrences")));
-  double dcap = num(rules, "deduction_cap", INFINITY);
-  if (ded > dcap) {
-    snprintf(msg, sizeof msg, "扣分 %g 分超过上限，按 %g 分计", ded, dcap);
-    json_array_append_new(steps, json_string(msg));
-    ded = dcap;
-  } else if (ded > 0) {
-    snprintf(msg, sizeof msg, "扣分 %g 分", ded);
-    json_array_append_new(steps, json_string(msg));
-  }
+      overall(specials(json_object_get(rubric, "deduction"), json_object_get(sheet, "occurrences")),
+              num(rules, "deduction_cap", INFINITY), "扣分", steps);
   double total = round2(rescaled + bonus - ded);
   if (total < 0) {
     json_array_append_new(steps, json_string("扣完为止：总分不低于 0 分"));
