@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "dbjson.h"
 #include "err.h"
 #include "extract.h"
 #include "store.h"
@@ -171,6 +172,18 @@ int report_get(struct db *db, int64_t cycle_id, int64_t unit_id, int version, in
   return rc == DB_DONE ? E_NOT_FOUND : rc;
 }
 
+/* A version for the list: the report row without its reading (headings, sections). */
+static json_t *version_row(db_stmt *st, void *ctx)
+{
+  (void)ctx;
+  json_t *v = report_row(st, 0);
+  if (v) {
+    json_object_del(v, "headings");
+    json_object_del(v, "sections");
+  }
+  return v;
+}
+
 int report_versions(struct db *db, int64_t cycle_id, int64_t unit_id, json_t **out)
 {
   db_stmt *st = db_prepare(db, "SELECT " REPORT_ROW " FROM report rp LEFT JOIN user us ON us.id "
@@ -183,22 +196,7 @@ int report_versions(struct db *db, int64_t cycle_id, int64_t unit_id, json_t **o
     db_reset(st);
     return rc;
   }
-  json_t *arr = json_array();
-  while (arr && (rc = db_step(st)) == DB_ROW) {
-    json_t *v = report_row(st, 0);
-    if (v) { /* the list shows versions, not their reading */
-      json_object_del(v, "headings");
-      json_object_del(v, "sections");
-    }
-    if (json_array_append_new(arr, v)) rc = E_NOMEM;
-  }
-  db_reset(st);
-  if (!arr || rc != DB_DONE) {
-    json_decref(arr);
-    return arr ? rc : E_NOMEM;
-  }
-  *out = arr;
-  return E_OK;
+  return db_rows_json(st, version_row, NULL, out);
 }
 
 int report_file(struct db *db, int64_t cycle_id, int64_t unit_id, int version, char *sha,

@@ -4,6 +4,7 @@
 #include "rubrics.h"
 
 #include "db.h"
+#include "dbjson.h"
 #include "err.h"
 #include "utf8.h"
 
@@ -571,27 +572,20 @@ int rubric_get(struct db *db, int64_t id, json_t **out)
   return E_OK;
 }
 
+static json_t *rubric_row(db_stmt *st, void *ctx)
+{
+  (void)ctx;
+  return json_pack("{s:I,s:s,s:I,s:f,s:b,s:I,s:I}", "id", (json_int_t)db_col_int(st, 0), "name",
+                   db_col_text(st, 1), "version", (json_int_t)db_col_int(st, 2), "total_points",
+                   db_col_double(st, 3), "frozen", (int)db_col_int(st, 4), "created_at",
+                   (json_int_t)db_col_int(st, 5), "cycles", (json_int_t)db_col_int(st, 6));
+}
+
 int rubric_list(struct db *db, json_t **out)
 {
   db_stmt *st = db_prepare(db, "SELECT r.id, r.name, r.version, r.total_points, r.frozen, "
                                "r.created_at, (SELECT count(*) FROM cycle c WHERE c.rubric_id = "
                                "r.id) FROM rubric r ORDER BY r.id DESC");
   if (!st) return E_DB;
-  json_t *arr = json_array();
-  int rc;
-  while (arr && (rc = db_step(st)) == DB_ROW)
-    if (json_array_append_new(
-            arr,
-            json_pack("{s:I,s:s,s:I,s:f,s:b,s:I,s:I}", "id", (json_int_t)db_col_int(st, 0), "name",
-                      db_col_text(st, 1), "version", (json_int_t)db_col_int(st, 2), "total_points",
-                      db_col_double(st, 3), "frozen", (int)db_col_int(st, 4), "created_at",
-                      (json_int_t)db_col_int(st, 5), "cycles", (json_int_t)db_col_int(st, 6))))
-      rc = E_NOMEM;
-  db_reset(st);
-  if (!arr || rc != DB_DONE) {
-    json_decref(arr);
-    return arr ? rc : E_NOMEM;
-  }
-  *out = arr;
-  return E_OK;
+  return db_rows_json(st, rubric_row, NULL, out);
 }

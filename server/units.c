@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "dbjson.h"
 #include "err.h"
 #include "utf8.h"
 
@@ -174,8 +175,9 @@ fail:
  * p.id = u.parent_id". */
 #define UNIT_ROW "u.code, u.name, u.kind, k.name, p.code, p.name, u.active, u.id"
 
-static json_t *unit_row(db_stmt *st)
+static json_t *unit_row(db_stmt *st, void *ctx)
 {
+  (void)ctx;
   json_t *parent = db_col_is_null(st, 4) ? json_null()
                                          : json_pack("{s:s,s:s}", "code", db_col_text(st, 4),
                                                      "name", db_col_text(st, 5));
@@ -213,16 +215,7 @@ int unit_list(struct db *db, const struct unit_filter *f, json_t **out, int64_t 
                           "OFFSET :offset");
     }
   }
-  json_t *arr = json_array();
-  while (arr && (rc = db_step(st)) == DB_ROW)
-    if (json_array_append_new(arr, unit_row(st))) rc = E_NOMEM;
-  db_reset(st);
-  if (!arr || rc != DB_DONE) {
-    json_decref(arr);
-    return arr ? rc : E_NOMEM;
-  }
-  *out = arr;
-  return E_OK;
+  return db_rows_json(st, unit_row, NULL, out);
 }
 
 int unit_get(struct db *db, const char *code, json_t **out)
@@ -236,27 +229,21 @@ int unit_get(struct db *db, const char *code, json_t **out)
     return rc;
   }
   rc = db_step(st);
-  *out = rc == DB_ROW ? unit_row(st) : NULL;
+  *out = rc == DB_ROW ? unit_row(st, NULL) : NULL;
   db_reset(st);
   if (rc == DB_ROW) return *out ? E_OK : E_NOMEM;
   return rc == DB_DONE ? E_NOT_FOUND : rc;
+}
+
+static json_t *kind_row(db_stmt *st, void *ctx)
+{
+  (void)ctx;
+  return json_pack("{s:s,s:s}", "code", db_col_text(st, 0), "name", db_col_text(st, 1));
 }
 
 int unit_kinds(struct db *db, json_t **out)
 {
   db_stmt *st = db_prepare(db, "SELECT code, name FROM unit_kind ORDER BY sort");
   if (!st) return E_DB;
-  json_t *arr = json_array();
-  int rc;
-  while (arr && (rc = db_step(st)) == DB_ROW)
-    if (json_array_append_new(
-            arr, json_pack("{s:s,s:s}", "code", db_col_text(st, 0), "name", db_col_text(st, 1))))
-      rc = E_NOMEM;
-  db_reset(st);
-  if (!arr || rc != DB_DONE) {
-    json_decref(arr);
-    return arr ? rc : E_NOMEM;
-  }
-  *out = arr;
-  return E_OK;
+  return db_rows_json(st, kind_row, NULL, out);
 }

@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "dbjson.h"
 #include "err.h"
 #include "session.h"
 #include "utf8.h"
@@ -355,8 +356,9 @@ int64_t user_admin_count(struct db *db)
   "u.id, u.login, u.display_name, u.role, un.code, un.name, u.disabled, u.must_change_pw, "        \
   "u.created_at, u.updated_at"
 
-static json_t *user_row_json(db_stmt *st)
+static json_t *user_row_json(db_stmt *st, void *ctx)
 {
+  (void)ctx;
   json_t *unit = db_col_is_null(st, 4) ? json_null()
                                        : json_pack("{s:s,s:s}", "code", db_col_text(st, 4), "name",
                                                    db_col_text(st, 5));
@@ -374,7 +376,7 @@ int user_get(struct db *db, int64_t id, json_t **out)
   int rc;
   if (!st || (rc = db_bind_int(st, ":id", id))) return st ? rc : E_DB;
   rc = db_step(st);
-  *out = rc == DB_ROW ? user_row_json(st) : NULL;
+  *out = rc == DB_ROW ? user_row_json(st, NULL) : NULL;
   db_reset(st);
   if (rc == DB_ROW) return *out ? E_OK : E_NOMEM;
   return rc == DB_DONE ? E_NOT_FOUND : rc;
@@ -410,16 +412,7 @@ int user_list(struct db *db, const char *role, const char *unit, const char *q, 
   if ((rc = bind_filter(st, role, unit, q)) || (rc = db_bind_int(st, ":limit", limit)) ||
       (rc = db_bind_int(st, ":offset", offset)))
     return rc;
-  json_t *arr = json_array();
-  while (arr && (rc = db_step(st)) == DB_ROW)
-    if (json_array_append_new(arr, user_row_json(st))) rc = E_NOMEM;
-  db_reset(st);
-  if (!arr || rc != DB_DONE) {
-    json_decref(arr);
-    return arr ? rc : E_NOMEM;
-  }
-  *out = arr;
-  return E_OK;
+  return db_rows_json(st, user_row_json, NULL, out);
 }
 
 /* Audits ACTION on user ID with DETAIL (a JSON object; stolen). */
