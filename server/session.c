@@ -14,7 +14,16 @@
 #include <time.h>
 
 #define LAST_SEEN_STEP 60  /* update last_seen at most once a minute */
-#define FAIL_WINDOW    900 /* failures older than this are not counted */
+#define FAIL_WINDOW    900 /* seconds: failures older than this are not counted */
+
+/* Wall-clock time in milliseconds: login_failure.at is kept in milliseconds, so a 1-second
+ * wait lasts a whole second whatever the clock's second boundaries. */
+static int64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int64_t idle_s = 30 * 60, max_s = 12 * 3600;
 static int secure;
@@ -193,14 +202,14 @@ int session_throttle(struct db *db, const char *login, const char *addr, int64_t
 {
   struct fkey k[3];
   fkeys(k, login, addr);
-  int64_t now = (int64_t)time(NULL), wait = 0;
+  int64_t now = now_ms(), wait = 0; /* milliseconds: a 1-second wait is a whole second */
   db_stmt *st = db_prepare(db, "SELECT count(*), coalesce(max(at), 0) FROM login_failure "
                                "WHERE key = :key AND at > :since");
   if (!st) return E_DB;
   for (int i = 0; i < 3; i++) {
     int rc;
     if ((rc = db_bind_text(st, ":key", k[i].key)) ||
-        (rc = db_bind_int(st, ":since", now - FAIL_WINDOW)))
+        (rc = db_bind_int(st, ":since", now - FAIL_WINDOW * 1000)))
       return rc;
     rc = db_step(st);
     int64_t n = rc == DB_ROW ? db_col_int(st, 0) : 0, last = rc == DB_ROW ? db_col_int(st, 1) : 0;
@@ -209,9 +218,9 @@ int session_throttle(struct db *db, const char *login, const char *addr, int64_t
     if (n < k[i].free) continue;
     int64_t need = n - k[i].free >= 20 ? k[i].cap : (int64_t)1 << (n - k[i].free);
     if (need > k[i].cap) need = k[i].cap;
-    if (last + need - now > wait) wait = last + need - now;
+    if (last + need * 1000 - now > wait) wait = last + need * 1000 - now;
   }
-  *retry_after = wait;
+  *retry_after = (wait + 999) / 1000; /* whole seconds, rounded up */
   return wait > 0 ? E_THROTTLED : E_OK;
 }
 
@@ -219,10 +228,10 @@ int session_login_failed(struct db *db, const char *login, const char *addr)
 {
   struct fkey k[3];
   fkeys(k, login, addr);
-  int64_t now = (int64_t)time(NULL);
+  int64_t now = now_ms();
   db_stmt *st = db_prepare(db, "DELETE FROM login_failure WHERE at < :old");
   int rc;
-  if (!st || (rc = db_bind_int(st, ":old", now - FAIL_WINDOW)) || (rc = db_run(st)))
+  if (!st || (rc = db_bind_int(st, ":old", now - FAIL_WINDOW * 1000)) || (rc = db_run(st)))
     return st ? rc : E_DB;
   st = db_prepare(db, "INSERT INTO login_failure (key, at) VALUES (:key, :at)");
   if (!st) return E_DB;
