@@ -150,6 +150,16 @@ static json_t *report_row(db_stmt *st, int with_text)
   return j;
 }
 
+/* Binds :c, :u and :v of ST (a report of a unit in a cycle, by version); resets ST on error. */
+static int bind_version(db_stmt *st, int64_t cycle_id, int64_t unit_id, int version)
+{
+  int rc;
+  if ((rc = db_bind_int(st, ":c", cycle_id)) || (rc = db_bind_int(st, ":u", unit_id)) ||
+      (rc = db_bind_int(st, ":v", version)))
+    db_reset(st);
+  return rc;
+}
+
 int report_get(struct db *db, int64_t cycle_id, int64_t unit_id, int version, int with_text,
                json_t **out)
 {
@@ -160,11 +170,7 @@ int report_get(struct db *db, int64_t cycle_id, int64_t unit_id, int version, in
   int rc;
   *out = NULL;
   if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":c", cycle_id)) || (rc = db_bind_int(st, ":u", unit_id)) ||
-      (rc = db_bind_int(st, ":v", version))) {
-    db_reset(st);
-    return rc;
-  }
+  if ((rc = bind_version(st, cycle_id, unit_id, version))) return rc;
   rc = db_step(st);
   if (rc == DB_ROW) *out = report_row(st, with_text);
   db_reset(st);
@@ -206,11 +212,7 @@ int report_file(struct db *db, int64_t cycle_id, int64_t unit_id, int version, c
                                "cycle_id = :c AND unit_id = :u AND version = :v");
   int rc;
   if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":c", cycle_id)) || (rc = db_bind_int(st, ":u", unit_id)) ||
-      (rc = db_bind_int(st, ":v", version))) {
-    db_reset(st);
-    return rc;
-  }
+  if ((rc = bind_version(st, cycle_id, unit_id, version))) return rc;
   rc = db_step(st);
   if (rc == DB_ROW) {
     snprintf(sha, 65, "%s", db_col_text(st, 0));
