@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,4 +350,66 @@ int tu_run_suite(Suite *s)
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+char *tu_slurp(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0, got;
+  char *b = malloc(cap + 1);
+  while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *nb = realloc(b, (cap *= 2) + 1);
+      if (!nb) free(b);
+      b = nb;
+    }
+  }
+  fclose(f);
+  ck_assert_ptr_nonnull(b);
+  b[n] = '\0';
+  if (len) *len = n;
+  return b;
+}
+
+void tu_spit(const char *path, const void *data, size_t n)
+{
+  FILE *f = fopen(path, "wb");
+  ck_assert_msg(f != NULL, "cannot write %s", path);
+  ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Opens the database of data dir DIR. */
+static sqlite3 *tu_db(const char *dir)
+{
+  char path[512];
+  snprintf(path, sizeof path, "%s/kaoping.db", dir);
+  sqlite3 *h = NULL;
+  ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+  sqlite3_busy_timeout(h, 5000);
+  return h;
+}
+
+void tu_sql(const char *dir, const char *q)
+{
+  sqlite3 *h = tu_db(dir);
+  char *msg = NULL;
+  int rc = sqlite3_exec(h, q, NULL, NULL, &msg);
+  ck_assert_msg(rc == SQLITE_OK, "%s: %s", q, msg ? msg : "?");
+  sqlite3_close(h);
+}
+
+long long tu_sql_int(const char *dir, const char *q)
+{
+  sqlite3 *h = tu_db(dir);
+  sqlite3_stmt *st = NULL;
+  ck_assert_msg(sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK, "%s: %s", q,
+                sqlite3_errmsg(h));
+  ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "%s: no row", q);
+  long long v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
 }

@@ -32,6 +32,33 @@ struct tu_resp {
   char headers[16384]; /* raw response headers */
 };
 
+/* Time budgets in tests are set for a plain build; sanitizer builds run several times slower,
+ * so a budget is written `limit * TU_SLOW`. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_SLOW 5
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_SLOW 5
+#endif
+#endif
+#ifndef TU_SLOW
+#define TU_SLOW 1
+#endif
+
+/* Reads the file at PATH into a malloc'd, NUL-terminated buffer (caller frees) and stores its
+ * length in *LEN (LEN may be NULL). NULL when the file cannot be read. */
+char *tu_slurp(const char *path, size_t *len);
+
+/* Writes the N bytes of DATA to the file PATH. Aborts the test on failure. */
+void tu_spit(const char *path, const void *data, size_t n);
+
+/* Runs the SQL Q on the database of the data dir DIR (beside a running daemon: WAL mode and a
+ * busy timeout make that safe). Aborts the test on failure. */
+void tu_sql(const char *dir, const char *q);
+
+/* The first column of the first row of the SQL Q on DIR's database, as an integer. */
+long long tu_sql_int(const char *dir, const char *q);
+
 /* Creates a new folder under /tmp and writes its path to BUF. Aborts the test on failure. */
 void tu_tmpdir(char *buf, size_t cap);
 

@@ -57,32 +57,6 @@ static const char *tmp(const char *name)
   return p;
 }
 
-static void write_file(const char *path, const void *data, size_t n)
-{
-  FILE *f = fopen(path, "wb");
-  ck_assert_ptr_nonnull(f);
-  ck_assert_uint_eq(fwrite(data, 1, n, f), n);
-  ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Reads PATH into a malloc'd, NUL-terminated buffer; NULL when it cannot be read. */
-static char *read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 16, n = 0;
-  char *b = malloc(cap + 1);
-  size_t r;
-  while ((r = fread(b + n, 1, cap - n, f)) > 0) {
-    n += r;
-    if (n == cap) b = realloc(b, (cap *= 2) + 1);
-  }
-  fclose(f);
-  b[n] = '\0';
-  if (len) *len = n;
-  return b;
-}
-
 static int fd_count(void)
 {
   DIR *d = opendir("/proc/self/fd");
@@ -330,7 +304,7 @@ static void zb_write(struct zb *z, const char *path)
     put(&z->b, &z->len, &z->cap, loc, sizeof loc);
   }
   put(&z->b, &z->len, &z->cap, end, sizeof end);
-  write_file(path, z->b, z->len);
+  tu_spit(path, z->b, z->len);
   free(z->b);
   free(z->cd);
   memset(z, 0, sizeof *z);
@@ -404,7 +378,7 @@ static void make_pdf_raw(const char *path, const char *content, int pages_loop)
   n += (size_t)snprintf(body + n, sizeof body - n,
                         "trailer\n<< /Size 6 /Root 1 0 R%s >>\nstartxref\n%zu\n%%%%EOF\n", prev,
                         xref);
-  write_file(path, body, n);
+  tu_spit(path, body, n);
 }
 
 /* A fake pdftotext: a shell script with BODY, made executable; returns its path (static). */
@@ -414,7 +388,7 @@ static const char *fake_tool(const char *body)
   snprintf(path, sizeof path, "%s/fake-pdftotext", dir);
   char script[1024];
   int n = snprintf(script, sizeof script, "#!/bin/sh\n%s\n", body);
-  write_file(path, script, (size_t)n);
+  tu_spit(path, script, (size_t)n);
   ck_assert_int_eq(chmod(path, 0755), 0);
   return path;
 }
@@ -498,7 +472,7 @@ START_TEST(corpus_txt_gb18030_docx_pdf)
   char src[512];
   if (!corpus_file(_i, src, sizeof src)) return;
   size_t n;
-  char *text = read_file(src, &n);
+  char *text = tu_slurp(src, &n);
   ck_assert_ptr_nonnull(text);
 
   /* UTF-8 as collected. */
@@ -515,7 +489,7 @@ START_TEST(corpus_txt_gb18030_docx_pdf)
   ck_assert_int_ne(memcmp(gb, text, gn < n ? gn : n), 0);
   char gbpath[512];
   snprintf(gbpath, sizeof gbpath, "%s", tmp("report-gb.txt"));
-  write_file(gbpath, gb, gn);
+  tu_spit(gbpath, gb, gn);
   free(gb);
   r = ok(gbpath);
   ck_assert_str_eq(r.format, "txt");
@@ -534,7 +508,7 @@ START_TEST(corpus_txt_gb18030_docx_pdf)
   long long t0 = tu_now_ms();
   r = ok(docx);
   printf("  corpus %d docx: %zu bytes in %lld ms\n", _i, r.len, tu_now_ms() - t0);
-  char *expected = read_file(want, NULL);
+  char *expected = tu_slurp(want, NULL);
   ck_assert_str_eq(r.format, "docx");
   ck_assert_str_eq(r.encoding, "");
   ck_assert_str_eq(r.text, expected);
@@ -578,7 +552,7 @@ START_TEST(text_encodings)
 {
   /* UTF-8 with BOM and CRLF / CR line ends. */
   const char u8[] = "\xEF\xBB\xBF一、总体要求\r\n二、主要任务\r三、保障\n";
-  write_file(tmp("bom.txt"), u8, sizeof u8 - 1);
+  tu_spit(tmp("bom.txt"), u8, sizeof u8 - 1);
   struct extract_result r = ok(tmp("bom.txt"));
   ck_assert_str_eq(r.text, "一、总体要求\n二、主要任务\n三、保障\n");
   ck_assert_str_eq(r.encoding, "utf-8");
@@ -586,14 +560,14 @@ START_TEST(text_encodings)
 
   /* UTF-16LE with BOM, as Notepad's "Unicode". */
   const char u16[] = "\xFF\xFE\xD5\x6C\xBB\x6C\r\0\n\0A\0";
-  write_file(tmp("u16.txt"), u16, sizeof u16 - 1);
+  tu_spit(tmp("u16.txt"), u16, sizeof u16 - 1);
   r = ok(tmp("u16.txt"));
   ck_assert_str_eq(r.text, "法治\nA");
   ck_assert_str_eq(r.encoding, "utf-16le");
   extract_free(&r);
 
   /* Pure ASCII is UTF-8; text mentioning %PDF- later is still text. */
-  write_file(tmp("ascii.txt"), "Report 2024\nsee %PDF-1.4", 24);
+  tu_spit(tmp("ascii.txt"), "Report 2024\nsee %PDF-1.4", 24);
   r = ok(tmp("ascii.txt"));
   ck_assert_str_eq(r.format, "txt");
   ck_assert_str_eq(r.encoding, "utf-8");
@@ -866,11 +840,11 @@ START_TEST(pdf_simple_and_scanned)
   extract_free(&r);
   /* Leading white space and a BOM before %PDF- are tolerated; a name starting with '-'. */
   size_t n;
-  char *pdf = read_file(tmp("hello.pdf"), &n);
+  char *pdf = tu_slurp(tmp("hello.pdf"), &n);
   char *padded = malloc(n + 8);
   memcpy(padded, "\xEF\xBB\xBF \r\n", 6);
   memcpy(padded + 6, pdf, n);
-  write_file(tmp("-padded.pdf"), padded, n + 6);
+  tu_spit(tmp("-padded.pdf"), padded, n + 6);
   ck_assert_int_eq(chdir(dir), 0);
   r = ok("-padded.pdf");
   ck_assert_str_eq(r.text, "Hello kaoping");
@@ -967,13 +941,13 @@ START_TEST(hostile_docx_size_lie)
   libzip_one(tmp("lie.docx"), "word/document.xml", big, n);
   free(big);
   size_t len;
-  unsigned char *b = (unsigned char *)read_file(tmp("lie.docx"), &len);
+  unsigned char *b = (unsigned char *)tu_slurp(tmp("lie.docx"), &len);
   unsigned char *end = b + len - 22;
   ck_assert_uint_eq(end[0], 0x50);
   uint32_t cd = end[16] | end[17] << 8 | end[18] << 16 | (uint32_t)end[19] << 24;
   le(b + 22, 1000, 4);      /* local header: uncompressed size */
   le(b + cd + 24, 1000, 4); /* central directory: uncompressed size */
-  write_file(tmp("lie.docx"), b, len);
+  tu_spit(tmp("lie.docx"), b, len);
   free(b);
   expect(tmp("lie.docx"), E_BAD_FILE, "与声明不符", 3000);
 }
@@ -1033,8 +1007,8 @@ START_TEST(hostile_docx_malformed_and_deep)
   expect(tmp("deep.docx"), E_BAD_FILE, "XML", 3000);
   /* Cut in half: no end-of-directory record. */
   size_t n;
-  char *b = read_file(tmp("bad.docx"), &n);
-  write_file(tmp("half.docx"), b, n / 2);
+  char *b = tu_slurp(tmp("bad.docx"), &n);
+  tu_spit(tmp("half.docx"), b, n / 2);
   free(b);
   expect(tmp("half.docx"), E_BAD_FILE, "压缩包", 3000);
 }
@@ -1067,8 +1041,8 @@ START_TEST(hostile_pdf_truncated_and_loop)
 {
   make_pdf_raw(tmp("whole.pdf"), "BT /F1 12 Tf 20 100 Td (Hello) Tj ET", 0);
   size_t n;
-  char *b = read_file(tmp("whole.pdf"), &n);
-  write_file(tmp("truncated.pdf"), b, n * 2 / 3);
+  char *b = tu_slurp(tmp("whole.pdf"), &n);
+  tu_spit(tmp("truncated.pdf"), b, n * 2 / 3);
   free(b);
   expect(tmp("truncated.pdf"), E_BAD_FILE, "不完整", 3000);
 
@@ -1167,23 +1141,23 @@ END_TEST
 
 START_TEST(hostile_not_documents)
 {
-  write_file(tmp("empty.txt"), "", 0);
+  tu_spit(tmp("empty.txt"), "", 0);
   expect(tmp("empty.txt"), E_FILE_TYPE, "文件为空", 1000);
 
   const char html[] = "\xEF\xBB\xBF\n  <!DOCTYPE HTML>\n<html><body>法治</body></html>";
-  write_file(tmp("html-named.pdf"), html, sizeof html - 1);
+  tu_spit(tmp("html-named.pdf"), html, sizeof html - 1);
   expect(tmp("html-named.pdf"), E_FILE_TYPE, "网页", 1000);
 
   const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13,
                                'I',  'H', 'D', 'R', 0,    0,    0,    1,    0, 0, 0, 1};
-  write_file(tmp("png-named.docx"), png, sizeof png);
+  tu_spit(tmp("png-named.docx"), png, sizeof png);
   expect(tmp("png-named.docx"), E_FILE_TYPE, "图片", 1000);
 
   unsigned char ole[1024] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
-  write_file(tmp("old.doc"), ole, sizeof ole);
+  tu_spit(tmp("old.doc"), ole, sizeof ole);
   expect(tmp("old.doc"), E_FILE_TYPE, ".doc", 1000);
 
-  write_file(tmp("rtf.doc"), "{\\rtf1\\ansi 法治}", 19);
+  tu_spit(tmp("rtf.doc"), "{\\rtf1\\ansi 法治}", 19);
   expect(tmp("rtf.doc"), E_FILE_TYPE, "RTF", 1000);
 
   struct zb z = {0};
@@ -1208,26 +1182,26 @@ START_TEST(hostile_text)
   size_t n = 20u << 20;
   char *line = malloc(n);
   for (size_t i = 0; i < n; i++) line[i] = "法治政府"[i % 12];
-  write_file(tmp("line.txt"), line, n);
+  tu_spit(tmp("line.txt"), line, n);
   expect(tmp("line.txt"), E_BAD_FILE, "文本过大", 2000);
   /* 9 MB: read, converted, and still over the 8 MB cap. */
-  write_file(tmp("line9.txt"), line, 9u << 20);
+  tu_spit(tmp("line9.txt"), line, 9u << 20);
   expect(tmp("line9.txt"), E_BAD_FILE, "文本过大", 2000);
   free(line);
 
   /* Neither UTF-8 nor GB18030: 0x80 and 0xFF are never lead bytes in GB18030. */
   const char bad[] = "法治政府建设\x80\xFF\xFF 报告";
-  write_file(tmp("bad.txt"), bad, sizeof bad - 1);
+  tu_spit(tmp("bad.txt"), bad, sizeof bad - 1);
   expect(tmp("bad.txt"), E_FILE_TYPE, "编码", 1000);
 
   const char nul[] = "法治政府\0建设";
-  write_file(tmp("nul.txt"), nul, sizeof nul - 1);
+  tu_spit(tmp("nul.txt"), nul, sizeof nul - 1);
   expect(tmp("nul.txt"), E_FILE_TYPE, "二进制", 1000);
 
   /* Control characters throughout: binary, even without NUL. */
   char ctl[4096];
   for (size_t i = 0; i < sizeof ctl; i++) ctl[i] = (char)(1 + i % 7);
-  write_file(tmp("ctl.txt"), ctl, sizeof ctl);
+  tu_spit(tmp("ctl.txt"), ctl, sizeof ctl);
   expect(tmp("ctl.txt"), E_FILE_TYPE, "二进制", 1000);
 }
 END_TEST

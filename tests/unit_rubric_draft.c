@@ -19,35 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Time budgets are for a plain build; sanitizers slow the scan down several times. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SLOW 5
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLOW 5
-#endif
-#endif
-#ifndef SLOW
-#define SLOW 1
-#endif
-
 /* ---- helpers ---- */
-
-static char *slurp(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  ck_assert_ptr_nonnull(buf);
-  size_t got = fread(buf, 1, (size_t)n, f);
-  fclose(f);
-  buf[got] = 0;
-  *len = got;
-  return buf;
-}
 
 static json_t *draft_ok(const char *text, size_t len, double total)
 {
@@ -123,7 +95,7 @@ START_TEST(corpus_work_plan)
   char path[1024];
   snprintf(path, sizeof path, "%s/../shared/corpus/003_f171a35ac8c36bb3.txt", src ? src : ".");
   size_t len;
-  char *text = slurp(path, &len);
+  char *text = tu_slurp(path, &len);
   if (!text) {
     printf("SKIP: ../shared/corpus not found\n");
     return;
@@ -318,7 +290,7 @@ START_TEST(big_text_is_fast)
   json_t *r = draft_ok(t, n, 100);
   double dt = seconds() - t0;
   printf("2 MB work plan: %.3f s, %zu areas\n", dt, json_array_size(json_object_get(r, "areas")));
-  ck_assert(dt < 2.0 * SLOW);
+  ck_assert(dt < 2.0 * TU_SLOW);
   json_decref(r);
 
   /* one huge task: keywords must not go quadratic */
@@ -329,7 +301,7 @@ START_TEST(big_text_is_fast)
   r = draft_ok(t, n, 100);
   dt = seconds() - t0;
   printf("2 MB single task: %.3f s\n", dt);
-  ck_assert(dt < 2.0 * SLOW);
+  ck_assert(dt < 2.0 * TU_SLOW);
   json_decref(r);
 
   /* many tasks of 3 KB full of cue words */
@@ -343,7 +315,7 @@ START_TEST(big_text_is_fast)
   r = draft_ok(t, n, 100);
   dt = seconds() - t0;
   printf("2 MB of cue-dense tasks: %.3f s\n", dt);
-  ck_assert(dt < 2.0 * SLOW);
+  ck_assert(dt < 2.0 * TU_SLOW);
   json_decref(r);
   free(t);
 }
