@@ -29,7 +29,7 @@
   X(E_TOO_LARGE, 413, "请求体过大")                                                                \
   X(E_URI_TOO_LONG, 414, "请求地址过长")                                                           \
   X(E_MEDIA_TYPE, 415, "不支持的内容类型，请以 application/json 提交")                             \
-  X(E_FILE_TYPE, 415, "不支持的文件格式，请上传 .docx、.pdf 或 .txt 文件")                         \
+  X(E_FILE_TYPE, 415, "不支持的文件格式")                                                          \
   X(E_BAD_FILE, 422, "文件已损坏或内容异常，无法读取")                                             \
   X(E_THROTTLED, 429, "尝试次数过多，请稍后再试")                                                  \
   X(E_INTERNAL, 500, "服务器内部错误，请联系管理员")                                               \

@@ -363,6 +363,18 @@ done:
   return rc;
 }
 
+/* 1 when the first 4 KiB of BUF hold a NUL or a control character no text file has (only
+ * TAB, LF, CR and a trailing Ctrl-Z are allowed): an image, a PDF, an executable. */
+static int is_binary(const char *buf, size_t n)
+{
+  for (size_t i = 0; i < n && i < 4096; i++) {
+    unsigned char ch = (unsigned char)buf[i];
+    if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r' && !(ch == 0x1a && i == n - 1))
+      return 1;
+  }
+  return 0;
+}
+
 int sheet_read(const char *path, struct sheet *out, const char **detail)
 {
   memset(out, 0, sizeof *out);
@@ -391,7 +403,11 @@ int sheet_read(const char *path, struct sheet *out, const char **detail)
       *detail = "文件过大";
       return E_BAD_FILE;
     }
-    rc = n == 0 ? (*detail = "文件为空", E_FILE_TYPE) : read_csv(buf, n, &c, detail);
+    rc =
+        n == 0 ? (*detail = "文件为空", E_FILE_TYPE)
+        : is_binary(buf, n)
+            ? (*detail = "这不是表格文件（含有二进制内容），请上传 .xlsx 或 .csv 文件", E_FILE_TYPE)
+            : read_csv(buf, n, &c, detail);
     free(buf);
   }
   if (rc == E_OK && c.overflow) {
