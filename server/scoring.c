@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double round2(double x)
@@ -37,41 +38,42 @@ struct sums {
   json_t *excluded;
 };
 
-static void leaves(json_t *nodes, json_t *sheet, const char *kind, struct sums *s)
+/* Adds the leaves under node N (N itself when it is a leaf) to S. */
+static void leaves(json_t *n, json_t *sheet, const char *kind, struct sums *s)
 {
-  size_t i;
-  json_t *n;
-  json_array_foreach(nodes, i, n)
-  {
-    json_t *children = json_object_get(n, "children");
-    if (json_is_array(children)) {
-      leaves(children, sheet, kind, s);
-      continue;
-    }
-    const char *code = json_string_value(json_object_get(n, "code"));
-    double max = num(n, "max_points", 0);
-    json_t *ap = json_object_get(n, "applies_to");
-    int applies =
-        !(kind && json_is_array(ap) && !has(ap, kind)) && !has(json_object_get(sheet, "na"), code);
-    s->max_all += max;
-    if (!applies) {
-      json_array_append_new(s->excluded, json_string(code));
-      continue;
-    }
-    s->max_applicable += max;
-    double v = num(json_object_get(sheet, "scores"), code, 0);
-    s->base += v < 0 ? 0 : v > max ? max : v;
+  json_t *children = json_object_get(n, "children");
+  if (json_is_array(children)) {
+    size_t i;
+    json_t *c;
+    json_array_foreach(children, i, c) leaves(c, sheet, kind, s);
+    return;
   }
+  const char *code = json_string_value(json_object_get(n, "code"));
+  double max = num(n, "max_points", 0);
+  json_t *ap = json_object_get(n, "applies_to");
+  int applies =
+      !(kind && json_is_array(ap) && !has(ap, kind)) && !has(json_object_get(sheet, "na"), code);
+  s->max_all += max;
+  if (!applies) {
+    json_array_append_new(s->excluded, json_string(code));
+    return;
+  }
+  s->max_applicable += max;
+  double v = num(json_object_get(sheet, "scores"), code, 0);
+  s->base += v < 0 ? 0 : v > max ? max : v;
 }
 
-/* Sum over the special items LIST of min(points × count, cap), counts from COUNTS. */
-static double specials(json_t *list, json_t *counts)
+/* Sum over the special items LIST of min(points × count, cap), counts from COUNTS; only the
+ * items whose "area" is AREA (NULL = the items without one). */
+static double specials(json_t *list, json_t *counts, const char *area)
 {
   double sum = 0;
   size_t i;
   json_t *n;
   json_array_foreach(list, i, n)
   {
+    const char *a = json_string_value(json_object_get(n, "area"));
+    if (area ? !a || strcmp(a, area) : a != NULL) continue;
     double c = num(counts, json_string_value(json_object_get(n, "code")), 0);
     if (c <= 0) continue;
     double v = num(n, "points", 0) * floor(c);
@@ -108,24 +110,55 @@ json_t *scoring_total(json_t *rubric, json_t *sheet, const char *unit_kind)
     return NULL;
   }
   double total_points = num(rubric, "total_points", 100);
-  leaves(json_object_get(rubric, "areas"), sheet, unit_kind, &s);
+  json_t *areas = json_object_get(rubric, "areas"), *area;
+  size_t ai;
+  double *area_base = calloc(json_array_size(areas) + 1, sizeof *area_base);
+  if (!area_base) {
+    json_decref(steps);
+    json_decref(s.excluded);
+    return NULL;
+  }
+  json_array_foreach(areas, ai, area)
+  {
+    double before = s.base;
+    leaves(area, sheet, unit_kind, &s);
+    area_base[ai] = s.base - before;
+  }
   s.base = round2(s.base);
   snprintf(msg, sizeof msg, "各适用指标得分合计 %g 分（适用满分 %g 分）", s.base, s.max_applicable);
   json_array_append_new(steps, json_string(msg));
   json_t *rescale = json_object_get(rules, "na_rescale");
-  double rescaled = s.base;
+  double rescaled = s.base, factor = 1;
   if (s.max_applicable < s.max_all && !json_is_false(rescale) && s.max_applicable > 0) {
-    rescaled = round2(s.base / s.max_applicable * total_points);
+    factor = total_points / s.max_applicable;
+    rescaled = round2(s.base * factor);
     snprintf(msg, sizeof msg, "有 %zu 项指标不适用，按 %g ÷ %g × %g 折算为 %g 分",
              json_array_size(s.excluded), s.base, s.max_applicable, total_points, rescaled);
     json_array_append_new(steps, json_string(msg));
   }
   double bonus =
-      overall(specials(json_object_get(rubric, "bonus"), json_object_get(sheet, "claims")),
+      overall(specials(json_object_get(rubric, "bonus"), json_object_get(sheet, "claims"), NULL),
               num(rules, "bonus_cap", INFINITY), "加分", steps);
-  double ded =
-      overall(specials(json_object_get(rubric, "deduction"), json_object_get(sheet, "occurrences")),
-              num(rules, "deduction_cap", INFINITY), "扣分", steps);
+  /* Deductions tied to an area come off that area's score and stop at zero there (扣完为止);
+   * then all deductions together are held to the rubric's overall cap. */
+  json_t *dlist = json_object_get(rubric, "deduction"),
+         *occ = json_object_get(sheet, "occurrences");
+  double ded = specials(dlist, occ, NULL);
+  json_array_foreach(areas, ai, area)
+  {
+    const char *acode = json_string_value(json_object_get(area, "code"));
+    double amount = acode ? round2(specials(dlist, occ, acode)) : 0;
+    double have = round2(area_base[ai] * factor);
+    if (amount > have) {
+      snprintf(msg, sizeof msg, "一级指标 %s 扣分 %g 分超过其得分 %g 分，扣完为止，按 %g 分计",
+               acode, amount, have, have);
+      json_array_append_new(steps, json_string(msg));
+      amount = have;
+    }
+    ded += amount;
+  }
+  free(area_base);
+  ded = overall(ded, num(rules, "deduction_cap", INFINITY), "扣分", steps);
   double total = round2(rescaled + bonus - ded);
   if (total < 0) {
     json_array_append_new(steps, json_string("扣完为止：总分不低于 0 分"));

@@ -9,8 +9,10 @@
  *   3. With rules.na_rescale (the default) and some leaves left out:
  *      rescaled = base / applicable maximum × total_points; otherwise rescaled = base.
  *   4. bonus = sum over bonus items of min(points × claims, cap), at most rules.bonus_cap.
- *   5. deduction = sum over deduction items of min(points × occurrences, cap), at most
- *      rules.deduction_cap.
+ *   5. deduction = sum over deduction items of min(points × occurrences, cap). An item with
+ *      an "area" (the code of a top-level area) comes off that area's score only, and the
+ *      area's deductions stop at its (rescaled) score: an area never goes below 0 (扣完为止).
+ *      All deductions together are held to rules.deduction_cap.
  *   6. total = rescaled + bonus − deduction, never below 0 (扣完为止) nor above total_points.
  *   7. grade = the first band (highest first) whose min the total reaches.
  *   8. A veto item that is flagged forces the grade ("grade:不合格") or caps it ("cap:合格":

@@ -1,7 +1,8 @@
 /*
  * unit_scoring.c - the rubric's rules on hand-computed cases: plain sums, N/A rescaling (by
  * unit kind and by flag), bonus and deduction caps per item and overall, the zero floor,
- * clamping of scores, grade bands, and vetoes that force or cap the grade.
+ * clamping of scores, deductions tied to an area that stop at that area's score (扣完为止),
+ * grade bands, and vetoes that force or cap the grade.
  */
 #include "scoring.h"
 
@@ -130,6 +131,57 @@ START_TEST(deductions_caps_and_floor)
 }
 END_TEST
 
+/* The rubric above with two deductions tied to area 2: D3 4 per occurrence and D4 2 per
+ * occurrence, cap 4. */
+static json_t *run_area(const char *sheet, const char *kind)
+{
+  json_t *r = rubric(), *s = json_loads(sheet, 0, NULL);
+  ck_assert_ptr_nonnull(s);
+  json_array_append_new(json_object_get(r, "deduction"),
+                        json_pack("{s:s,s:f,s:s}", "code", "D3", "points", 4.0, "area", "2"));
+  json_array_append_new(
+      json_object_get(r, "deduction"),
+      json_pack("{s:s,s:f,s:f,s:s}", "code", "D4", "points", 2.0, "cap", 4.0, "area", "2"));
+  json_object_set_new(json_object_get(r, "rules"), "deduction_cap", json_real(20));
+  json_t *t = scoring_total(r, s, kind);
+  ck_assert_ptr_nonnull(t);
+  json_decref(r);
+  json_decref(s);
+  return t;
+}
+
+START_TEST(area_deductions_stop_at_the_area)
+{
+  /* Area 2 scored 5: D3 × 2 = 8 would take it below zero, so only 5 comes off (扣完为止);
+   * D1 × 1 = 1 comes off the total. 30 + 10 + 5 − 5 − 1 = 39. */
+  json_t *t = run_area("{\"scores\":{\"1.1\":30,\"1.2\":10,\"2.1\":5},"
+                       "\"occurrences\":{\"D3\":2,\"D1\":1}}",
+                       "department");
+  CLOSE(get(t, "deduction"), 6);
+  CLOSE(get(t, "total"), 39);
+  json_t *steps = json_object_get(t, "steps");
+  int explained = 0;
+  for (size_t i = 0; i < json_array_size(steps); i++)
+    explained |= strstr(json_string_value(json_array_get(steps, i)), "扣完为止") != NULL;
+  ck_assert_msg(explained, "the area floor is explained");
+  json_decref(t);
+  /* Within the area's score: D3 × 1 + D4 × 3 (6, capped at 4) = 8 of area 2's 30. 70 − 8. */
+  t = run_area("{\"scores\":{\"1.1\":30,\"1.2\":10,\"2.1\":30},"
+               "\"occurrences\":{\"D3\":1,\"D4\":3}}",
+               "department");
+  CLOSE(get(t, "deduction"), 8);
+  CLOSE(get(t, "total"), 62);
+  json_decref(t);
+  /* A town (1.2 N/A, factor 100 / 80): area 2's 8 points count as 10, so D3 × 3 = 12 stops
+   * at 10. Rescaled (30 + 8) × 1.25 = 47.5; 47.5 − 10 = 37.5. */
+  t = run_area("{\"scores\":{\"1.1\":30,\"2.1\":8},\"occurrences\":{\"D3\":3}}", "town");
+  CLOSE(get(t, "rescaled"), 47.5);
+  CLOSE(get(t, "deduction"), 10);
+  CLOSE(get(t, "total"), 37.5);
+  json_decref(t);
+}
+END_TEST
+
 START_TEST(vetoes_force_or_cap_the_grade)
 {
   json_t *t =
@@ -181,6 +233,7 @@ static Suite *suite(void)
   tcase_add_test(tc, not_applicable_rescales);
   tcase_add_test(tc, bonus_caps_per_item_and_overall);
   tcase_add_test(tc, deductions_caps_and_floor);
+  tcase_add_test(tc, area_deductions_stop_at_the_area);
   tcase_add_test(tc, vetoes_force_or_cap_the_grade);
   tcase_add_test(tc, every_step_is_explained);
   suite_add_tcase(s, tc);
