@@ -168,7 +168,7 @@ int demo_seed(const char *data_dir)
               rproblem ? rproblem : "");
     goto fail;
   }
-  if ((rc = rubric_insert(db, rubric, 1, now, &rubric_id))) goto fail;
+  if ((rc = rubric_insert(db, rubric, 1, 0, now, &rubric_id))) goto fail;
 
   size_t i;
   json_t *u;

@@ -7,6 +7,7 @@
 #include "authz.h"
 #include "db.h"
 #include "err.h"
+#include "h_cycle_rubric.h"
 #include "json.h"
 
 #include <stdio.h>
@@ -147,8 +148,9 @@ static int audit_cycle(struct req *r, int64_t id, const char *action, json_t *de
 
 int h_cycle_create(struct req *r, struct reply *out)
 {
-  static const char *const keys[] = {
-      "year", "title", "submission_deadline", "review_deadline", "units", "rubric_id", NULL};
+  static const char *const keys[] = {"year",  "title",     "submission_deadline", "review_deadline",
+                                     "units", "rubric_id", "rubric_copy_from",    "rubric_template",
+                                     NULL};
   int64_t year = 0, sub, rev;
   int sub_set, rev_set;
   const char *title;
@@ -162,10 +164,10 @@ int h_cycle_create(struct req *r, struct reply *out)
   if (sub && rev && rev < sub)
     return reply_invalid(out, "review_deadline", "评审截止时间不能早于填报截止时间");
   int64_t rubric = 0;
-  if ((rc = take_rubric(r, out, &rubric))) return rc;
   json_t *units = json_object_get(r->jbody, "units");
   if (units && !json_is_array(units)) return reply_invalid(out, "units", "应为单位代码的数组");
   if ((rc = db_begin(r->db))) return rc;
+  if ((rc = cycle_rubric_choose(r, out, &rubric))) goto fail;
   int64_t now = (int64_t)time(NULL);
   db_stmt *st = db_prepare(r->db, "INSERT INTO cycle (year, title, phase, submission_deadline, "
                                   "review_deadline, rubric_id, created_at, updated_at) VALUES (:y, "
@@ -205,7 +207,8 @@ int h_cycle_create(struct req *r, struct reply *out)
     }
   }
   if ((rc = audit_cycle(r, id, "cycle.create",
-                        json_pack("{s:I,s:s}", "year", (json_int_t)year, "title", title))))
+                        json_pack("{s:I,s:s,s:o}", "year", (json_int_t)year, "title", title,
+                                  "rubric_id", rubric ? json_integer(rubric) : json_null()))))
     goto fail;
   if ((rc = db_commit(r->db))) return rc;
   return cycle_reply(r, out, id, 201);
@@ -216,8 +219,13 @@ fail:
 
 int h_cycle_update(struct req *r, struct reply *out)
 {
-  static const char *const keys[] = {"title",           "phase",     "submission_deadline",
-                                     "review_deadline", "rubric_id", NULL};
+  static const char *const keys[] = {"title",
+                                     "phase",
+                                     "submission_deadline",
+                                     "review_deadline",
+                                     "rubric_id",
+                                     "confirm_rubric_change",
+                                     NULL};
   int64_t id, sub, rev;
   int sub_set, rev_set;
   const char *title, *phase;
@@ -235,7 +243,8 @@ int h_cycle_update(struct req *r, struct reply *out)
   int to = phase ? phase_index(phase) : -1;
   if (phase && to < 0)
     return reply_invalid(out, "phase", "阶段应为 draft、submission、review、publication 或 closed");
-  json_t *before = NULL; /* the cycle before the change, for the audit row */
+  json_t *before = NULL;   /* the cycle before the change, for the audit row */
+  json_t *switched = NULL; /* the scores carried over to another rubric, when it changes */
   if ((rc = db_begin(r->db))) return rc;
   db_stmt *st = db_prepare(r->db, "SELECT phase FROM cycle WHERE id = :id");
   char cur[16] = "";
@@ -259,23 +268,26 @@ int h_cycle_update(struct req *r, struct reply *out)
     rc = E_VALIDATION;
     goto fail;
   }
-  /* The rubric is chosen before scoring starts; from the review phase on it is frozen. */
-  if (rubric && from >= phase_index("review")) {
-    out->field = "rubric_id";
-    out->detail = "评审已开始，不能再更换评分细则";
-    rc = E_CONFLICT;
-    goto fail;
-  }
-  if (rubric) {
-    st = db_prepare(r->db, "UPDATE cycle SET rubric_id = :rb WHERE id = :id");
-    if (!st || (rc = db_bind_int(st, ":rb", rubric)) || (rc = db_bind_int(st, ":id", id)) ||
-        (rc = db_run(st)))
+  /* Another rubric: until results are published; once scores exist, only with the admin's
+   * confirmation (after GET .../rubric-change showed what changes), the scores moving over. */
+  if (rubric && rubric != json_integer_value(json_object_get(before, "rubric_id"))) {
+    if (from >= phase_index("publication")) {
+      out->field = "rubric_id";
+      out->detail = "结果已公示，不能再更换评分细则";
+      rc = E_CONFLICT;
       goto fail;
-  }
-  if (phase && to == phase_index("review")) {
-    st = db_prepare(r->db, "UPDATE rubric SET frozen = 1 WHERE id = (SELECT rubric_id FROM cycle "
-                           "WHERE id = :id)");
-    if (!st || (rc = db_bind_int(st, ":id", id)) || (rc = db_run(st))) goto fail;
+    }
+    json_t *preview = NULL;
+    if ((rc = cycle_rubric_preview(r->db, id, rubric, &preview))) goto fail;
+    int needs = json_is_true(json_object_get(preview, "confirm_required"));
+    json_decref(preview);
+    if (needs && !json_is_true(json_object_get(r->jbody, "confirm_rubric_change"))) {
+      out->field = "confirm_rubric_change";
+      out->detail = "该周期已有评分，更换评分细则前请先查看变化（rubric-change）并确认";
+      rc = E_CONFLICT;
+      goto fail;
+    }
+    if ((rc = cycle_rubric_switch(r->db, id, rubric, &switched))) goto fail;
   }
   st = db_prepare(r->db, "UPDATE cycle SET title = coalesce(:t, title), phase = coalesce(:ph, "
                          "phase), submission_deadline = CASE WHEN :sset THEN :s ELSE "
@@ -294,14 +306,21 @@ int h_cycle_update(struct req *r, struct reply *out)
     goto fail;
   json_t *after = NULL;
   if ((rc = cycle_load(r, id, &after))) goto fail;
-  if ((rc = audit_cycle(r, id, phase && to != from ? "cycle.phase" : "cycle.update",
-                        json_pack("{s:O,s:o}", "before", before, "after", after))))
+  json_t *moved = switched; /* handed over to the audit row */
+  switched = NULL;
+  if ((rc = audit_cycle(
+           r, id,
+           phase && to != from ? "cycle.phase"
+           : moved             ? "cycle.rubric"
+                               : "cycle.update",
+           json_pack("{s:O,s:o,s:o?}", "before", before, "after", after, "moved", moved))))
     goto fail;
   json_decref(before);
   if ((rc = db_commit(r->db))) return rc;
   return cycle_reply(r, out, id, 200);
 fail:
   json_decref(before);
+  json_decref(switched);
   db_rollback(r->db);
   return rc ? rc : E_DB;
 }

@@ -11,6 +11,7 @@
 #include "h_cycles.h"
 #include "h_import.h"
 #include "h_reports.h"
+#include "h_cycle_rubric.h"
 #include "h_rubrics.h"
 #include "h_search.h"
 #include "h_session.h"
@@ -47,6 +48,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/cycles/{cycle}", ROLE_USER, BODY_NONE, h_cycle_get, 0},
     {"PATCH", "/api/v1/cycles/{cycle}", ROLE_ADMIN, BODY_JSON, h_cycle_update, 0},
     {"GET", "/api/v1/cycles/{cycle}/units", ROLE_USER, BODY_NONE, h_cycle_units, 0},
+    {"GET", "/api/v1/cycles/{cycle}/rubric-change", ROLE_ADMIN, BODY_NONE, h_cycle_rubric_change,
+     0},
     {"POST", "/api/v1/cycles/{cycle}/units/{unit}/late-upload", ROLE_ADMIN, BODY_JSON,
      h_cycle_late_upload, 0},
     /* reports */
@@ -69,6 +72,11 @@ const struct route routes[] = {
     {"POST", "/api/v1/rubrics/draft/file", ROLE_ADMIN, BODY_UPLOAD, h_rubric_draft_file, 0},
     {"GET", "/api/v1/rubrics/{id}", ROLE_USER, BODY_NONE, h_rubric_get, 0},
     {"PUT", "/api/v1/rubrics/{id}", ROLE_ADMIN, BODY_JSON, h_rubric_replace, 0},
+    {"GET", "/api/v1/rubrics/{id}/diff", ROLE_ADMIN, BODY_NONE, h_rubric_diff, 0},
+    {"GET", "/api/v1/rubrics/{id}/export.json", ROLE_ADMIN, BODY_NONE, h_rubric_export, 0},
+    {"GET", "/api/v1/rubrics/{id}/export.csv", ROLE_ADMIN, BODY_NONE, h_rubric_export, 0},
+    {"GET", "/api/v1/rubrics/{id}/export.xlsx", ROLE_ADMIN, BODY_NONE, h_rubric_export, 0},
+    {"POST", "/api/v1/rubrics/import", ROLE_ADMIN, BODY_UPLOAD, h_rubric_import, 0},
     /* accounts (assessment office) */
     {"GET", "/api/v1/users", ROLE_ADMIN, BODY_NONE, h_users_list, 0},
     {"POST", "/api/v1/users", ROLE_ADMIN, BODY_JSON, h_user_create, 0},

@@ -38,6 +38,7 @@ static int invalid(const char **field, const char **problem, const char *path, c
 struct walk {
   struct db *db;
   json_t *codes; /* codes seen (object used as a set) */
+  json_t *areas; /* codes of the top-level areas (a set) */
   int nodes;     /* nodes seen */
   double leaves; /* sum of leaf points */
   const char **field, **problem;
@@ -117,13 +118,18 @@ static int node(struct walk *w, json_t *n, const char *path, int depth)
     {
       if (!json_is_string(x) || !json_string_length(x) || utf8_chars(json_string_value(x)) > 50)
         return invalid(w->field, w->problem, p, "指标 %s 的关键词应为 1 到 50 个字的文本", code);
+      if (strchr(json_string_value(x), ';') || strstr(json_string_value(x), "；"))
+        return invalid(w->field, w->problem, p,
+                       "指标 %s 的关键词“%s”含有分号（分号用来分隔关键词，请拆成两个）", code,
+                       json_string_value(x));
     }
   }
   json_t *ap = json_object_get(n, "applies_to");
   snprintf(p, sizeof p, "%s.applies_to", path);
   if (ap && !json_is_null(ap)) {
-    if (!json_is_array(ap))
-      return invalid(w->field, w->problem, p, "指标 %s 的适用单位类别应为数组或 null", code);
+    if (!json_is_array(ap) || !json_array_size(ap))
+      return invalid(w->field, w->problem, p,
+                     "指标 %s 的适用单位类别应为非空数组，或 null 表示适用于全部类别", code);
     size_t i;
     json_t *x;
     json_array_foreach(ap, i, x)
@@ -177,8 +183,25 @@ static int specials(struct walk *w, json_t *j, const char *key, json_t *bands)
   json_t *n;
   json_array_foreach(list, i, n)
   {
+    static const char *const members[] = {"code",   "name", "points", "cap",
+                                          "effect", "area", "line",   NULL};
     char path[64], p[96];
     snprintf(path, sizeof path, "%s[%zu]", key, i);
+    if (!json_is_object(n)) return invalid(w->field, w->problem, path, "应为对象");
+    const char *m;
+    json_t *v;
+    json_object_foreach(n, m, v)
+    {
+      int ok = 0;
+      for (int x = 0; members[x] && !ok; x++) ok = !strcmp(m, members[x]);
+      if (!strcmp(m, "effect") && strcmp(key, "veto")) ok = 0;
+      if ((!strcmp(m, "points") || !strcmp(m, "cap")) && !strcmp(key, "veto")) ok = 0;
+      if (!strcmp(m, "area") && strcmp(key, "deduction")) ok = 0;
+      if (!ok) {
+        snprintf(p, sizeof p, "%s.%s", path, m);
+        return invalid(w->field, w->problem, p, "不认识的字段 %s", m);
+      }
+    }
     json_t *jc = json_object_get(n, "code");
     const char *code = json_is_string(jc) ? json_string_value(jc) : "?";
     snprintf(p, sizeof p, "%s.code", path);
@@ -216,6 +239,40 @@ static int specials(struct walk *w, json_t *j, const char *key, json_t *bands)
           (!is_points(cap) || json_number_value(cap) < json_number_value(pt)))
         return invalid(w->field, w->problem, p, "%s %s 的上限不能小于每项分值",
                        strcmp(key, "bonus") ? "扣分项" : "加分项", code);
+      json_t *area = json_object_get(n, "area");
+      snprintf(p, sizeof p, "%s.area", path);
+      if (area && !json_is_null(area) &&
+          (!json_is_string(area) || !json_object_get(w->areas, json_string_value(area))))
+        return invalid(w->field, w->problem, p, "扣分项 %s 所属的一级指标 %s 不存在", code,
+                       json_is_string(area) ? json_string_value(area) : "?");
+    }
+  }
+  return E_OK;
+}
+
+/* Checks RULES (absent, null or an object of the known rules). */
+static int rules_ok(struct walk *w, json_t *rules)
+{
+  if (!rules || json_is_null(rules)) return E_OK;
+  if (!json_is_object(rules)) return invalid(w->field, w->problem, "rules", "计分规则应为对象");
+  const char *k;
+  json_t *v;
+  char p[64];
+  json_object_foreach(rules, k, v)
+  {
+    snprintf(p, sizeof p, "rules.%s", k);
+    if (!strcmp(k, "na_rescale")) {
+      if (!json_is_boolean(v))
+        return invalid(w->field, w->problem, p, "不适用指标是否折算应为 true 或 false");
+    } else if (!strcmp(k, "score_step")) {
+      if (!is_points(v) || json_number_value(v) <= 0)
+        return invalid(w->field, w->problem, p, "评分步长应为大于 0 的数字（如 0.5）");
+    } else if (!strcmp(k, "bonus_cap") || !strcmp(k, "deduction_cap")) {
+      if (!json_is_null(v) && !is_points(v))
+        return invalid(w->field, w->problem, p, "%s应为不小于 0 的数字，或 null 表示不设上限",
+                       k[0] == 'b' ? "加分总上限" : "扣分总上限");
+    } else {
+      return invalid(w->field, w->problem, p, "不认识的计分规则 %s", k);
     }
   }
   return E_OK;
@@ -223,13 +280,17 @@ static int specials(struct walk *w, json_t *j, const char *key, json_t *bands)
 
 int rubric_validate(struct db *db, json_t *j, const char **field, const char **problem)
 {
-  struct walk w = {db, json_object(), 0, 0, field, problem};
+  struct walk w = {db, json_object(), json_object(), 0, 0, field, problem};
   int rc = E_OK;
   static const char *const keys[] = {"name",  "total_points", "rules", "grade_bands", "areas",
                                      "bonus", "deduction",    "veto",  "notes",       NULL};
   const char *k;
   json_t *v;
-  if (!w.codes) return E_NOMEM;
+  if (!w.codes || !w.areas) {
+    json_decref(w.codes);
+    json_decref(w.areas);
+    return E_NOMEM;
+  }
   if (!json_is_object(j)) {
     rc = invalid(field, problem, "", "评分细则应为 JSON 对象");
     goto done;
@@ -253,6 +314,7 @@ int rubric_validate(struct db *db, json_t *j, const char **field, const char **p
     rc = invalid(field, problem, "total_points", "总分应为大于 0、不超过 1000 的数字");
     goto done;
   }
+  if ((rc = rules_ok(&w, json_object_get(j, "rules")))) goto done;
   json_t *bands = json_object_get(j, "grade_bands");
   if (bands && !json_is_null(bands)) {
     if (!json_is_array(bands)) {
@@ -287,6 +349,7 @@ int rubric_validate(struct db *db, json_t *j, const char **field, const char **p
     char p[64];
     snprintf(p, sizeof p, "areas[%zu]", i);
     if ((rc = node(&w, a, p, 1))) goto done;
+    json_object_set_new(w.areas, json_string_value(json_object_get(a, "code")), json_true());
   }
   if (fabs(w.leaves - json_number_value(total)) > 1e-6) {
     rc = invalid(field, problem, "total_points", "各末级指标分值合计 %g 分，与总分 %g 分不一致",
@@ -298,10 +361,37 @@ int rubric_validate(struct db *db, json_t *j, const char **field, const char **p
     goto done;
 done:
   json_decref(w.codes);
+  json_decref(w.areas);
   return rc;
 }
 
 /* ---- storage ---- */
+
+/* Turns every integer inside J into a real, so that one number has one JSON form whatever
+ * the file it came from wrote ("4" or "4.0"): all numbers of a rubric are points. */
+static void reals(json_t *j)
+{
+  size_t i;
+  const char *k;
+  json_t *v;
+  if (json_is_object(j)) {
+    json_object_foreach(j, k, v)
+    {
+      if (json_is_integer(v))
+        json_object_set_new(j, k, json_real((double)json_integer_value(v)));
+      else
+        reals(v);
+    }
+  } else if (json_is_array(j)) {
+    json_array_foreach(j, i, v)
+    {
+      if (json_is_integer(v))
+        json_array_set_new(j, i, json_real((double)json_integer_value(v)));
+      else
+        reals(v);
+    }
+  }
+}
 
 /* Inserts one rubric node and its children. */
 static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n, int sort,
@@ -312,8 +402,8 @@ static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n,
   db_stmt *st =
       db_prepare(db, "INSERT INTO indicator (rubric_id, parent_id, code, name, kind, "
                      "sort, max_points, points, cap, effect, guidance, keywords, responsible, "
-                     "applies_to) VALUES (:r, :p, :code, :name, :kind, :sort, :max, "
-                     ":points, :cap, :effect, :guidance, :kw, :resp, :applies)");
+                     "applies_to, area_code) VALUES (:r, :p, :code, :name, :kind, :sort, :max, "
+                     ":points, :cap, :effect, :guidance, :kw, :resp, :applies, :area)");
   if (!st) return E_DB;
   json_t *kw = json_object_get(n, "keywords"), *ap = json_object_get(n, "applies_to");
   char *kws = json_is_array(kw) ? json_dumps(kw, JSON_COMPACT) : NULL;
@@ -339,7 +429,8 @@ static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n,
       (rc = db_bind_text(st, ":kw", kws ? kws : "[]")) ||
       (rc =
            db_bind_text(st, ":resp", json_string_value(json_object_get(n, "responsible")) ?: "")) ||
-      (rc = db_bind_text(st, ":applies", aps)))
+      (rc = db_bind_text(st, ":applies", aps)) ||
+      (rc = db_bind_text(st, ":area", json_string_value(json_object_get(n, "area")))))
     db_reset(st);
   else
     rc = db_run(st);
@@ -356,20 +447,33 @@ static int insert_node(struct db *db, int64_t rubric, int64_t parent, json_t *n,
   return E_OK;
 }
 
-int rubric_insert(struct db *db, json_t *rb, int frozen, int64_t now, int64_t *id)
+int rubric_insert(struct db *db, json_t *rb, int frozen, int64_t derived_from, int64_t now,
+                  int64_t *id)
 {
-  db_stmt *st = db_prepare(db, "INSERT INTO rubric (name, total_points, rules, grade_bands, "
-                               "frozen, created_at, updated_at) VALUES (:name, :total, :rules, "
-                               ":bands, :frozen, :now, :now)");
+  /* A new version joins the family of the rubric it derives from, numbered after the newest;
+   * a rubric of its own starts a family (family = its own id, set below). */
+  db_stmt *st = db_prepare(
+      db, "INSERT INTO rubric (name, total_points, rules, grade_bands, frozen, derived_from, "
+          "family, version, created_at, updated_at) VALUES (:name, :total, :rules, :bands, "
+          ":frozen, :from, (SELECT family FROM rubric WHERE id = :from), coalesce((SELECT "
+          "max(v.version) + 1 FROM rubric v WHERE v.family = (SELECT family FROM rubric WHERE "
+          "id = :from)), 1), :now, :now)");
   if (!st) return E_DB;
-  char *rules = json_dumps(json_object_get(rb, "rules"), JSON_COMPACT);
-  char *bands = json_dumps(json_object_get(rb, "grade_bands"), JSON_COMPACT);
+  json_t *jr = json_deep_copy(json_object_get(rb, "rules")),
+         *jb = json_deep_copy(json_object_get(rb, "grade_bands"));
+  reals(jr);
+  reals(jb);
+  char *rules = jr ? json_dumps(jr, JSON_COMPACT) : NULL;
+  char *bands = jb ? json_dumps(jb, JSON_COMPACT) : NULL;
+  json_decref(jr);
+  json_decref(jb);
   int rc;
   if ((rc = db_bind_text(st, ":name", json_string_value(json_object_get(rb, "name")))) ||
       (rc = db_bind_double(st, ":total", json_number_value(json_object_get(rb, "total_points")))) ||
       (rc = db_bind_text(st, ":rules", rules ? rules : "{}")) ||
       (rc = db_bind_text(st, ":bands", bands ? bands : "[]")) ||
-      (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":frozen", frozen)))
+      (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":frozen", frozen)) ||
+      (rc = derived_from ? db_bind_int(st, ":from", derived_from) : db_bind_null(st, ":from")))
     db_reset(st);
   else
     rc = db_run(st);
@@ -377,6 +481,9 @@ int rubric_insert(struct db *db, json_t *rb, int frozen, int64_t now, int64_t *i
   free(bands);
   if (rc) return rc;
   *id = db_last_id(db);
+  st = db_prepare(db, "UPDATE rubric SET family = id WHERE id = :id AND family IS NULL");
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":id", *id)) || (rc = db_run(st))) return rc;
   static const struct {
     const char *key, *kind;
   } parts[] = {{"areas", "item"}, {"bonus", "bonus"}, {"deduction", "deduction"}, {"veto", "veto"}};
@@ -402,9 +509,14 @@ int rubric_replace(struct db *db, int64_t id, json_t *rb, int64_t now)
   if (frozen) return E_CONFLICT;
   if ((rc = db_begin(db))) return rc;
   /* Absent members are stored as their empty JSON (no temporary objects to release). */
-  json_t *jr = json_object_get(rb, "rules"), *jb = json_object_get(rb, "grade_bands");
+  json_t *jr = json_deep_copy(json_object_get(rb, "rules")),
+         *jb = json_deep_copy(json_object_get(rb, "grade_bands"));
+  reals(jr);
+  reals(jb);
   char *rules = jr ? json_dumps(jr, JSON_COMPACT) : strdup("{}");
   char *bands = jb ? json_dumps(jb, JSON_COMPACT) : strdup("[]");
+  json_decref(jr);
+  json_decref(jb);
   st = db_prepare(db, "UPDATE rubric SET name = :name, total_points = :total, rules = :rules, "
                       "grade_bands = :bands, updated_at = :now WHERE id = :id");
   if (!st || !rules || !bands)
@@ -450,7 +562,8 @@ static int read_nodes(struct db *db, int64_t rubric, int64_t parent, int special
 {
   db_stmt *st =
       db_prepare(db, "SELECT id, code, name, kind, max_points, points, cap, effect, "
-                     "guidance, keywords, applies_to, responsible FROM indicator WHERE rubric_id = "
+                     "guidance, keywords, applies_to, responsible, area_code FROM indicator "
+                     "WHERE rubric_id = "
                      ":r AND coalesce(parent_id, 0) = :p AND ((:special AND kind IN "
                      "('bonus', 'deduction', 'veto')) OR (NOT :special AND kind IN "
                      "('area', 'item'))) ORDER BY sort");
@@ -480,6 +593,7 @@ static int read_nodes(struct db *db, int64_t rubric, int64_t parent, int special
     json_object_set_new(n, "applies_to", ap ? ap : json_null());
     if (*db_col_text(st, 11))
       json_object_set_new(n, "responsible", json_string(db_col_text(st, 11)));
+    if (!db_col_is_null(st, 12)) json_object_set_new(n, "area", json_string(db_col_text(st, 12)));
     json_array_append_new(rows, n);
   }
   db_reset(st);
@@ -519,7 +633,7 @@ static int read_nodes(struct db *db, int64_t rubric, int64_t parent, int special
 int rubric_get(struct db *db, int64_t id, json_t **out)
 {
   db_stmt *st = db_prepare(db, "SELECT name, version, total_points, rules, grade_bands, frozen, "
-                               "created_at FROM rubric WHERE id = :id");
+                               "created_at, family, derived_from FROM rubric WHERE id = :id");
   int rc;
   *out = NULL;
   if (!st) return E_DB;
@@ -533,13 +647,26 @@ int rubric_get(struct db *db, int64_t id, json_t **out)
   }
   json_t *rules = json_loads(db_col_text(st, 3), 0, NULL),
          *bands = json_loads(db_col_text(st, 4), 0, NULL);
+  reals(rules); /* rubrics stored before numbers were normalised */
+  reals(bands);
   json_t *r = json_pack(
       "{s:I,s:s,s:I,s:f,s:o,s:o,s:b,s:I}", "id", (json_int_t)id, "name", db_col_text(st, 0),
       "version", (json_int_t)db_col_int(st, 1), "total_points", db_col_double(st, 2), "rules",
       rules ? rules : json_object(), "grade_bands", bands ? bands : json_array(), "frozen",
       (int)db_col_int(st, 5), "created_at", (json_int_t)db_col_int(st, 6));
+  int64_t family = db_col_int(st, 7);
+  if (r)
+    json_object_set_new(r, "derived_from",
+                        db_col_is_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)));
   db_reset(st);
   if (!r) return E_NOMEM;
+  json_t *versions = NULL;
+  if ((rc = rubric_versions(db, family, &versions))) {
+    json_decref(r);
+    return rc;
+  }
+  json_object_set_new(r, "family", json_integer(family));
+  json_object_set_new(r, "versions", versions);
   json_t *areas = json_array(), *special = json_array();
   double sum = 0, ignored = 0;
   if (!areas || !special || (rc = read_nodes(db, id, 0, 0, areas, &sum)) ||
@@ -572,20 +699,94 @@ int rubric_get(struct db *db, int64_t id, json_t **out)
   return E_OK;
 }
 
+/* Removes the import line numbers of the items in LIST and, with GROUPS, the computed
+ * "points" of group nodes, recursively. */
+static void drop_computed(json_t *list, int groups)
+{
+  size_t i;
+  json_t *n;
+  json_array_foreach(list, i, n)
+  {
+    json_object_del(n, "line");
+    json_t *children = json_object_get(n, "children");
+    if (!groups || !json_is_array(children)) continue;
+    json_object_del(n, "points");
+    drop_computed(children, 1);
+  }
+}
+
+json_t *rubric_portable(json_t *rb)
+{
+  static const char *const server_side[] = {"id",     "version",      "frozen",   "created_at",
+                                            "family", "derived_from", "versions", NULL};
+  json_t *c = json_deep_copy(rb);
+  if (!json_is_object(c)) return c;
+  for (int i = 0; server_side[i]; i++) json_object_del(c, server_side[i]);
+  drop_computed(json_object_get(c, "areas"), 1);
+  static const char *const lists[] = {"grade_bands", "bonus", "deduction", "veto"};
+  for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+    drop_computed(json_object_get(c, lists[i]), 0);
+  reals(c);
+  return c;
+}
+
+long rubric_line_of(json_t *rb, const char *field)
+{
+  json_t *at = rb;
+  long line = 0;
+  const char *p = field ? field : "";
+  while (at && *p) {
+    json_t *ln = json_object_get(at, "line");
+    if (json_is_integer(ln)) line = (long)json_integer_value(ln);
+    char key[64];
+    size_t k = 0;
+    while (*p && *p != '.' && *p != '[' && k + 1 < sizeof key) key[k++] = *p++;
+    key[k] = 0;
+    at = k ? json_object_get(at, key) : at;
+    while (at && *p == '[') {
+      char *end;
+      unsigned long idx = strtoul(p + 1, &end, 10);
+      at = json_array_get(at, idx);
+      p = *end == ']' ? end + 1 : end;
+    }
+    if (*p == '.') p++;
+  }
+  if (json_is_object(at) && json_is_integer(json_object_get(at, "line")))
+    line = (long)json_integer_value(json_object_get(at, "line"));
+  return line;
+}
+
+/* The columns every rubric listing selects, in the order rubric_row() reads them. */
+#define RUBRIC_ROW_COLUMNS                                                                         \
+  "r.id, r.name, r.version, r.total_points, r.frozen, r.created_at, (SELECT count(*) FROM "        \
+  "cycle c WHERE c.rubric_id = r.id), r.family "
+
 static json_t *rubric_row(db_stmt *st, void *ctx)
 {
   (void)ctx;
-  return json_pack("{s:I,s:s,s:I,s:f,s:b,s:I,s:I}", "id", (json_int_t)db_col_int(st, 0), "name",
+  return json_pack("{s:I,s:s,s:I,s:f,s:b,s:I,s:I,s:I}", "id", (json_int_t)db_col_int(st, 0), "name",
                    db_col_text(st, 1), "version", (json_int_t)db_col_int(st, 2), "total_points",
                    db_col_double(st, 3), "frozen", (int)db_col_int(st, 4), "created_at",
-                   (json_int_t)db_col_int(st, 5), "cycles", (json_int_t)db_col_int(st, 6));
+                   (json_int_t)db_col_int(st, 5), "cycles", (json_int_t)db_col_int(st, 6), "family",
+                   (json_int_t)db_col_int(st, 7));
 }
 
 int rubric_list(struct db *db, json_t **out)
 {
-  db_stmt *st = db_prepare(db, "SELECT r.id, r.name, r.version, r.total_points, r.frozen, "
-                               "r.created_at, (SELECT count(*) FROM cycle c WHERE c.rubric_id = "
-                               "r.id) FROM rubric r ORDER BY r.id DESC");
+  db_stmt *st = db_prepare(db, "SELECT " RUBRIC_ROW_COLUMNS "FROM rubric r ORDER BY r.id DESC");
   if (!st) return E_DB;
+  return db_rows_json(st, rubric_row, NULL, out);
+}
+
+int rubric_versions(struct db *db, int64_t family, json_t **out)
+{
+  db_stmt *st = db_prepare(db, "SELECT " RUBRIC_ROW_COLUMNS
+                               "FROM rubric r WHERE r.family = :f ORDER BY r.version");
+  if (!st) return E_DB;
+  int rc = db_bind_int(st, ":f", family);
+  if (rc) {
+    db_reset(st);
+    return rc;
+  }
   return db_rows_json(st, rubric_row, NULL, out);
 }
