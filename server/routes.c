@@ -13,6 +13,7 @@
 #include "h_reports.h"
 #include "h_cycle_rubric.h"
 #include "h_rubrics.h"
+#include "h_scores.h"
 #include "h_search.h"
 #include "h_session.h"
 #include "h_system.h"
@@ -64,6 +65,14 @@ const struct route routes[] = {
      BODY_NONE, h_report_file, 0},
     {"POST", "/api/v1/cycles/{cycle}/reports/import", ROLE_ADMIN, BODY_UPLOAD, h_reports_import, 0},
     {"GET", "/api/v1/search", ROLE_USER, BODY_NONE, h_search, 0},
+    /* assignments and score sheets */
+    {"GET", "/api/v1/cycles/{cycle}/assignments", ROLE_ADMIN, BODY_NONE, h_assignments_list, 0},
+    {"POST", "/api/v1/cycles/{cycle}/assignments", ROLE_ADMIN, BODY_JSON, h_assignment_create, 0},
+    {"DELETE", "/api/v1/cycles/{cycle}/assignments/{id}", ROLE_ADMIN, BODY_NONE,
+     h_assignment_delete, 0},
+    {"GET", "/api/v1/cycles/{cycle}/units/{unit}/scores", ROLE_USER, BODY_NONE, h_scores_get, 0},
+    {"PUT", "/api/v1/cycles/{cycle}/units/{unit}/scores", ROLE_REVIEWER | ROLE_UNIT, BODY_JSON,
+     h_scores_put, 0},
     /* rubrics */
     {"GET", "/api/v1/rubrics", ROLE_ADMIN, BODY_NONE, h_rubrics_list, 0},
     {"POST", "/api/v1/rubrics", ROLE_ADMIN, BODY_JSON, h_rubric_create, 0},

@@ -1,0 +1,304 @@
+/*
+ * h_scores.c - score sheets and assignments (see h_scores.h).
+ */
+#include "h_scores.h"
+
+#include "audit.h"
+#include "authz.h"
+#include "db.h"
+#include "dbjson.h"
+#include "err.h"
+#include "json.h"
+#include "sheets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The cycle and unit of the route into *CYCLE and *UNIT, and the cycle's phase into PHASE.
+ * E_OK or E_NOT_FOUND (also for a unit outside the cycle). */
+static int route_unit(struct req *r, int64_t *cycle, int64_t *unit, char phase[16])
+{
+  int rc = req_param_id(r, "cycle", cycle);
+  if (rc || (rc = authz_param_unit(r, unit))) return rc;
+  db_stmt *st = db_prepare(r->db, "SELECT c.phase FROM cycle c JOIN cycle_unit cu ON "
+                                  "cu.cycle_id = c.id WHERE c.id = :c AND cu.unit_id = :u");
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":c", *cycle)) || (rc = db_bind_int(st, ":u", *unit))) {
+    db_reset(st);
+    return rc;
+  }
+  rc = db_step(st);
+  if (rc == DB_ROW) snprintf(phase, 16, "%s", db_col_text(st, 0));
+  db_reset(st);
+  return rc == DB_ROW ? E_OK : rc == DB_DONE ? E_NOT_FOUND : rc;
+}
+
+/* The caller's sheet for UNIT in CYCLE into *ID (0 = none yet): a reviewer's review
+ * assignment (not recused), or the unit's self-assessment for its own users. */
+static int own_sheet(struct req *r, int64_t cycle, int64_t unit, int64_t *id)
+{
+  *id = 0;
+  int unit_user = r->user.role == ROLE_UNIT;
+  if (unit_user && r->user.unit_id != unit) return E_NOT_FOUND;
+  db_stmt *st = db_prepare(
+      r->db, "SELECT id FROM assignment WHERE cycle_id = :c AND unit_id = :u AND ((:self AND "
+             "kind = 'self') OR (NOT :self AND kind = 'review' AND user_id = :me AND status <> "
+             "'recused')) ORDER BY id LIMIT 1");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit)) ||
+      (rc = db_bind_int(st, ":self", unit_user)) || (rc = db_bind_int(st, ":me", r->user.id))) {
+    db_reset(st);
+    return rc;
+  }
+  rc = db_step(st);
+  if (rc == DB_ROW) *id = db_col_int(st, 0);
+  db_reset(st);
+  if (rc != DB_ROW && rc != DB_DONE) return rc;
+  return *id || unit_user ? E_OK : E_NOT_FOUND;
+}
+
+int h_scores_get(struct req *r, struct reply *out)
+{
+  int64_t cycle, unit, id;
+  char phase[16];
+  int rc = route_unit(r, &cycle, &unit, phase);
+  if (rc) return rc;
+  if (r->user.role == ROLE_ADMIN) {
+    db_stmt *st = db_prepare(r->db, "SELECT id FROM assignment WHERE cycle_id = :c AND unit_id "
+                                    "= :u ORDER BY kind, id");
+    json_t *sheets = json_array();
+    if (!st || !sheets) {
+      json_decref(sheets);
+      return st ? E_NOMEM : E_DB;
+    }
+    if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit))) {
+      db_reset(st);
+      json_decref(sheets);
+      return rc;
+    }
+    json_t *ids = json_array();
+    while (ids && (rc = db_step(st)) == DB_ROW)
+      json_array_append_new(ids, json_integer(db_col_int(st, 0)));
+    db_reset(st);
+    size_t i;
+    json_t *x;
+    json_array_foreach(ids, i, x)
+    {
+      json_t *s = NULL;
+      if (!(rc = sheet_load(r->db, json_integer_value(x), &s)))
+        json_array_append_new(sheets, s);
+      else
+        break;
+    }
+    json_decref(ids);
+    if (rc && rc != DB_DONE) {
+      json_decref(sheets);
+      return rc;
+    }
+    return reply_json(out, 200, json_pack("{s:o}", "sheets", sheets));
+  }
+  if ((rc = own_sheet(r, cycle, unit, &id))) return rc;
+  json_t *s = NULL;
+  if (id && (rc = sheet_load(r->db, id, &s))) return rc;
+  return reply_json(out, 200, json_pack("{s:o}", "sheet", s ? s : json_null()));
+}
+
+int h_scores_put(struct req *r, struct reply *out)
+{
+  int64_t cycle, unit, id;
+  char phase[16];
+  int rc = route_unit(r, &cycle, &unit, phase);
+  if (rc || (rc = own_sheet(r, cycle, unit, &id))) return rc;
+  int self = r->user.role == ROLE_UNIT;
+  if (strcmp(phase, self ? "submission" : "review")) {
+    out->detail = self ? "自评只能在报告填报阶段进行" : "当前不在评审阶段，不能评分";
+    return E_NOT_OPEN;
+  }
+  int64_t now = (int64_t)time(NULL);
+  if ((rc = db_begin(r->db))) return rc;
+  if (!id) { /* the unit's self-assessment starts with its first save */
+    db_stmt *st = db_prepare(r->db, "INSERT INTO assignment (cycle_id, unit_id, user_id, kind, "
+                                    "created_at, updated_at) VALUES (:c, :u, :me, 'self', :now, "
+                                    ":now)");
+    if (!st || (rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit)) ||
+        (rc = db_bind_int(st, ":me", r->user.id)) || (rc = db_bind_int(st, ":now", now)) ||
+        (rc = db_run(st)))
+      goto fail;
+    id = db_last_id(r->db);
+  }
+  json_t *codes = NULL;
+  const char *field = NULL, *detail = NULL;
+  if ((rc = sheet_apply(r->db, id, r->jbody, now, &codes, &field, &detail))) {
+    out->field = field ? arena_strdup(&r->a, field) : NULL;
+    out->detail = detail ? arena_strdup(&r->a, detail) : NULL;
+    goto fail;
+  }
+  char object[64];
+  snprintf(object, sizeof object, "sheet:%lld", (long long)id);
+  int submit = json_is_true(json_object_get(r->jbody, "submit"));
+  json_t *d = json_pack("{s:o,s:b}", "items", codes, "submit", submit);
+  char *dt = d ? json_dumps(d, JSON_COMPACT) : NULL;
+  json_decref(d);
+  rc = dt ? audit_write(r->db, r->user.id, r->user.login, submit ? "score.submit" : "score.save",
+                        object, dt, r->client)
+          : E_NOMEM;
+  free(dt);
+  if (rc || (rc = db_commit(r->db))) goto fail;
+  json_t *s = NULL;
+  if ((rc = sheet_load(r->db, id, &s))) return rc;
+  return reply_json(out, 200, json_pack("{s:o}", "sheet", s));
+fail:
+  db_rollback(r->db);
+  return rc ? rc : E_DB;
+}
+
+/* ---- assignments ---- */
+
+static json_t *assignment_row(db_stmt *st, void *ctx)
+{
+  (void)ctx;
+  return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:I}", "id", (json_int_t)db_col_int(st, 0),
+                   "unit", db_col_text(st, 1), "unit_name", db_col_text(st, 2), "reviewer",
+                   db_col_text(st, 3), "reviewer_name", db_col_text(st, 4), "kind",
+                   db_col_text(st, 5), "status", db_col_text(st, 6), "version",
+                   (json_int_t)db_col_int(st, 7), "submitted_at",
+                   db_col_is_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "scored",
+                   (json_int_t)db_col_int(st, 9));
+}
+
+int h_assignments_list(struct req *r, struct reply *out)
+{
+  int64_t cycle, exists = 0;
+  int rc = req_param_id(r, "cycle", &cycle);
+  if (rc) return rc;
+  db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM cycle WHERE id = :c");
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_one_int(st, &exists))) return rc;
+  if (!exists) return E_NOT_FOUND;
+  st = db_prepare(r->db, "SELECT a.id, un.code, un.name, u.login, u.display_name, a.kind, "
+                         "a.status, a.sheet_version, a.submitted_at, (SELECT count(*) FROM score "
+                         "s WHERE s.assignment_id = a.id) FROM assignment a JOIN unit un ON "
+                         "un.id = a.unit_id JOIN user u ON u.id = a.user_id WHERE a.cycle_id = "
+                         ":c ORDER BY un.code, a.kind, u.login");
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":c", cycle))) {
+    db_reset(st);
+    return rc;
+  }
+  json_t *list = NULL;
+  if ((rc = db_rows_json(st, assignment_row, NULL, &list))) return rc;
+  return reply_json(out, 200, json_pack("{s:o}", "assignments", list));
+}
+
+int h_assignment_create(struct req *r, struct reply *out)
+{
+  static const char *const keys[] = {"unit", "reviewer", NULL};
+  int64_t cycle;
+  const char *unit, *reviewer;
+  int rc = req_param_id(r, "cycle", &cycle);
+  if (rc || (rc = json_only_keys(out, r->jbody, keys)) ||
+      (rc = json_take_str(out, r->jbody, "unit", 1, 64, &unit)) ||
+      (rc = json_take_str(out, r->jbody, "reviewer", 1, 64, &reviewer)))
+    return rc;
+  if ((rc = db_begin(r->db))) return rc;
+  /* Everything the assignment depends on, in one row. */
+  db_stmt *st = db_prepare(
+      r->db, "SELECT (SELECT count(*) FROM cycle WHERE id = :c), un.id, (SELECT count(*) FROM "
+             "cycle_unit WHERE cycle_id = :c AND unit_id = un.id), u.id, u.role, "
+             "coalesce(u.unit_id, 0) = un.id, EXISTS (SELECT 1 FROM conflict x WHERE x.user_id "
+             "= u.id AND x.unit_id = un.id), EXISTS (SELECT 1 FROM assignment a WHERE a.cycle_id "
+             "= :c AND a.unit_id = un.id AND a.user_id = u.id AND a.kind = 'review') FROM "
+             "(SELECT 1) LEFT JOIN unit un ON un.code = :unit LEFT JOIN user u ON u.login = "
+             ":login AND u.disabled = 0");
+  if (!st) goto fail;
+  if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_text(st, ":unit", unit)) ||
+      (rc = db_bind_text(st, ":login", reviewer)) || (rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    rc = rc ? rc : E_INTERNAL;
+    goto fail;
+  }
+  int64_t cycle_ok = db_col_int(st, 0), unit_id = db_col_int(st, 1), in_cycle = db_col_int(st, 2),
+          user_id = db_col_int(st, 3);
+  int reviewer_role = !strcmp(db_col_text(st, 4), "reviewer"), own = (int)db_col_int(st, 5),
+      conflict = (int)db_col_int(st, 6), dup = (int)db_col_int(st, 7);
+  db_reset(st);
+  rc = !cycle_ok   ? E_NOT_FOUND
+       : !unit_id  ? reply_invalid(out, "unit", "没有这个单位")
+       : !in_cycle ? reply_invalid(out, "unit", "该单位不参加本周期考核")
+       : !user_id || !reviewer_role
+           ? reply_invalid(out, "reviewer", "没有这个评审人（或账号已停用）")
+       : own      ? reply_invalid(out, "reviewer", "评审人不能评审本单位")
+       : conflict ? reply_invalid(out, "reviewer", "评审人已声明与该单位存在利益冲突")
+       : dup      ? (out->detail = "该评审人已分配给这个单位", E_CONFLICT)
+                  : E_OK;
+  if (rc) goto fail;
+  int64_t now = (int64_t)time(NULL);
+  st = db_prepare(r->db, "INSERT INTO assignment (cycle_id, unit_id, user_id, kind, created_at, "
+                         "updated_at) VALUES (:c, :u, :me, 'review', :now, :now)");
+  if (!st || (rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit_id)) ||
+      (rc = db_bind_int(st, ":me", user_id)) || (rc = db_bind_int(st, ":now", now)) ||
+      (rc = db_run(st)))
+    goto fail;
+  int64_t id = db_last_id(r->db);
+  char object[64], detail[300];
+  snprintf(object, sizeof object, "assignment:%lld", (long long)id);
+  json_t *d =
+      json_pack("{s:I,s:s,s:s}", "cycle", (json_int_t)cycle, "unit", unit, "reviewer", reviewer);
+  char *dt = d ? json_dumps(d, JSON_COMPACT) : NULL;
+  json_decref(d);
+  snprintf(detail, sizeof detail, "%s", dt ? dt : "{}");
+  free(dt);
+  if ((rc = audit_write(r->db, r->user.id, r->user.login, "assignment.create", object, detail,
+                        r->client)) ||
+      (rc = db_commit(r->db)))
+    goto fail;
+  return reply_json(out, 201,
+                    json_pack("{s:{s:I,s:s,s:s,s:s}}", "assignment", "id", (json_int_t)id, "unit",
+                              unit, "reviewer", reviewer, "status", "assigned"));
+fail:
+  db_rollback(r->db);
+  return rc ? rc : E_DB;
+}
+
+int h_assignment_delete(struct req *r, struct reply *out)
+{
+  int64_t cycle, id, scored = -1;
+  int rc = req_param_id(r, "cycle", &cycle);
+  if (rc || (rc = req_param_id(r, "id", &id))) return rc;
+  if ((rc = db_begin(r->db))) return rc;
+  db_stmt *st = db_prepare(r->db, "SELECT (SELECT count(*) FROM score s WHERE s.assignment_id = "
+                                  "a.id) FROM assignment a WHERE a.id = :id AND a.cycle_id = :c "
+                                  "AND a.kind = 'review'");
+  if (!st) goto fail;
+  if ((rc = db_bind_int(st, ":id", id)) || (rc = db_bind_int(st, ":c", cycle))) {
+    db_reset(st);
+    goto fail;
+  }
+  if ((rc = db_step(st)) == DB_ROW) scored = db_col_int(st, 0);
+  db_reset(st);
+  if (rc != DB_ROW) {
+    rc = rc == DB_DONE ? E_NOT_FOUND : rc;
+    goto fail;
+  }
+  if (scored > 0) {
+    out->detail = "该评审人已开始打分，不能直接取消分配";
+    rc = E_CONFLICT;
+    goto fail;
+  }
+  st = db_prepare(r->db, "DELETE FROM assignment WHERE id = :id");
+  char object[64];
+  snprintf(object, sizeof object, "assignment:%lld", (long long)id);
+  if (!st || (rc = db_bind_int(st, ":id", id)) || (rc = db_run(st)) ||
+      (rc = audit_write(r->db, r->user.id, r->user.login, "assignment.delete", object, "{}",
+                        r->client)) ||
+      (rc = db_commit(r->db)))
+    goto fail;
+  out->status = 204;
+  return E_OK;
+fail:
+  db_rollback(r->db);
+  return rc ? rc : E_DB;
+}

@@ -1,0 +1,511 @@
+/*
+ * sheets.c - score sheets: reading with the running total, and applying a change (see
+ * sheets.h).
+ */
+#include "sheets.h"
+
+#include "db.h"
+#include "err.h"
+#include "rubrics.h"
+#include "scoring.h"
+#include "utf8.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local char sfield[160], sdetail[400];
+
+static int problem(const char **field, const char **detail, int code, const char *path,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int problem(const char **field, const char **detail, int code, const char *path,
+                   const char *fmt, ...)
+{
+  snprintf(sfield, sizeof sfield, "%s", path);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(sdetail, sizeof sdetail, fmt, ap);
+  va_end(ap);
+  *field = path ? sfield : NULL;
+  *detail = sdetail;
+  return code;
+}
+
+/* What a sheet is about: its assignment row, the unit and the cycle. */
+struct ctx {
+  int64_t id, cycle, unit, rubric, version, report, report_chars;
+  char kind[8], status[16], unit_kind[32];
+  double score_step, comment_below; /* 0 = not set */
+};
+
+static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
+{
+  db_stmt *st = db_prepare(
+      db, "SELECT a.id, a.cycle_id, a.unit_id, coalesce(cy.rubric_id, 0), a.sheet_version, "
+          "a.kind, a.status, un.kind, coalesce(json_extract(rb.rules, '$.score_step'), 0), "
+          "coalesce(json_extract(cy.settings, '$.comment_below'), 0), coalesce(rp.id, 0), "
+          "coalesce(length(rp.text), 0) FROM assignment a JOIN cycle cy ON cy.id = a.cycle_id "
+          "JOIN unit un ON un.id = a.unit_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
+          "JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id AND "
+          "rp.current = 1 WHERE a.id = :a");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":a", assignment))) {
+    db_reset(st);
+    return rc;
+  }
+  if ((rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    return rc == DB_DONE ? E_NOT_FOUND : rc;
+  }
+  memset(c, 0, sizeof *c);
+  c->id = db_col_int(st, 0);
+  c->cycle = db_col_int(st, 1);
+  c->unit = db_col_int(st, 2);
+  c->rubric = db_col_int(st, 3);
+  c->version = db_col_int(st, 4);
+  snprintf(c->kind, sizeof c->kind, "%s", db_col_text(st, 5));
+  snprintf(c->status, sizeof c->status, "%s", db_col_text(st, 6));
+  snprintf(c->unit_kind, sizeof c->unit_kind, "%s", db_col_text(st, 7));
+  c->score_step = db_col_double(st, 8);
+  c->comment_below = db_col_double(st, 9);
+  c->report = db_col_int(st, 10);
+  c->report_chars = db_col_int(st, 11);
+  db_reset(st);
+  return E_OK;
+}
+
+/* ---- reading ---- */
+
+/* The items of sheet C into ITEMS and the scoring input into SCORING. */
+static int load_items(struct db *db, const struct ctx *c, json_t *items, json_t *scoring)
+{
+  db_stmt *st = db_prepare(db, "SELECT i.code, i.kind, s.points, coalesce(s.count, 0), s.na, "
+                               "s.veto, s.comment FROM score s JOIN indicator i ON i.id = "
+                               "s.indicator_id WHERE s.assignment_id = :a ORDER BY i.id");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":a", c->id))) {
+    db_reset(st);
+    return rc;
+  }
+  while ((rc = db_step(st)) == DB_ROW) {
+    const char *code = db_col_text(st, 0), *kind = db_col_text(st, 1);
+    json_t *pts = db_col_is_null(st, 2) ? json_null() : json_real(db_col_double(st, 2));
+    int64_t count = db_col_int(st, 3);
+    int na = (int)db_col_int(st, 4), veto = (int)db_col_int(st, 5);
+    json_object_set_new(items, code,
+                        json_pack("{s:o,s:s,s:b,s:I,s:b,s:[]}", "points", pts, "comment",
+                                  db_col_text(st, 6), "na", na, "count", (json_int_t)count, "veto",
+                                  veto, "evidence"));
+    if (!strcmp(kind, "item") && json_is_number(pts))
+      json_object_set_new(json_object_get(scoring, "scores"), code,
+                          json_real(db_col_double(st, 2)));
+    if (na) json_array_append_new(json_object_get(scoring, "na"), json_string(code));
+    if (!strcmp(kind, "bonus"))
+      json_object_set_new(json_object_get(scoring, "claims"), code, json_integer(count));
+    if (!strcmp(kind, "deduction"))
+      json_object_set_new(json_object_get(scoring, "occurrences"), code, json_integer(count));
+    if (veto) json_array_append_new(json_object_get(scoring, "veto"), json_string(code));
+  }
+  db_reset(st);
+  if (rc != DB_DONE) return rc;
+  st = db_prepare(db, "SELECT e.id, i.code, e.start_offset, e.end_offset, e.quote FROM "
+                      "evidence e JOIN indicator i ON i.id = e.indicator_id WHERE "
+                      "e.assignment_id = :a ORDER BY e.id");
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":a", c->id))) {
+    db_reset(st);
+    return rc;
+  }
+  while ((rc = db_step(st)) == DB_ROW) {
+    json_t *item = json_object_get(items, db_col_text(st, 1));
+    json_array_append_new(json_object_get(item, "evidence"),
+                          json_pack("{s:I,s:I,s:I,s:s}", "id", (json_int_t)db_col_int(st, 0),
+                                    "start", (json_int_t)db_col_int(st, 2), "end",
+                                    (json_int_t)db_col_int(st, 3), "quote", db_col_text(st, 4)));
+  }
+  db_reset(st);
+  return rc == DB_DONE ? E_OK : rc;
+}
+
+int sheet_load(struct db *db, int64_t assignment, json_t **out)
+{
+  struct ctx c;
+  int rc = load_ctx(db, assignment, &c);
+  *out = NULL;
+  if (rc) return rc;
+  db_stmt *st = db_prepare(db, "SELECT u.login, u.display_name, un.code, a.submitted_at FROM "
+                               "assignment a JOIN user u ON u.id = a.user_id JOIN unit un ON "
+                               "un.id = a.unit_id WHERE a.id = :a");
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":a", assignment)) || (rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    return rc == DB_DONE ? E_NOT_FOUND : rc;
+  }
+  rc = E_OK;
+  json_t *sheet =
+      json_pack("{s:I,s:s,s:s,s:I,s:o,s:s,s:{s:s,s:s},s:I}", "id", (json_int_t)c.id, "kind", c.kind,
+                "status", c.status, "version", (json_int_t)c.version, "submitted_at",
+                db_col_is_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "unit",
+                db_col_text(st, 2), "reviewer", "login", db_col_text(st, 0), "display_name",
+                db_col_text(st, 1), "rubric_id", (json_int_t)c.rubric);
+  db_reset(st);
+  json_t *items = json_object(), *scoring = json_pack("{s:{},s:[],s:{},s:{},s:[]}", "scores", "na",
+                                                      "claims", "occurrences", "veto");
+  json_t *rubric = NULL;
+  if (!sheet || !items || !scoring) rc = E_NOMEM;
+  if (!rc) rc = load_items(db, &c, items, scoring);
+  if (!rc && c.rubric) rc = rubric_get(db, c.rubric, &rubric);
+  if (!rc) {
+    json_object_set(sheet, "items", items);
+    json_object_set_new(sheet, "total",
+                        rubric ? scoring_total(rubric, scoring, c.unit_kind) : json_null());
+    *out = sheet;
+    sheet = NULL;
+  }
+  json_decref(sheet);
+  json_decref(items);
+  json_decref(scoring);
+  json_decref(rubric);
+  return rc;
+}
+
+/* ---- applying a change ---- */
+
+/* One stored score row, as read before a change. */
+struct row {
+  int exists;
+  double points;
+  int has_points;
+  int64_t count;
+  int na, veto;
+  char *comment; /* malloc'd */
+};
+
+static int read_row(struct db *db, int64_t assignment, int64_t indicator, struct row *r)
+{
+  db_stmt *st = db_prepare(db, "SELECT points, coalesce(count, 0), na, veto, comment FROM "
+                               "score WHERE assignment_id = :a AND indicator_id = :i");
+  int rc;
+  memset(r, 0, sizeof *r);
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":a", assignment)) || (rc = db_bind_int(st, ":i", indicator))) {
+    db_reset(st);
+    return rc;
+  }
+  rc = db_step(st);
+  if (rc == DB_ROW) {
+    r->exists = 1;
+    r->has_points = !db_col_is_null(st, 0);
+    r->points = db_col_double(st, 0);
+    r->count = db_col_int(st, 1);
+    r->na = (int)db_col_int(st, 2);
+    r->veto = (int)db_col_int(st, 3);
+    r->comment = strdup(db_col_text(st, 4));
+  } else {
+    r->comment = strdup("");
+  }
+  db_reset(st);
+  if (rc != DB_ROW && rc != DB_DONE) {
+    free(r->comment);
+    return rc;
+  }
+  return r->comment ? E_OK : E_NOMEM;
+}
+
+/* Replaces the evidence of INDICATOR (code CODE) on sheet C with LIST. */
+static int put_evidence(struct db *db, const struct ctx *c, int64_t indicator, const char *code,
+                        json_t *list, int64_t now, const char **field, const char **detail)
+{
+  char path[200];
+  snprintf(path, sizeof path, "items.%s.evidence", code);
+  if (!json_is_array(list) || json_array_size(list) > SHEET_MAX_EVIDENCE)
+    return problem(field, detail, E_VALIDATION, path, "指标 %s 的证据应为最多 %d 段的列表", code,
+                   SHEET_MAX_EVIDENCE);
+  if (json_array_size(list) && !c->report)
+    return problem(field, detail, E_VALIDATION, path, "该单位还没有报告，不能引用证据");
+  db_stmt *st = db_prepare(db, "DELETE FROM evidence WHERE assignment_id = :a AND "
+                               "indicator_id = :i");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":a", c->id)) || (rc = db_bind_int(st, ":i", indicator)) ||
+      (rc = db_run(st)))
+    return rc;
+  size_t i;
+  json_t *e;
+  json_array_foreach(list, i, e)
+  {
+    json_t *js = json_object_get(e, "start"), *je = json_object_get(e, "end");
+    int64_t s = json_is_integer(js) ? json_integer_value(js) : -1;
+    int64_t en = json_is_integer(je) ? json_integer_value(je) : -1;
+    if (!json_is_object(e) || s < 0 || en <= s || en > c->report_chars)
+      return problem(
+          field, detail, E_VALIDATION, path,
+          "指标 %s 的第 %zu 段证据位置无效（应在报告正文 0 到 %lld 字之间，且起点小于终点）", code,
+          i + 1, (long long)c->report_chars);
+    if (en - s > SHEET_MAX_QUOTE)
+      return problem(field, detail, E_VALIDATION, path,
+                     "指标 %s 的第 %zu 段证据过长（最多 %d 字），请只选取相关的句子", code, i + 1,
+                     SHEET_MAX_QUOTE);
+    st = db_prepare(db, "INSERT INTO evidence (assignment_id, indicator_id, report_id, "
+                        "start_offset, end_offset, quote, created_at) SELECT :a, :i, id, :s, :e, "
+                        "substr(text, :s + 1, :e - :s), :now FROM report WHERE id = :r");
+    if (!st) return E_DB;
+    if ((rc = db_bind_int(st, ":a", c->id)) || (rc = db_bind_int(st, ":i", indicator)) ||
+        (rc = db_bind_int(st, ":s", s)) || (rc = db_bind_int(st, ":e", en)) ||
+        (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":r", c->report)) ||
+        (rc = db_run(st)))
+      return rc;
+  }
+  return E_OK;
+}
+
+/* 1 when X is a multiple of STEP (up to rounding). */
+static int on_step(double x, double step)
+{
+  if (step <= 0) step = 0.01;
+  double q = x / step;
+  return fabs(q - round(q)) < 1e-6;
+}
+
+/* Checks and stores one item CODE = V of the change. */
+static int apply_item(struct db *db, const struct ctx *c, const char *code, json_t *v, int64_t now,
+                      const char **field, const char **detail)
+{
+  static const char *const keys[] = {"points", "comment", "na", "count", "veto", "evidence", NULL};
+  char path[200];
+  snprintf(path, sizeof path, "items.%s", code);
+  if (!json_is_object(v))
+    return problem(field, detail, E_VALIDATION, path, "指标 %s 的内容应为对象", code);
+  const char *k;
+  json_t *x;
+  json_object_foreach(v, k, x)
+  {
+    int known = 0;
+    for (int i = 0; keys[i] && !known; i++) known = !strcmp(k, keys[i]);
+    if (!known) {
+      snprintf(path, sizeof path, "items.%s.%s", code, k);
+      return problem(field, detail, E_VALIDATION, path, "指标 %s：不认识的字段 %s", code, k);
+    }
+  }
+  db_stmt *st = db_prepare(db, "SELECT id, kind, coalesce(max_points, 0) FROM indicator WHERE "
+                               "rubric_id = :r AND code = :c");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":r", c->rubric)) || (rc = db_bind_text(st, ":c", code))) {
+    db_reset(st);
+    return rc;
+  }
+  if ((rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    if (rc != DB_DONE) return rc;
+    return problem(field, detail, E_VALIDATION, path, "评分细则中没有指标 %s", code);
+  }
+  int64_t ind = db_col_int(st, 0);
+  char kind[16];
+  snprintf(kind, sizeof kind, "%s", db_col_text(st, 1));
+  double max = db_col_double(st, 2);
+  db_reset(st);
+  if (!strcmp(kind, "area"))
+    return problem(field, detail, E_VALIDATION, path, "%s 是分组指标，分数请打在其下的末级指标上",
+                   code);
+  int leaf = !strcmp(kind, "item"), counted = !strcmp(kind, "bonus") || !strcmp(kind, "deduction");
+  struct row r;
+  if ((rc = read_row(db, c->id, ind, &r))) return rc;
+  json_t *pts = json_object_get(v, "points"), *cm = json_object_get(v, "comment"),
+         *na = json_object_get(v, "na"), *cnt = json_object_get(v, "count"),
+         *veto = json_object_get(v, "veto");
+  if (pts) {
+    snprintf(path, sizeof path, "items.%s.points", code);
+    if (!leaf)
+      rc = problem(field, detail, E_VALIDATION, path, "%s 不是末级指标，不能打分", code);
+    else if (json_is_null(pts))
+      r.has_points = 0;
+    else if (!json_is_number(pts) || !isfinite(json_number_value(pts)))
+      rc = problem(field, detail, E_VALIDATION, path, "指标 %s 的得分应为数字", code);
+    else if (json_number_value(pts) < 0 || json_number_value(pts) > max + 1e-9)
+      rc = problem(field, detail, E_VALIDATION, path, "指标 %s 的得分应在 0 到 %g 分之间", code,
+                   max);
+    else if (!on_step(json_number_value(pts), c->score_step))
+      rc = problem(field, detail, E_VALIDATION, path, "指标 %s 的得分应为 %g 分的整数倍", code,
+                   c->score_step > 0 ? c->score_step : 0.01);
+    else {
+      r.has_points = 1;
+      r.points = json_number_value(pts);
+    }
+  }
+  if (!rc && cm) {
+    snprintf(path, sizeof path, "items.%s.comment", code);
+    if (!json_is_string(cm) || utf8_chars(json_string_value(cm)) > SHEET_MAX_COMMENT)
+      rc = problem(field, detail, E_VALIDATION, path, "指标 %s 的评语应为最多 %d 字的文本", code,
+                   SHEET_MAX_COMMENT);
+    else {
+      free(r.comment);
+      r.comment = strdup(json_string_value(cm));
+      if (!r.comment) rc = E_NOMEM;
+    }
+  }
+  if (!rc && na) {
+    snprintf(path, sizeof path, "items.%s.na", code);
+    if (!json_is_boolean(na) || (!leaf && json_is_true(na)))
+      rc = problem(field, detail, E_VALIDATION, path,
+                   "指标 %s：“不适用”只能是 true 或 false，且只用于末级指标", code);
+    else
+      r.na = json_is_true(na);
+  }
+  if (!rc && cnt) {
+    snprintf(path, sizeof path, "items.%s.count", code);
+    if (!counted)
+      rc = problem(field, detail, E_VALIDATION, path, "%s 不是加分或扣分项，不能填次数", code);
+    else if (!json_is_integer(cnt) || json_integer_value(cnt) < 0 || json_integer_value(cnt) > 1000)
+      rc = problem(field, detail, E_VALIDATION, path, "%s 的次数应为 0 到 1000 的整数", code);
+    else
+      r.count = json_integer_value(cnt);
+  }
+  if (!rc && veto) {
+    snprintf(path, sizeof path, "items.%s.veto", code);
+    if (strcmp(kind, "veto") || !json_is_boolean(veto))
+      rc = problem(field, detail, E_VALIDATION, path, "%s 不是一票否决项，或取值不是 true/false",
+                   code);
+    else
+      r.veto = json_is_true(veto);
+  }
+  if (!rc) {
+    st = db_prepare(db, "INSERT INTO score (assignment_id, indicator_id, points, count, na, veto, "
+                        "comment, updated_at) VALUES (:a, :i, :p, :n, :na, :v, :c, :now) ON "
+                        "CONFLICT (assignment_id, indicator_id) DO UPDATE SET points = "
+                        "excluded.points, count = excluded.count, na = excluded.na, veto = "
+                        "excluded.veto, comment = excluded.comment, updated_at = "
+                        "excluded.updated_at");
+    if (!st)
+      rc = E_DB;
+    else if ((rc = db_bind_int(st, ":a", c->id)) || (rc = db_bind_int(st, ":i", ind)) ||
+             (rc = r.has_points ? db_bind_double(st, ":p", r.points) : db_bind_null(st, ":p")) ||
+             (rc = counted ? db_bind_int(st, ":n", r.count) : db_bind_null(st, ":n")) ||
+             (rc = db_bind_int(st, ":na", r.na)) || (rc = db_bind_int(st, ":v", r.veto)) ||
+             (rc = db_bind_text(st, ":c", r.comment)) || (rc = db_bind_int(st, ":now", now)))
+      db_reset(st);
+    else
+      rc = db_run(st);
+  }
+  free(r.comment);
+  json_t *ev = json_object_get(v, "evidence");
+  if (!rc && ev) rc = put_evidence(db, c, ind, code, ev, now, field, detail);
+  return rc;
+}
+
+/* The submit checks: every applicable leaf scored or N/A, comments where required. */
+static int complete(struct db *db, const struct ctx *c, const char **field, const char **detail)
+{
+  db_stmt *st = db_prepare(
+      db, "SELECT i.code, s.points IS NULL AND coalesce(s.na, 0) = 0, :below > 0 AND s.points "
+          "IS NOT NULL AND s.points < :below * i.max_points AND coalesce(s.comment, '') = '' "
+          "FROM indicator i LEFT JOIN score s ON s.indicator_id = i.id AND s.assignment_id = "
+          ":a WHERE i.rubric_id = :r AND i.kind = 'item' AND (i.applies_to IS NULL OR EXISTS "
+          "(SELECT 1 FROM json_each(i.applies_to) WHERE value = :kind)) AND NOT EXISTS (SELECT "
+          "1 FROM indicator_na x WHERE x.cycle_id = :cy AND x.unit_id = :u AND x.indicator_id = "
+          "i.id) ORDER BY i.id");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_double(st, ":below", c->comment_below)) ||
+      (rc = db_bind_int(st, ":a", c->id)) || (rc = db_bind_int(st, ":r", c->rubric)) ||
+      (rc = db_bind_text(st, ":kind", c->unit_kind)) || (rc = db_bind_int(st, ":cy", c->cycle)) ||
+      (rc = db_bind_int(st, ":u", c->unit))) {
+    db_reset(st);
+    return rc;
+  }
+  char missing[200] = "", nocomment[200] = "";
+  int nm = 0, nc = 0;
+  while ((rc = db_step(st)) == DB_ROW) {
+    const char *code = db_col_text(st, 0);
+    if (db_col_int(st, 1) && nm++ < 5)
+      snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+               nm > 1 ? "、" : "", code);
+    if (db_col_int(st, 2) && nc++ < 5)
+      snprintf(nocomment + strlen(nocomment), sizeof nocomment - strlen(nocomment), "%s%s",
+               nc > 1 ? "、" : "", code);
+  }
+  db_reset(st);
+  if (rc != DB_DONE) return rc;
+  if (nm)
+    return problem(field, detail, E_VALIDATION, "submit",
+                   "还有 %d 项指标未打分（%s%s），请打分或标记“不适用”后再提交", nm, missing,
+                   nm > 5 ? " 等" : "");
+  if (nc)
+    return problem(field, detail, E_VALIDATION, "submit",
+                   "有 %d 项得分低于满分的 %g%% 但没有写评语（%s%s），请说明理由后再提交", nc,
+                   c->comment_below * 100, nocomment, nc > 5 ? " 等" : "");
+  return E_OK;
+}
+
+int sheet_apply(struct db *db, int64_t assignment, json_t *change, int64_t now, json_t **codes,
+                const char **field, const char **detail)
+{
+  struct ctx c;
+  int rc = load_ctx(db, assignment, &c);
+  *codes = NULL;
+  if (rc) return rc;
+  if (!json_is_object(change))
+    return problem(field, detail, E_VALIDATION, "", "评分内容应为 JSON 对象");
+  const char *k;
+  json_t *v;
+  json_object_foreach(change, k, v)
+  {
+    if (strcmp(k, "version") && strcmp(k, "items") && strcmp(k, "submit"))
+      return problem(field, detail, E_VALIDATION, k, "不认识的字段 %s", k);
+  }
+  json_t *ver = json_object_get(change, "version"), *items = json_object_get(change, "items"),
+         *submit = json_object_get(change, "submit");
+  if (!json_is_integer(ver))
+    return problem(field, detail, E_VALIDATION, "version", "缺少评分表版本号（version）");
+  if (items && !json_is_object(items))
+    return problem(field, detail, E_VALIDATION, "items", "items 应为以指标编号为键的对象");
+  if (submit && !json_is_boolean(submit))
+    return problem(field, detail, E_VALIDATION, "submit", "submit 应为 true 或 false");
+  if (!c.rubric) return problem(field, detail, E_CONFLICT, NULL, "该考核周期还没有选定评分细则");
+  if (!strcmp(c.status, "submitted"))
+    return problem(field, detail, E_CONFLICT, NULL,
+                   "该评分表已提交，不能再修改；如需修改，请联系考核办退回");
+  if (!strcmp(c.status, "recused"))
+    return problem(field, detail, E_CONFLICT, NULL, "您已回避该单位的评审");
+  if (json_integer_value(ver) != c.version)
+    return problem(field, detail, E_CONFLICT, "version",
+                   "评分表已在其他窗口或设备上保存过（当前版本 %lld），请刷新页面后再修改",
+                   (long long)c.version);
+  json_t *done = json_array();
+  if (!done) return E_NOMEM;
+  json_object_foreach(items, k, v)
+  {
+    if ((rc = apply_item(db, &c, k, v, now, field, detail))) {
+      json_decref(done);
+      return rc;
+    }
+    json_array_append_new(done, json_string(k));
+  }
+  int submitting = json_is_true(submit);
+  if (submitting && (rc = complete(db, &c, field, detail))) {
+    json_decref(done);
+    return rc;
+  }
+  db_stmt *st = db_prepare(
+      db, "UPDATE assignment SET sheet_version = sheet_version + 1, status = CASE WHEN :sub "
+          "THEN 'submitted' WHEN status = 'assigned' THEN 'in_progress' ELSE status END, "
+          "submitted_at = CASE WHEN :sub THEN :now ELSE submitted_at END, updated_at = :now "
+          "WHERE id = :a");
+  if (!st)
+    rc = E_DB;
+  else if (!(rc = db_bind_int(st, ":sub", submitting)) && !(rc = db_bind_int(st, ":now", now)) &&
+           !(rc = db_bind_int(st, ":a", c.id)))
+    rc = db_run(st);
+  else
+    db_reset(st);
+  if (rc) {
+    json_decref(done);
+    return rc;
+  }
+  *codes = done;
+  return E_OK;
+}

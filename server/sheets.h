@@ -1,0 +1,48 @@
+/*
+ * sheets.h - score sheets: one reviewer's scores for one unit in one cycle (an assignment of
+ * kind "review"), or the unit's own self-assessment (自评, kind "self"), against the cycle's
+ * rubric. Reading a sheet with its running total, and applying a change to it: every item
+ * checked, the sheet's version compared, all or nothing.
+ *
+ * The JSON form of a sheet:
+ *   {"id","kind","status": "assigned"|"in_progress"|"submitted"|"recused","version",
+ *    "submitted_at": ts|null,"unit": code,"reviewer": {"login","display_name"},"rubric_id",
+ *    "items": {"<code>": {"points": n|null,"comment","na","count","veto",
+ *                         "evidence": [{"id","start","end","quote"}]}},
+ *    "total": (scoring.h's result for the sheet, with its steps)}
+ * A change (PUT body):
+ *   {"version": n, "items": {"<code>": {"points"?,"comment"?,"na"?,"count"?,"veto"?,
+ *    "evidence"?: [{"start","end"}]}}, "submit"?: bool}
+ * Members present are set; absent ones keep their value; "evidence" replaces the item's list.
+ * "points" go on leaves (0..max_points, in steps of the rubric's score_step), "count" on bonus
+ * (claims) and deduction (occurrences) items, "veto" on veto items, "na" on leaves. Evidence
+ * offsets are character offsets into the unit's current report text.
+ */
+#ifndef KAOPING_SHEETS_H
+#define KAOPING_SHEETS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct db;
+
+#define SHEET_MAX_COMMENT  2000 /* characters in one comment */
+#define SHEET_MAX_EVIDENCE 20   /* passages per indicator */
+#define SHEET_MAX_QUOTE    2000 /* characters in one passage */
+
+/* Sheet ASSIGNMENT in the form above into *OUT (caller decrefs). E_OK, E_NOT_FOUND or a db
+ * error. */
+int sheet_load(struct db *db, int64_t assignment, json_t **out);
+
+/* Applies CHANGE to sheet ASSIGNMENT inside the caller's transaction. Returns E_OK with *CODES
+ * a new array of the codes changed (caller decrefs, for the audit row); E_VALIDATION with
+ * *FIELD ("items.1.2.points") and *DETAIL naming the indicator and the problem; E_CONFLICT
+ * with *DETAIL when CHANGE's version is not the sheet's (another tab saved first) or the sheet
+ * is already submitted; or a db error. FIELD and DETAIL are thread-local, valid until the next
+ * call. With "submit": every applicable leaf must be scored or marked N/A, and a comment is
+ * required where the cycle's settings ask for one (comment_below: a fraction of the leaf's
+ * maximum below which a score needs a reason). */
+int sheet_apply(struct db *db, int64_t assignment, json_t *change, int64_t now, json_t **codes,
+                const char **field, const char **detail);
+
+#endif
