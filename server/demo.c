@@ -160,6 +160,8 @@ int demo_seed(const char *data_dir)
   char hash[CRYPTO_PWHASH_STR];
   int rc = E_INTERNAL;
   if (!demo || !rubric || crypto_password_hash(DEMO_PASSWORD, hash)) goto done;
+  /* The built-in template under the demo county's own name. */
+  json_object_set(rubric, "name", json_object_get(demo, "rubric_name"));
   if ((rc = db_begin(db))) goto done;
   int64_t now = (int64_t)time(NULL), rubric_id, id;
   const char *rfield = NULL, *rproblem = NULL;

@@ -27,7 +27,8 @@ int h_cycles_list(struct req *r, struct reply *out)
       db_prepare(r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
                         "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
                         "cu.cycle_id = c.id), (SELECT count(DISTINCT unit_id) FROM report "
-                        "rp WHERE rp.cycle_id = c.id) FROM cycle c WHERE :admin OR c.phase <> "
+                        "rp WHERE rp.cycle_id = c.id), c.rubric_id FROM cycle c WHERE :admin OR "
+                        "c.phase <> "
                         "'draft' ORDER BY c.year DESC, c.id DESC");
   if (!st) return E_DB;
   int brc = db_bind_int(st, ":admin", r->user.role == ROLE_ADMIN); /* drafts are the office's */
@@ -43,6 +44,7 @@ int h_cycles_list(struct req *r, struct reply *out)
                           "phase", db_col_text(st, 3), "submission_deadline", int_or_null(st, 4),
                           "review_deadline", int_or_null(st, 5), "units",
                           (json_int_t)db_col_int(st, 6), "reports", (json_int_t)db_col_int(st, 7));
+    if (c) json_object_set_new(c, "rubric_id", int_or_null(st, 8));
     if (json_array_append_new(arr, c)) rc = E_NOMEM;
   }
   db_reset(st);

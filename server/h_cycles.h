@@ -8,7 +8,7 @@
 
 /* GET /api/v1/cycles (any signed-in user): newest year first,
  * {"cycles":[{"id","year","title","phase","submission_deadline","review_deadline",
- * "units","reports"}]}; deadlines are Unix seconds or null. */
+ * "units","reports","rubric_id"}]}; deadlines are Unix seconds or null. */
 int h_cycles_list(struct req *r, struct reply *out);
 
 /* GET /api/v1/cycles/{cycle}: {"cycle"}. */

@@ -131,14 +131,15 @@ static json_t *rubric_summary(json_t *rb)
 }
 
 /* Answers with the draft of TEXT ({"rubric": tree, "notes": [...]}). */
-static int draft_reply(struct reply *out, const char *text, size_t len, double total)
+static int draft_reply(struct reply *out, const char *field, const char *text, size_t len,
+                       double total)
 {
   json_t *draft = NULL;
   const char *detail = NULL;
   int rc = rubric_draft(text, len, total, &draft, &detail);
   if (rc) {
     out->detail = detail;
-    out->field = "text";
+    out->field = field;
     return rc;
   }
   json_t *notes = json_incref(json_object_get(draft, "notes"));
@@ -161,13 +162,18 @@ int h_rubric_draft(struct req *r, struct reply *out)
   double total = json_is_number(t) ? json_number_value(t) : 100;
   if (t && (!json_is_number(t) || total <= 0 || total > 1000))
     return reply_invalid(out, "total_points", "总分应为大于 0、不超过 1000 的数字");
-  return draft_reply(out, text, strlen(text), total);
+  return draft_reply(out, "text", text, strlen(text), total);
 }
 
 int h_rubric_draft_file(struct req *r, struct reply *out)
 {
-  int64_t total;
-  int rc = req_query_int(r, out, "total_points", 100, 1, 1000, &total);
+  /* total_points as in the JSON route: a number above 0 and at most 1000 (e.g. 100 or 99.5). */
+  const char *q = req_query(r, "total_points");
+  char *end = NULL;
+  double total = q ? strtod(q, &end) : 100;
+  int rc = E_OK;
+  if (q && (end == q || *end || !(total > 0 && total <= 1000)))
+    rc = reply_invalid(out, "total_points", "总分应为大于 0、不超过 1000 的数字");
   if (rc) {
     store_abort(&r->upload->f);
     return rc;
@@ -181,7 +187,7 @@ int h_rubric_draft_file(struct req *r, struct reply *out)
     out->detail = detail;
     return rc;
   }
-  rc = draft_reply(out, x.text, x.len, (double)total);
+  rc = draft_reply(out, "file", x.text, x.len, total);
   extract_free(&x);
   return rc;
 }

@@ -44,6 +44,15 @@ struct walk {
   const char **field, **problem;
 };
 
+/* The Chinese label of member KEY in messages. */
+static const char *label(const char *key)
+{
+  return !strcmp(key, "name")          ? "名称"
+         : !strcmp(key, "guidance")    ? "评分标准"
+         : !strcmp(key, "responsible") ? "责任单位"
+                                       : key;
+}
+
 /* A text member KEY of N: required or not, at most MAX characters. */
 static int text(struct walk *w, json_t *n, const char *path, const char *key, int required,
                 size_t max, const char *code)
@@ -52,11 +61,12 @@ static int text(struct walk *w, json_t *n, const char *path, const char *key, in
   char p[200];
   snprintf(p, sizeof p, "%s.%s", path, key);
   if (!v || json_is_null(v))
-    return required ? invalid(w->field, w->problem, p, "指标 %s 缺少%s", code, key) : E_OK;
+    return required ? invalid(w->field, w->problem, p, "指标 %s 缺少%s", code, label(key)) : E_OK;
   if (!json_is_string(v) || (required && !json_string_length(v)))
-    return invalid(w->field, w->problem, p, "指标 %s 的 %s 应为非空文本", code, key);
+    return invalid(w->field, w->problem, p, "指标 %s 的%s应为非空文本", code, label(key));
   if (utf8_chars(json_string_value(v)) > max)
-    return invalid(w->field, w->problem, p, "指标 %s 的 %s 过长（最多 %zu 字）", code, key, max);
+    return invalid(w->field, w->problem, p, "指标 %s 的%s过长（最多 %zu 字）", code, label(key),
+                   max);
   return E_OK;
 }
 
