@@ -5,9 +5,9 @@
 // server's error next to the code field for a taken code, and the 上级单位 picked by typing
 // (combobox, keyboard); 编辑 (only the changes are sent, the parent cleared); 停用 after a
 // confirmation and 启用 again; the cycle list; 新建考核周期 with the default title following
-// the year and deadlines from date inputs sent as 23:59:59 Beijing time; the cycle page with
-// the five-phase stepper, 下一阶段 (draft → 报告填报) after a confirmation saying uploads open,
-// 上一阶段 and forward again, 编辑周期信息 (deadline), the progress table (已提交 0 / y), 允许补交
+// the year, deadlines from date inputs sent as 23:59:59 Beijing time and the previous cycle's
+// rubric copied by default; the cycle page with the five-phase stepper, 下一阶段 (draft →
+// 报告填报) after a confirmation saying uploads open, 上一阶段 and forward again, 编辑周期信息 (deadline), the progress table (已提交 0 / y), 允许补交
 // with a date (sent as 23:59:59 Beijing time, shown in the row) and withdrawing it; a closed
 // cycle is read-only; no console or page errors. Screenshots: units.png, cycles.png,
 // cycle-detail.png.
@@ -163,13 +163,17 @@ test('考核周期: admin creates a cycle, opens uploads, edits a deadline and a
   await page.getByRole('button', { name: '新建考核周期' }).click();
   const dlg = page.getByRole('dialog', { name: '新建考核周期' });
   await dlg.waitFor();
-  await dlg.getByLabel('年度').fill('2024');
+  await dlg.getByLabel('年度', { exact: true }).fill('2024');
   assert.equal(await dlg.getByLabel('名称').inputValue(), '2024年度法治政府建设考核');
   await dlg.getByLabel('名称').fill('云岭县2024年度法治政府建设考核');
   const subDay = chinaDay(14);
   const revDay = chinaDay(30);
   await dlg.getByLabel(/填报截止/).fill(subDay);
   await dlg.getByLabel(/评审截止/).fill(revDay);
+  // 评分细则: copying the previous cycle's rubric is the default once it is known
+  // (cyclerubric.test.mjs covers the choices).
+  await dlg.getByRole('radio', { name: '复制上一周期的细则（云岭县2023年度法治政府建设考核指标 v1）' }).waitFor();
+  assert.equal(await dlg.getByRole('radio', { name: /复制上一周期的细则/ }).isChecked(), true);
   const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/cycles') && r.request().method() === 'POST');
   await dlg.getByRole('button', { name: '创建周期' }).click();
   const res = await created;
@@ -177,6 +181,7 @@ test('考核周期: admin creates a cycle, opens uploads, edits a deadline and a
   assert.deepEqual(JSON.parse(res.request().postData()), {
     year: 2024, title: '云岭县2024年度法治政府建设考核',
     submission_deadline: chinaEndOfDay(subDay), review_deadline: chinaEndOfDay(revDay),
+    rubric_copy_from: 1,
   });
   const id = (await res.json()).cycle.id;
 

@@ -167,7 +167,7 @@ test('a small rubric from scratch: focus, guard, server 400 next to its node, sa
 
   // a keyword of 51 characters: only the server refuses it, next to node 1.1
   await nodeRow(page, '1.1').locator('xpath=..').locator('summary').first().click();
-  await node(page, '1.1').getByLabel('关键词').fill('合法性审查、' + '审'.repeat(51));
+  await node(page, '1.1').getByLabel('关键词').fill('合法性审查；' + '审'.repeat(51));
   const bad = page.waitForResponse((r) => r.url().endsWith('/api/v1/rubrics') && r.request().method() === 'POST');
   await page.locator('#rb-save-new').click();
   const badRes = await bad;
@@ -177,7 +177,7 @@ test('a small rubric from scratch: focus, guard, server 400 next to its node, sa
   await node(page, '1.1').locator(':scope > .rb-error', { hasText: badBody.error.detail }).waitFor();
   assert.match(badBody.error.detail, /1\.1/);
   await page.locator('#rb-save-error', { hasText: '未保存' }).waitFor();
-  await node(page, '1.1').getByLabel('关键词').fill('合法性审查、法律顾问');
+  await node(page, '1.1').getByLabel('关键词').fill('合法性审查；法律顾问');
   assert.equal(await node(page, '1.1').locator(':scope > .rb-error').isHidden(), true, 'the message goes once edited');
 
   const ok = page.waitForResponse((r) => r.url().endsWith('/api/v1/rubrics') && r.request().method() === 'POST');
@@ -195,7 +195,7 @@ test('a small rubric from scratch: focus, guard, server 400 next to its node, sa
   assert.equal(await nodeRow(page, '1.1').getByLabel('分值').inputValue(), '6');
   assert.equal(await nodeRow(page, '1.2').getByLabel('分值').inputValue(), '4');
   assert.equal(await nodeRow(page, '1.2').getByLabel('名称').inputValue(), '行政规范性文件备案');
-  assert.equal(await node(page, '1.1').getByLabel('关键词').inputValue(), '合法性审查、法律顾问');
+  assert.equal(await node(page, '1.1').getByLabel('关键词').inputValue(), '合法性审查；法律顾问');
   assert.equal((await totalBox(page).textContent()).trim(), '合计 10 分，与总分一致');
   assert.equal(await page.locator('#rb-veto li').first().getByLabel('否决情形').inputValue(), '发生重大违法行政事件');
   assert.equal(await page.locator('#rb-veto li').first().getByLabel('否决效果').inputValue(), 'grade:不合格');

@@ -3,8 +3,8 @@
 // boot sequence, the mapping from a route to a view, login and logout, the cycles shown in
 // the header (GET /api/v1/cycles, newest first), the one-time "flash" notice of the next
 // page, re-rendering on a language switch, and which view a path shows (sub-paths such as
-// #/cycles/3, #/cycles/3/units/YL-SFJ/upload, the report view and #/rubrics/new are told
-// apart here).
+// #/cycles/3, #/cycles/3/units/YL-SFJ/upload, the report view, #/rubrics/new and the version
+// comparison #/rubrics/3/diff?to=4 are told apart here).
 // Views are plain functions of ctx {user, refreshCycles, route} returning
 // {title, node, focus?}.
 // Not logged in → every route shows #/login; logged in → #/login and #/ go to #/dashboard,
@@ -32,6 +32,7 @@ import { uploadView } from './views/upload.js';
 import { reportView } from './views/report.js';
 import { searchView } from './views/search.js';
 import { rubricsView, rubricEditorView } from './views/rubrics.js';
+import { rubricDiffView } from './views/rubricdiff.js';
 import { placeholderView, notFoundView } from './views/page.js';
 
 const root = document.getElementById('app');
@@ -125,12 +126,14 @@ function cyclesRoute(ctx) {
 }
 
 /* The view of a path below #/rubrics: the list, a new rubric (?from=ID copies one, ?draft=1
- * takes the draft just generated), one rubric. */
+ * takes the draft just generated, ?import=1 the file just imported), one rubric, two rubrics
+ * compared (#/rubrics/ID/diff?to=OTHER). */
 function rubricsRoute(ctx) {
   const s = ctx.route.segments;
   if (s.length === 1) return rubricsView(ctx);
   if (s.length === 2 && s[1] === 'new') return rubricEditorView({ ...ctx, rubricId: null });
   if (s.length === 2 && /^\d+$/.test(s[1])) return rubricEditorView({ ...ctx, rubricId: Number(s[1]) });
+  if (s.length === 3 && /^\d+$/.test(s[1]) && s[2] === 'diff') return rubricDiffView({ ...ctx, rubricId: Number(s[1]) });
   return null;
 }
 

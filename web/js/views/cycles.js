@@ -3,10 +3,13 @@
 //  - the cycle table (GET /api/v1/cycles: 年度, 名称, 阶段, 填报截止, 评审截止, 单位数, 已提交
 //    报告) and the 新建考核周期 dialog (POST /api/v1/cycles: year, title defaulting to
 //    "YYYY年度法治政府建设考核" until edited, deadlines from <input type="date"> as 23:59:59 of
-//    that day in Beijing, see dates.js); a new cycle opens its own page;
+//    that day in Beijing, see dates.js; 评分细则: copy the previous cycle's, the built-in
+//    template, an existing one or none, see cyclerubric.js); a new cycle opens its own page;
 //  - the cycle page: the phase stepper (筹备 → 报告填报 → 评审 → 结果公示 → 已结束) with
 //    上一阶段 / 下一阶段, each after a confirmation saying what changes (PATCH phase, one step;
 //    a closed cycle is read-only); 编辑周期信息 (PATCH title and deadlines, only what changed);
+//    the cycle's 评分细则 (name + version linking to #/rubrics/ID) and 更换评分细则 while the
+//    phase is 筹备, 报告填报 or 评审 (preview and confirmation in cyclerubric.js);
 //    the submission progress (已提交 x / y with a bar) and the unit table from
 //    GET /api/v1/cycles/{id}/units (状态 未提交 / 已提交 vN / 补交, 提交时间, 结构提示 in red when
 //    the report has warnings, 查看报告 or 上传报告, 允许补交 with a date, or withdrawing it:
@@ -25,6 +28,8 @@ import {
 import { chinaEndOfDay, chinaDate, chinaToday } from '../dates.js';
 import { pageHead } from './page.js';
 import { reportImportDialog } from './reportimport.js';
+import { rubricChoice, rubricLink, rubricChangeDialog, listRubrics } from './cyclerubric.js';
+import { rubricLabel } from './rubricdiff.js';
 
 export const PHASES = ['draft', 'submission', 'review', 'publication', 'closed'];
 const LIST_COLS = 8;
@@ -49,6 +54,7 @@ function dateInput(secs) {
 
 export function cyclesView({ refreshCycles }) {
   const tbody = h('tbody');
+  let cycles = []; // the list as last loaded, newest first
   const status = h('div', { class: 'page-status', id: 'cycles-status', role: 'status' });
   const createBtn = button(t('cycles.create'), { kind: 'primary', icon: 'plus', id: 'cycles-create', onclick: () => createDialog() });
 
@@ -78,6 +84,7 @@ export function cyclesView({ refreshCycles }) {
       replace(tbody, messageRow(LIST_COLS, h('span', { class: 'text-danger' }, errorMessage(err)), ' ', retry));
       return;
     }
+    cycles = list;
     replace(tbody, ...(list.length ? list.map(row)
       : [messageRow(LIST_COLS, h('div', { class: 'empty empty-sm' }, icon('empty', 'empty-icon'),
         h('p', { class: 'empty-title' }, t('page.empty')), h('p', { class: 'empty-hint' }, t('page.cycles.hint'))))]));
@@ -101,16 +108,19 @@ export function cyclesView({ refreshCycles }) {
     });
     const sub = field('submission_deadline', { label: t('cycles.col.submissionDeadline'), optional: true, input: dateInput(null), hint: t('cycles.form.deadlineHint') });
     const rev = field('review_deadline', { label: t('cycles.col.reviewDeadline'), optional: true, input: dateInput(null) });
+    const rubric = rubricChoice({ cycles: cycles.length ? cycles : refreshCycles().catch(() => []) });
     const alert = alertBox();
-    const errors = formErrors([year, title, sub, rev], alert);
+    const errors = formErrors([year, title, sub, rev, rubric], alert);
+    const aliases = { rubric_id: 'rubric', rubric_copy_from: 'rubric', rubric_template: 'rubric' };
 
     const dlg = openDialog({
-      title: t('cycles.createTitle'), id: 'cycle-create-dialog', size: 'md',
+      title: t('cycles.createTitle'), id: 'cycle-create-dialog', size: 'lg',
       submitText: t('cycles.createSubmit'),
       body: [
         h('p', { class: 'dlg-intro' }, t('cycles.createIntro')),
         h('div', { class: 'form-grid form-grid-year' }, year.wrap, title.wrap),
         h('div', { class: 'form-grid form-grid-2' }, sub.wrap, rev.wrap),
+        rubric.wrap,
         alert],
       onSubmit: async () => {
         const y = Number(year.input.value);
@@ -128,10 +138,13 @@ export function cyclesView({ refreshCycles }) {
           return false;
         }
         errors.clear();
+        await rubric.ready;
+        const choice = rubric.body();
+        if (!choice) return false;
         try {
-          return await api.post('/api/v1/cycles', body);
+          return await api.post('/api/v1/cycles', { ...body, ...choice });
         } catch (err) {
-          errors.show(err);
+          errors.show(err, aliases);
           return false;
         }
       },
@@ -201,6 +214,7 @@ function moveMessage(c, from, to) {
 export function cycleView({ cycleId, refreshCycles }) {
   const base = '/api/v1/cycles/' + encodeURIComponent(cycleId);
   let cycle = null;
+  let rubrics = null; // GET /api/v1/rubrics, for the name of the cycle's rubric
   let units = null;
   const filter = { text: '', status: '' };
 
@@ -237,6 +251,11 @@ export function cycleView({ cycleId, refreshCycles }) {
       id: 'cycle-next', kind: 'primary', onclick: () => move(PHASES[at + 1]),
     }) : null;
     const editBtn = closed ? null : button(t('cycle.edit'), { id: 'cycle-edit', icon: 'edit', kind: 'link', onclick: () => editDialog() });
+    const canSwitch = ['draft', 'submission', 'review'].includes(c.phase);
+    const rubricBtn = canSwitch ? button(t(c.rubric_id != null ? 'cycle.rubric.change' : 'cycle.rubric.choose'), {
+      id: 'cycle-rubric-change', icon: 'indicators', kind: 'link', onclick: (ev) => changeRubric(ev.currentTarget),
+    }) : null;
+    const rubric = rubrics ? rubrics.find((r) => r.id === c.rubric_id) : null;
     replace(phasePanel, 
       h('div', { class: 'panel-head' },
         h('h2', { class: 'section-title', id: 'cycle-phase-title' }, t('cycle.phaseTitle')),
@@ -248,8 +267,38 @@ export function cycleView({ cycleId, refreshCycles }) {
           h('dt', null, t('cycles.col.year')), h('dd', null, String(c.year)),
           h('dt', null, t('cycles.col.submissionDeadline')), h('dd', { id: 'cycle-submission-deadline' }, deadlineText(c.submission_deadline)),
           h('dt', null, t('cycles.col.reviewDeadline')), h('dd', { id: 'cycle-review-deadline' }, deadlineText(c.review_deadline)),
-          h('dt', null, t('cycles.col.units')), h('dd', null, String(c.units))),
-        editBtn));
+          h('dt', null, t('cycles.col.units')), h('dd', null, String(c.units)),
+          h('dt', null, t('cycle.rubric')), h('dd', { id: 'cycle-rubric' }, rubricLink(c.rubric_id, rubric))),
+        h('div', { class: 'cycle-fact-actions' }, rubricBtn, editBtn)));
+  }
+
+  async function loadRubrics() {
+    try {
+      rubrics = await listRubrics();
+    } catch {
+      rubrics = null; // the link then says 评分细则 #id
+    }
+    if (cycle) renderPhase();
+  }
+
+  async function changeRubric(btn) {
+    setBusy(btn, true);
+    try {
+      rubrics = await listRubrics();
+    } catch (err) {
+      setBusy(btn, false);
+      say('error', errorMessage(err));
+      return;
+    }
+    setBusy(btn, false);
+    const reply = await rubricChangeDialog({ cycle, rubrics }).closed;
+    if (!reply || !reply.cycle) return;
+    cycle = reply.cycle;
+    const now = rubrics.find((r) => r.id === cycle.rubric_id);
+    renderHead();
+    renderPhase();
+    say('ok', t('cycle.rubric.changed', { label: now ? rubricLabel(now) : t('cycle.rubric.numbered', { id: cycle.rubric_id }) }));
+    loadRubrics(); // the cycles-in-use counts changed
   }
 
   async function move(to) {
@@ -512,6 +561,7 @@ export function cycleView({ cycleId, refreshCycles }) {
   tbody.append(messageRow(UNIT_COLS, t('app.loading')));
   load();
   loadUnits();
+  loadRubrics();
 
   return {
     title: t('nav.cycles'),
