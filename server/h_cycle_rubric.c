@@ -58,17 +58,18 @@ int cycle_rubric_choose(struct req *r, struct reply *out, int64_t *id)
   if (chosen > 1)
     return reply_invalid(out, "rubric_id",
                          "rubric_id、rubric_copy_from 和 rubric_template 只能选一个");
-  if (use || copy) {
+  if (use) {
+    int exists = 0;
+    if ((rc = rubric_exists(r->db, use, &exists))) return rc;
+    if (!exists) return reply_invalid(out, "rubric_id", "没有这个评分细则");
+    *id = use;
+    return E_OK;
+  }
+  if (copy) {
     json_t *rb = NULL;
-    rc = rubric_get(r->db, use ? use : copy, &rb);
-    if (rc == E_NOT_FOUND)
-      return reply_invalid(out, use ? "rubric_id" : "rubric_copy_from", "没有这个评分细则");
+    rc = rubric_get(r->db, copy, &rb);
+    if (rc == E_NOT_FOUND) return reply_invalid(out, "rubric_copy_from", "没有这个评分细则");
     if (rc) return rc;
-    if (use) {
-      json_decref(rb);
-      *id = use;
-      return E_OK;
-    }
     json_t *portable = rubric_portable(rb);
     json_decref(rb);
     rc = portable ? store_copy(r, out, portable, copy, id) : E_NOMEM;
@@ -134,13 +135,6 @@ static int counts(struct db *db, int64_t cycle, int64_t to, json_t **out)
   return *out ? E_OK : E_NOMEM;
 }
 
-/* {"id","name","version"} of a rubric_get() tree. */
-static json_t *ident(json_t *rb)
-{
-  return json_pack("{s:O,s:O,s:O}", "id", json_object_get(rb, "id"), "name",
-                   json_object_get(rb, "name"), "version", json_object_get(rb, "version"));
-}
-
 int cycle_rubric_preview(struct db *db, int64_t cycle, int64_t to, json_t **out)
 {
   int64_t from = 0, sheets = 0, submitted = 0;
@@ -169,10 +163,10 @@ int cycle_rubric_preview(struct db *db, int64_t cycle, int64_t to, json_t **out)
     goto done;
   json_t *diff = a ? rubric_diff(a, b) : json_null();
   int64_t scored = json_integer_value(json_object_get(json_object_get(c, "scores"), "total"));
-  *out = json_pack("{s:o,s:o,s:o,s:O,s:O,s:I,s:I,s:b}", "from", a ? ident(a) : json_null(), "to",
-                   ident(b), "diff", diff, "scores", json_object_get(c, "scores"), "evidence",
-                   json_object_get(c, "evidence"), "sheets", (json_int_t)sheets, "submitted",
-                   (json_int_t)submitted, "confirm_required", scored > 0);
+  *out = json_pack("{s:o,s:o,s:o,s:O,s:O,s:I,s:I,s:b}", "from", a ? rubric_ident(a) : json_null(),
+                   "to", rubric_ident(b), "diff", diff, "scores", json_object_get(c, "scores"),
+                   "evidence", json_object_get(c, "evidence"), "sheets", (json_int_t)sheets,
+                   "submitted", (json_int_t)submitted, "confirm_required", scored > 0);
   rc = *out ? E_OK : E_NOMEM;
 done:
   json_decref(a);
@@ -181,10 +175,15 @@ done:
   return rc;
 }
 
-int cycle_rubric_switch(struct db *db, int64_t cycle, int64_t to, json_t **out)
+int cycle_rubric_switch(struct db *db, int64_t cycle, int64_t to, int confirmed, json_t **out)
 {
   int rc = counts(db, cycle, to, out);
   if (rc) return rc;
+  if (!confirmed && json_integer_value(json_object_get(json_object_get(*out, "scores"), "total"))) {
+    json_decref(*out);
+    *out = NULL;
+    return E_CONFLICT;
+  }
   /* Evidence and scores on indicators TO does not have go; the rest move over by code, and
    * points above a new maximum are cut to it. SET expressions see the row before the update. */
   static const char *const sql[] = {
@@ -227,10 +226,9 @@ int h_cycle_rubric_change(struct req *r, struct reply *out)
   rc = cycle_rubric_preview(r->db, cycle, to, &p);
   if (rc == E_NOT_FOUND) {
     /* Which one is missing: the cycle (404) or the rubric (a bad `to`). */
-    json_t *rb = NULL;
-    if (rubric_get(r->db, to, &rb) == E_NOT_FOUND)
+    int exists = 1;
+    if (!rubric_exists(r->db, to, &exists) && !exists)
       return reply_invalid(out, "to", "没有这个评分细则");
-    json_decref(rb);
   }
   return rc ? rc : reply_json(out, 200, p);
 }

@@ -19,8 +19,8 @@
 int cycle_rubric_choose(struct req *r, struct reply *out, int64_t *id);
 
 /* What switching cycle CYCLE to rubric TO does, into *OUT (caller decrefs): {"from": {"id",
- * "name","version"} | null, "to": {...}, "diff": (rubric_diff.h) | null, "scores": {"total",
- * "kept","dropped","clamped"}, "evidence": {"total","dropped"}, "sheets", "submitted",
+ * "name","version","total_points"} | null, "to": {...}, "diff": (rubric_diff.h) | null, "scores":
+ * {"total", "kept","dropped","clamped"}, "evidence": {"total","dropped"}, "sheets", "submitted",
  * "confirm_required": bool (true when any score exists)}. "kept" scores move to the
  * indicator with the same code and kind in TO; "dropped" ones (no such indicator) are deleted
  * with their evidence; "clamped" ones are above the new maximum and are cut to it. Returns
@@ -29,8 +29,9 @@ int cycle_rubric_preview(struct db *db, int64_t cycle, int64_t to, json_t **out)
 
 /* Switches cycle CYCLE to rubric TO as the preview describes, inside the caller's
  * transaction; *COUNTS gets the preview's "scores" and "evidence" objects (caller decrefs).
- * Returns E_OK or a db error. */
-int cycle_rubric_switch(struct db *db, int64_t cycle, int64_t to, json_t **counts);
+ * When the cycle has scores and CONFIRMED is 0, nothing changes and E_CONFLICT is returned.
+ * Returns E_OK, E_CONFLICT or a db error. */
+int cycle_rubric_switch(struct db *db, int64_t cycle, int64_t to, int confirmed, json_t **counts);
 
 /* GET /api/v1/cycles/{cycle}/rubric-change?to={rubric} (admin): the preview above, shown to
  * the admin before they confirm a switch. 400 without `to`, 404 for an unknown cycle or

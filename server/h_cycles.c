@@ -9,6 +9,7 @@
 #include "err.h"
 #include "h_cycle_rubric.h"
 #include "json.h"
+#include "rubrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,14 +126,11 @@ static int take_deadline(struct reply *out, json_t *body, const char *key, int64
 /* Reads the optional "rubric_id" of the body into *ID (0 = none), checking the rubric exists. */
 static int take_rubric(struct req *r, struct reply *out, int64_t *id)
 {
-  int64_t n = 0;
+  int exists = 0;
   *id = 0;
   int rc = json_take_int(out, r->jbody, "rubric_id", 0, 1, INT64_MAX, id);
-  if (rc || !*id) return rc;
-  db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM rubric WHERE id = :id");
-  if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":id", *id)) || (rc = db_one_int(st, &n))) return rc;
-  return n ? E_OK : reply_invalid(out, "rubric_id", "没有这个评分细则");
+  if (rc || !*id || (rc = rubric_exists(r->db, *id, &exists))) return rc;
+  return exists ? E_OK : reply_invalid(out, "rubric_id", "没有这个评分细则");
 }
 
 /* Writes an audit row for cycle ID with DETAIL (stolen). */
@@ -279,17 +277,14 @@ int h_cycle_update(struct req *r, struct reply *out)
       rc = E_CONFLICT;
       goto fail;
     }
-    json_t *preview = NULL;
-    if ((rc = cycle_rubric_preview(r->db, id, rubric, &preview))) goto fail;
-    int needs = json_is_true(json_object_get(preview, "confirm_required"));
-    json_decref(preview);
-    if (needs && !json_is_true(json_object_get(r->jbody, "confirm_rubric_change"))) {
-      out->field = "confirm_rubric_change";
-      out->detail = "该周期已有评分，更换评分细则前请先查看变化（rubric-change）并确认";
-      rc = E_CONFLICT;
+    int confirmed = json_is_true(json_object_get(r->jbody, "confirm_rubric_change"));
+    if ((rc = cycle_rubric_switch(r->db, id, rubric, confirmed, &switched))) {
+      if (rc == E_CONFLICT) {
+        out->field = "confirm_rubric_change";
+        out->detail = "该周期已有评分，更换评分细则前请先查看变化（rubric-change）并确认";
+      }
       goto fail;
     }
-    if ((rc = cycle_rubric_switch(r->db, id, rubric, &switched))) goto fail;
   }
   st = db_prepare(r->db, "UPDATE cycle SET title = coalesce(:t, title), phase = coalesce(:ph, "
                          "phase), submission_deadline = CASE WHEN :sset THEN :s ELSE "

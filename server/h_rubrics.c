@@ -60,11 +60,9 @@ int h_rubric_create(struct req *r, struct reply *out)
   json_t *df = json_object_get(r->jbody, "derived_from");
   if (df && !json_is_null(df)) {
     if ((rc = json_take_int(out, r->jbody, "derived_from", 0, 1, INT64_MAX, &from))) return rc;
-    json_t *prior = NULL;
-    if ((rc = rubric_get(r->db, from, &prior)) == E_NOT_FOUND)
-      return reply_invalid(out, "derived_from", "没有这个评分细则");
-    json_decref(prior);
-    if (rc) return rc;
+    int exists = 0;
+    if ((rc = rubric_exists(r->db, from, &exists))) return rc;
+    if (!exists) return reply_invalid(out, "derived_from", "没有这个评分细则");
   }
   if ((rc = portable_body(r))) return rc;
   if ((rc = rubric_validate(r->db, r->jbody, &field, &problem))) {
@@ -120,14 +118,6 @@ int h_rubric_replace(struct req *r, struct reply *out)
   json_t *rb = NULL;
   if ((rc = rubric_get(r->db, id, &rb))) return rc;
   return reply_json(out, 200, json_pack("{s:o}", "rubric", rb));
-}
-
-/* The identity of rubric RB (a rubric_get() tree) for a reply: {"id","name","version"}. */
-static json_t *rubric_summary(json_t *rb)
-{
-  return json_pack("{s:O,s:O,s:O,s:O}", "id", json_object_get(rb, "id"), "name",
-                   json_object_get(rb, "name"), "version", json_object_get(rb, "version"),
-                   "total_points", json_object_get(rb, "total_points"));
 }
 
 /* Answers with the draft of TEXT ({"rubric": tree, "notes": [...]}). */
@@ -206,8 +196,8 @@ int h_rubric_diff(struct req *r, struct reply *out)
   }
   json_t *d = rubric_diff(a, b);
   if (d) {
-    json_object_set_new(d, "from", rubric_summary(a));
-    json_object_set_new(d, "to", rubric_summary(b));
+    json_object_set_new(d, "from", rubric_ident(a));
+    json_object_set_new(d, "to", rubric_ident(b));
   }
   json_decref(a);
   json_decref(b);

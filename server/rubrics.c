@@ -766,6 +766,24 @@ long rubric_line_of(json_t *rb, const char *field)
   return line;
 }
 
+int rubric_exists(struct db *db, int64_t id, int *yes)
+{
+  int64_t n = 0;
+  db_stmt *st = db_prepare(db, "SELECT count(*) FROM rubric WHERE id = :id");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":id", id)) || (rc = db_one_int(st, &n))) return rc;
+  *yes = n > 0;
+  return E_OK;
+}
+
+json_t *rubric_ident(json_t *rb)
+{
+  return json_pack("{s:O,s:O,s:O,s:O}", "id", json_object_get(rb, "id"), "name",
+                   json_object_get(rb, "name"), "version", json_object_get(rb, "version"),
+                   "total_points", json_object_get(rb, "total_points"));
+}
+
 /* The columns every rubric listing selects, in the order rubric_row() reads them. */
 #define RUBRIC_ROW_COLUMNS                                                                         \
   "r.id, r.name, r.version, r.total_points, r.frozen, r.created_at, (SELECT count(*) FROM "        \

@@ -51,6 +51,13 @@ int rubric_replace(struct db *db, int64_t id, json_t *j, int64_t now);
  * or a db error. */
 int rubric_get(struct db *db, int64_t id, json_t **out);
 
+/* Stores in *YES whether rubric ID exists. E_OK or a db error. */
+int rubric_exists(struct db *db, int64_t id, int *yes);
+
+/* The identity of the rubric tree RB (as rubric_get() returns it) for a reply: a new object
+ * {"id","name","version","total_points"} (caller decrefs), or NULL when out of memory. */
+json_t *rubric_ident(json_t *rb);
+
 /* The rubrics, newest first: [{"id","name","version","total_points","frozen","cycles",
  * "created_at","family"}] into *OUT (caller decrefs). E_OK or a db error. */
 int rubric_list(struct db *db, json_t **out);
