@@ -20,7 +20,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   DEMO_PASSWORD, startDaemon, stopDaemon, launchBrowser, newPage as openPage, screenshot,
-  openLogin, login, logout, makeXlsx,
+  openLogin, login, logout, makeXlsx, signedInPage,
 } from './harness.mjs';
 
 let daemon = null;
@@ -32,14 +32,8 @@ const newPage = (label, opts) => openPage(browser, label, problems, opts);
 // ─── helpers ──────────────────────────────────────────────────────────────
 
 /* A page logged in as who (through the form), on the dashboard. */
-async function signedIn(label, who, password = DEMO_PASSWORD, opts) {
-  const page = await newPage(label, opts);
-  await openLogin(page, daemon.base);
-  const r = await login(page, who, password);
-  assert.equal(r.status, 200, `login as ${who}: ${r.status} ${JSON.stringify(r.body)}`);
-  await page.locator('.page-dashboard').waitFor();
-  return page;
-}
+const signedIn = (label, who, password = DEMO_PASSWORD, opts = {}) =>
+  signedInPage(browser, daemon.base, problems, label, who, { ...opts, password });
 
 async function gotoUsers(page) {
   await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '用户管理' }).click();

@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, stopDaemon, launchBrowser, newPage as openPage, screenshot, openLogin, login, apiSession,
+  startDaemon, stopDaemon, launchBrowser, screenshot, apiSession, signedInPage,
 } from './harness.mjs';
 
 let daemon = null;
@@ -23,16 +23,8 @@ let browser = null;
 const problems = [];
 const DEMO = '云岭县2023年度法治政府建设考核指标';
 
-const newPage = (label, opts) => openPage(browser, label, problems, opts);
 
-async function signedIn(label, opts) {
-  const page = await newPage(label, opts);
-  await openLogin(page, daemon.base);
-  const r = await login(page, 'admin', 'kaoping-demo');
-  assert.equal(r.status, 200, 'login as admin');
-  await page.locator('.page-dashboard').waitFor();
-  return page;
-}
+const signedIn = (label, opts) => signedInPage(browser, daemon.base, problems, label, 'admin', opts);
 
 before(async () => {
   daemon = await startDaemon();

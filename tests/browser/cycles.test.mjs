@@ -15,24 +15,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, stopDaemon, launchBrowser, newPage as openPage, screenshot, openLogin, login,
-  apiSession, chinaDay, chinaEndOfDay, rowCells,
+  startDaemon, stopDaemon, launchBrowser, screenshot, apiSession, chinaDay, chinaEndOfDay, rowCells, signedInPage,
 } from './harness.mjs';
 
 let daemon = null;
 let browser = null;
 const problems = [];
 
-const newPage = (label, opts) => openPage(browser, label, problems, opts);
 
-async function signedIn(label, who, opts) {
-  const page = await newPage(label, opts);
-  await openLogin(page, daemon.base);
-  const r = await login(page, who, 'kaoping-demo');
-  assert.equal(r.status, 200, `login as ${who}`);
-  await page.locator('.page-dashboard').waitFor();
-  return page;
-}
+const signedIn = (label, who, opts) => signedInPage(browser, daemon.base, problems, label, who, opts);
 
 const nav = (page, name) => page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name, exact: true }).click();
 const unitRow = (page, code) => page.locator(`#units-table tbody tr[data-code="${code}"]`);

@@ -155,6 +155,18 @@ export async function login(page, who, password, { keyboard = false } = {}) {
   return { status: reply.status(), body };
 }
 
+/* A new page (see newPage) signed in as WHO through the login form and on the dashboard;
+ * the login must succeed. OPTS: { password } (the demo password by default) and newPage's
+ * options. */
+export async function signedInPage(browser, base, problems, label, who = 'admin', { password = DEMO_PASSWORD, ...opts } = {}) {
+  const page = await newPage(browser, label, problems, opts);
+  await openLogin(page, base);
+  const r = await login(page, who, password);
+  assert.equal(r.status, 200, `login as ${who}: ${r.status} ${JSON.stringify(r.body)}`);
+  await page.locator('.page-dashboard').waitFor();
+  return page;
+}
+
 /* Clicks 退出登录 and waits for the login page. */
 export async function logout(page) {
   await page.getByRole('button', { name: '退出登录' }).click();

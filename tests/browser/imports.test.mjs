@@ -22,15 +22,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, stopDaemon, launchBrowser, newPage as openPage, screenshot, openLogin, login,
-  makeZip, chinaDay, chinaEndOfDay, rowCells,
+  startDaemon, stopDaemon, launchBrowser, screenshot, makeZip, chinaDay, chinaEndOfDay, rowCells, signedInPage,
 } from './harness.mjs';
 
 let daemon = null;
 let browser = null;
 const problems = [];
 
-const newPage = (label, opts) => openPage(browser, label, problems, opts);
 
 before(async () => {
   daemon = await startDaemon();
@@ -42,14 +40,7 @@ after(async () => {
   await stopDaemon(daemon);
 });
 
-async function signedIn(label, who, opts) {
-  const page = await newPage(label, opts);
-  await openLogin(page, daemon.base);
-  const r = await login(page, who, 'kaoping-demo');
-  assert.equal(r.status, 200, `login as ${who}`);
-  await page.locator('.page-dashboard').waitFor();
-  return page;
-}
+const signedIn = (label, who, opts) => signedInPage(browser, daemon.base, problems, label, who, opts);
 
 /* GBK bytes of text (ASCII as is), from a table built with the platform's GBK decoder. */
 let gbkTable = null;

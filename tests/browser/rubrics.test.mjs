@@ -15,23 +15,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, stopDaemon, launchBrowser, newPage as openPage, screenshot, openLogin, login, rowCells,
+  startDaemon, stopDaemon, launchBrowser, screenshot, rowCells, signedInPage,
 } from './harness.mjs';
 
 let daemon = null;
 let browser = null;
 const problems = [];
 
-const newPage = (label, opts) => openPage(browser, label, problems, opts);
 
-async function signedIn(label, opts) {
-  const page = await newPage(label, opts);
-  await openLogin(page, daemon.base);
-  const r = await login(page, 'admin', 'kaoping-demo');
-  assert.equal(r.status, 200, 'login as admin');
-  await page.locator('.page-dashboard').waitFor();
-  return page;
-}
+const signedIn = (label, opts) => signedInPage(browser, daemon.base, problems, label, 'admin', opts);
 
 const totalBox = (page) => page.locator('#rb-total');
 const node = (page, code) => page.locator(`#rb-tree li.rb-node[data-code="${code}"]`);

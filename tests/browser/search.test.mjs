@@ -11,23 +11,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, stopDaemon, launchBrowser, newPage as openPage, screenshot, openLogin, login,
+  startDaemon, stopDaemon, launchBrowser, screenshot, signedInPage,
 } from './harness.mjs';
 
 let daemon = null;
 let browser = null;
 const problems = [];
 
-const newPage = (label, opts) => openPage(browser, label, problems, opts);
 
-async function signedIn(label, who) {
-  const page = await newPage(label);
-  await openLogin(page, daemon.base);
-  const r = await login(page, who, 'kaoping-demo');
-  assert.equal(r.status, 200, `login as ${who}`);
-  await page.locator('.page-dashboard').waitFor();
-  return page;
-}
+const signedIn = (label, who, opts) => signedInPage(browser, daemon.base, problems, label, who, opts);
 
 /* Waits for the reply of GET /api/v1/search with q, after running act. */
 async function searched(page, q, act) {
