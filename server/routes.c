@@ -7,10 +7,12 @@
 #include "routes.h"
 
 #include "err.h"
+#include "h_assign.h"
 #include "h_audit.h"
 #include "h_cycles.h"
 #include "h_import.h"
 #include "h_reports.h"
+#include "h_review.h"
 #include "h_cycle_rubric.h"
 #include "h_rubrics.h"
 #include "h_scores.h"
@@ -70,6 +72,19 @@ const struct route routes[] = {
     {"POST", "/api/v1/cycles/{cycle}/assignments", ROLE_ADMIN, BODY_JSON, h_assignment_create, 0},
     {"DELETE", "/api/v1/cycles/{cycle}/assignments/{id}", ROLE_ADMIN, BODY_NONE,
      h_assignment_delete, 0},
+    {"POST", "/api/v1/cycles/{cycle}/assignments/import", ROLE_ADMIN, BODY_UPLOAD,
+     h_assignments_import, 0},
+    {"POST", "/api/v1/cycles/{cycle}/assignments/auto", ROLE_ADMIN, BODY_JSON, h_assignments_auto,
+     0},
+    {"POST", "/api/v1/cycles/{cycle}/assignments/{id}/recuse", ROLE_REVIEWER, BODY_JSON,
+     h_assignment_recuse, 0},
+    {"POST", "/api/v1/cycles/{cycle}/assignments/{id}/reopen", ROLE_ADMIN, BODY_JSON,
+     h_assignment_reopen, 0},
+    {"GET", "/api/v1/cycles/{cycle}/progress", ROLE_ADMIN, BODY_NONE, h_cycle_progress, 0},
+    {"GET", "/api/v1/conflicts", ROLE_ADMIN | ROLE_REVIEWER, BODY_NONE, h_conflicts_list, 0},
+    {"POST", "/api/v1/conflicts", ROLE_ADMIN | ROLE_REVIEWER, BODY_JSON, h_conflict_create, 0},
+    {"GET", "/api/v1/reviews", ROLE_REVIEWER | ROLE_UNIT, BODY_NONE, h_reviews_list, 0},
+    {"GET", "/api/v1/cycles/{cycle}/units/{unit}/scoring", ROLE_USER, BODY_NONE, h_scoring_get, 0},
     {"GET", "/api/v1/cycles/{cycle}/units/{unit}/scores", ROLE_USER, BODY_NONE, h_scores_get, 0},
     {"PUT", "/api/v1/cycles/{cycle}/units/{unit}/scores", ROLE_REVIEWER | ROLE_UNIT, BODY_JSON,
      h_scores_put, 0},

@@ -33,6 +33,9 @@ import { reportView } from './views/report.js';
 import { searchView } from './views/search.js';
 import { rubricsView, rubricEditorView } from './views/rubrics.js';
 import { rubricDiffView } from './views/rubricdiff.js';
+import { reviewsView, selfAssessmentView } from './views/reviews.js';
+import { scoringView } from './views/scoring.js';
+import { assignmentsView } from './views/assignments.js';
 import { placeholderView, notFoundView } from './views/page.js';
 
 const root = document.getElementById('app');
@@ -153,7 +156,13 @@ function viewFor(pageId, route) {
   } else if (pageId === 'reportView') {
     const v = route.query.get('v');
     view = reportView({ ...ctx, cycleId: Number(s[1]), unitCode: decodeSeg(s[3]), version: /^\d+$/.test(v || '') ? Number(v) : null });
-  } else if (pageId === 'search' && s.length === 1) view = searchView(ctx);
+  } else if (pageId === 'scoring') {
+    const sh = route.query.get('sheet');
+    view = scoringView({ ...ctx, cycleId: Number(s[1]), unitCode: decodeSeg(s[3]), sheetId: /^\d+$/.test(sh || '') ? Number(sh) : null });
+  } else if (pageId === 'reviews' && s.length === 1) view = reviewsView(ctx);
+  else if (pageId === 'selfAssessment' && s.length === 1) view = selfAssessmentView(ctx);
+  else if (pageId === 'assignments' && s.length === 1) view = assignmentsView(ctx);
+  else if (pageId === 'search' && s.length === 1) view = searchView(ctx);
   else if (pageId === 'indicators') view = rubricsRoute(ctx);
   else if (PAGES[pageId] && s.length === 1) view = placeholderView({ id: pageId, ...PAGES[pageId] });
   return view || notFoundView();

@@ -44,6 +44,12 @@ export const SUB_ROUTES = [
     pattern: /^\/cycles\/\d+\/units\/[^/]+\/report$/,
     active: { admin: 'cycles', reviewer: 'reviews', unit: 'report' },
   },
+  {
+    // the scoring page: a reviewer's sheet, a unit's self-assessment, a sheet the admin opens
+    id: 'scoring',
+    pattern: /^\/cycles\/\d+\/units\/[^/]+\/scoring$/,
+    active: { admin: 'assignments', reviewer: 'reviews', unit: 'selfAssessment' },
+  },
 ];
 
 /* The navigation of role as [{id, path, key, icon}] (empty for an unknown role). */
