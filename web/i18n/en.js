@@ -1047,4 +1047,10 @@ export default {
   'cycle.rubricChange.ack': 'I understand the effect above ({total} scores) and want to change the rubric',
   'cycle.rubricChange.submit': 'Change rubric',
   'cycle.rubricChange.changedMeanwhile': 'Scores were given meanwhile; check the effect below again before confirming.',
+
+  // Scoring page and work lists (我的评审, 自评)
+  // (end of scoring keys)
+
+  // Assignments page, progress and the cycle's scoring settings
+  // (end of assignments keys)
 };

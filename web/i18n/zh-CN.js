@@ -1051,4 +1051,10 @@ export default {
   'cycle.rubricChange.ack': '我已了解上述影响（{total} 条评分），确认更换评分细则',
   'cycle.rubricChange.submit': '确认更换',
   'cycle.rubricChange.changedMeanwhile': '在此期间本周期有了新的评分，请重新核对下面的影响后再确认。',
+
+  // Scoring page and work lists (我的评审, 自评)
+  // (end of scoring keys)
+
+  // Assignments page, progress and the cycle's scoring settings
+  // (end of assignments keys)
 };
