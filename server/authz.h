@@ -14,7 +14,9 @@
 
 /* May R's user read the data (report, scores) of unit UNIT_ID in cycle CYCLE_ID? The admin:
  * always; a unit user: their own unit; a reviewer: a unit assigned to them in that cycle
- * (not recused) that is not their own. Returns E_OK, E_NOT_FOUND, or a db error. */
+ * (not recused) that is not their own, and never in a blind cycle (settings.blind: there the
+ * scoring page, GET …/scoring, is a reviewer's only view of a report, with names masked).
+ * Returns E_OK, E_NOT_FOUND, or a db error. */
 int authz_unit_read(struct req *r, int64_t cycle_id, int64_t unit_id);
 
 /* May R's user submit for unit UNIT_ID (upload its report)? The admin and the unit's own
@@ -23,5 +25,13 @@ int authz_unit_write(struct req *r, int64_t unit_id);
 
 /* Resolves the {unit} route parameter (a unit code) into *UNIT_ID. E_OK or E_NOT_FOUND. */
 int authz_param_unit(struct req *r, int64_t *unit_id);
+
+/* Resolves the {unit} route parameter of the scoring routes (…/scoring, …/scores) of cycle
+ * CYCLE_ID into *UNIT_ID: a unit code, or "~ID" naming the calling reviewer's own review
+ * assignment ID in that cycle (not recused; *ASSIGNMENT = ID, else 0). In a blind cycle a
+ * reviewer must use "~ID": a unit code answers E_NOT_FOUND, so a guessed code tells nothing.
+ * Whether the caller may use the unit's sheets is still the route's to check. E_OK,
+ * E_NOT_FOUND (also "~ID" for anyone but that reviewer) or a db error. */
+int authz_scoring_unit(struct req *r, int64_t cycle_id, int64_t *unit_id, int64_t *assignment);
 
 #endif

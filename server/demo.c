@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "crypto.h"
 #include "db.h"
+#include "demo_sheets.h"
 #include "embedded.h"
 #include "extract.h"
 #include "err.h"
@@ -266,6 +267,7 @@ int demo_seed(const char *data_dir)
       (rc = db_bind_int(st, ":per", REVIEWS_PER_UNIT)))
     goto fail;
   RUN_OR_FAIL(st);
+  if ((rc = demo_sheets(db, latest_cycle, now))) goto fail;
   if ((rc = audit_write(db, 0, "system", "demo.seed", "", "{}", ""))) goto fail;
   if ((rc = db_commit(db))) goto done;
   printf("demo data: %s, %lld units\n", json_string_value(json_object_get(demo, "office")),

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "rubrics.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +23,34 @@ static json_t *int_or_null(db_stmt *st, int i)
   return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int(st, i));
 }
 
+json_t *cycle_settings(const char *stored)
+{
+  json_t *s = stored ? json_loads(stored, 0, NULL) : NULL;
+  if (!json_is_object(s)) {
+    json_decref(s);
+    s = json_object();
+  }
+  if (!s) return NULL;
+  json_t *defaults = json_pack("{s:n,s:f,s:s,s:b,s:b}", "score_step", "comment_below", 0.0,
+                               "reveal_others", "after_submit", "blind", 0, "show_self", 1);
+  if (!defaults || json_object_update_missing(s, defaults)) {
+    json_decref(defaults);
+    json_decref(s);
+    return NULL;
+  }
+  json_decref(defaults);
+  return s;
+}
+
 int h_cycles_list(struct req *r, struct reply *out)
 {
-  db_stmt *st =
-      db_prepare(r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
-                        "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
-                        "cu.cycle_id = c.id), (SELECT count(DISTINCT unit_id) FROM report "
-                        "rp WHERE rp.cycle_id = c.id), c.rubric_id FROM cycle c WHERE :admin OR "
-                        "c.phase <> "
-                        "'draft' ORDER BY c.year DESC, c.id DESC");
+  db_stmt *st = db_prepare(
+      r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
+             "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
+             "cu.cycle_id = c.id), (SELECT count(DISTINCT unit_id) FROM report "
+             "rp WHERE rp.cycle_id = c.id), c.rubric_id, c.settings FROM cycle c WHERE :admin OR "
+             "c.phase <> "
+             "'draft' ORDER BY c.year DESC, c.id DESC");
   if (!st) return E_DB;
   int brc = db_bind_int(st, ":admin", r->user.role == ROLE_ADMIN); /* drafts are the office's */
   if (brc) {
@@ -45,7 +65,10 @@ int h_cycles_list(struct req *r, struct reply *out)
                           "phase", db_col_text(st, 3), "submission_deadline", int_or_null(st, 4),
                           "review_deadline", int_or_null(st, 5), "units",
                           (json_int_t)db_col_int(st, 6), "reports", (json_int_t)db_col_int(st, 7));
-    if (c) json_object_set_new(c, "rubric_id", int_or_null(st, 8));
+    if (c) {
+      json_object_set_new(c, "rubric_id", int_or_null(st, 8));
+      json_object_set_new(c, "settings", cycle_settings(db_col_text(st, 9)));
+    }
     if (json_array_append_new(arr, c)) rc = E_NOMEM;
   }
   db_reset(st);
@@ -74,7 +97,8 @@ static int cycle_load(struct req *r, int64_t id, json_t **out)
       r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
              "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
              "cu.cycle_id = c.id), (SELECT count(*) FROM report rp WHERE "
-             "rp.cycle_id = c.id AND rp.current = 1), c.rubric_id FROM cycle c WHERE c.id = :id "
+             "rp.cycle_id = c.id AND rp.current = 1), c.rubric_id, c.settings FROM cycle c WHERE "
+             "c.id = :id "
              "AND (:admin OR c.phase <> 'draft')");
   int rc;
   if (!st) return E_DB;
@@ -92,7 +116,10 @@ static int cycle_load(struct req *r, int64_t id, json_t **out)
                         db_col_text(st, 3), "submission_deadline", int_or_null(st, 4),
                         "review_deadline", int_or_null(st, 5), "units",
                         (json_int_t)db_col_int(st, 6), "reports", (json_int_t)db_col_int(st, 7));
-  if (c) json_object_set_new(c, "rubric_id", int_or_null(st, 8));
+  if (c) {
+    json_object_set_new(c, "rubric_id", int_or_null(st, 8));
+    json_object_set_new(c, "settings", cycle_settings(db_col_text(st, 9)));
+  }
   db_reset(st);
   *out = c;
   return c ? E_OK : E_NOMEM;
@@ -131,6 +158,139 @@ static int take_rubric(struct req *r, struct reply *out, int64_t *id)
   int rc = json_take_int(out, r->jbody, "rubric_id", 0, 1, INT64_MAX, id);
   if (rc || !*id || (rc = rubric_exists(r->db, *id, &exists))) return rc;
   return exists ? E_OK : reply_invalid(out, "rubric_id", "没有这个评分细则");
+}
+
+/* The score steps a cycle may choose: values that divide usual leaf maxima. */
+static const double steps[] = {0.01, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 0};
+
+/* 1 when X is a whole multiple of STEP (up to rounding). */
+static int multiple_of(double x, double step)
+{
+  double q = x / step;
+  return fabs(q - round(q)) < 1e-6;
+}
+
+/* Checks STEP against every leaf of RUBRIC: each maximum must be reachable in steps. */
+static int step_fits(struct req *r, struct reply *out, int64_t rubric, double step)
+{
+  db_stmt *st = db_prepare(r->db, "SELECT code, max_points FROM indicator WHERE rubric_id = :r "
+                                  "AND kind = 'item' AND max_points IS NOT NULL ORDER BY id");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":r", rubric))) {
+    db_reset(st);
+    return rc;
+  }
+  while ((rc = db_step(st)) == DB_ROW) {
+    double max = db_col_double(st, 1);
+    if (multiple_of(max, step)) continue;
+    out->field = "settings.score_step";
+    out->detail = arena_printf(&r->a,
+                               "评分步长 %g 分不能整除指标 %s 的满分 %g 分（按此步长打不到满分），"
+                               "请选择更小的步长",
+                               step, db_col_text(st, 0), max);
+    db_reset(st);
+    return E_VALIDATION;
+  }
+  db_reset(st);
+  return rc == DB_DONE ? E_OK : rc;
+}
+
+/* Whether cycle ID has any review score yet, into *YES. */
+static int has_review_scores(struct req *r, int64_t id, int64_t *yes)
+{
+  db_stmt *st = db_prepare(r->db, "SELECT EXISTS (SELECT 1 FROM score s JOIN assignment a ON "
+                                  "a.id = s.assignment_id WHERE a.cycle_id = :c AND a.kind = "
+                                  "'review')");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":c", id))) {
+    db_reset(st);
+    return rc;
+  }
+  return db_one_int(st, yes);
+}
+
+/* Checks the "settings" of the PATCH body for cycle ID (scored against RUBRIC, 0 = none yet)
+ * and merges them into the stored settings STORED; *MERGED is the new JSON text (caller
+ * frees). E_VALIDATION naming "settings.<key>", E_CONFLICT when blind mode would change once
+ * review scores exist, or a db error. */
+static int merge_settings(struct req *r, struct reply *out, int64_t id, int64_t rubric,
+                          const char *stored, char **merged)
+{
+  json_t *patch = json_object_get(r->jbody, "settings");
+  *merged = NULL;
+  if (!json_is_object(patch))
+    return reply_invalid(out, "settings", "评分设置应为对象，例如 {\"blind\": true}");
+  json_t *cur = json_loads(stored, 0, NULL);
+  if (!json_is_object(cur)) {
+    json_decref(cur);
+    cur = json_object();
+  }
+  if (!cur) return E_NOMEM;
+  int rc = E_OK;
+  const char *key;
+  json_t *v;
+  json_object_foreach(patch, key, v)
+  {
+    const char *field = arena_printf(&r->a, "settings.%.40s", key);
+    if (!field) {
+      rc = E_NOMEM;
+      break;
+    }
+    if (!strcmp(key, "score_step")) {
+      if (json_is_null(v)) {
+        json_object_del(cur, key);
+        continue;
+      }
+      double step = json_is_number(v) ? json_number_value(v) : -1;
+      int known = 0;
+      for (int i = 0; steps[i] > 0 && !known; i++) known = fabs(step - steps[i]) < 1e-9;
+      if (!known) {
+        rc = reply_invalid(out, field,
+                           "评分步长应为 0.01、0.05、0.1、0.2、0.25、0.5、1、2 或 5 分之一，"
+                           "或为 null（使用评分细则的步长）");
+        break;
+      }
+      if (rubric && (rc = step_fits(r, out, rubric, step))) break;
+      json_object_set_new(cur, key, json_real(step));
+    } else if (!strcmp(key, "comment_below")) {
+      if (!json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= 1)) {
+        rc = reply_invalid(out, field,
+                           "应为 0 到 1 之间的数（低于满分的这一比例须写评语，0 表示不要求）");
+        break;
+      }
+      json_object_set_new(cur, key, json_real(json_number_value(v)));
+    } else if (!strcmp(key, "reveal_others")) {
+      const char *x = json_string_value(v);
+      if (!x || (strcmp(x, "after_submit") && strcmp(x, "always") && strcmp(x, "never"))) {
+        rc = reply_invalid(out, field, "应为 after_submit（提交后可见）、always 或 never");
+        break;
+      }
+      json_object_set(cur, key, v);
+    } else if (!strcmp(key, "blind") || !strcmp(key, "show_self")) {
+      if (!json_is_boolean(v)) {
+        rc = reply_invalid(out, field, "应为 true 或 false");
+        break;
+      }
+      int64_t scored = 0;
+      if (!strcmp(key, "blind") && json_is_true(v) != json_is_true(json_object_get(cur, "blind")) &&
+          (!(rc = has_review_scores(r, id, &scored)) && scored)) {
+        out->field = "settings.blind";
+        out->detail =
+            "该周期已有评审打分，不能再开启或关闭匿名评审（否则评审人已看到的内容与设置不符）";
+        rc = E_CONFLICT;
+      }
+      if (rc) break;
+      json_object_set(cur, key, v);
+    } else {
+      rc = reply_invalid(out, field, "不认识的评分设置项");
+      break;
+    }
+  }
+  if (!rc && !(*merged = json_dumps(cur, JSON_COMPACT))) rc = E_NOMEM;
+  json_decref(cur);
+  return rc;
 }
 
 /* Writes an audit row for cycle ID with DETAIL (stolen). */
@@ -219,13 +379,9 @@ fail:
 
 int h_cycle_update(struct req *r, struct reply *out)
 {
-  static const char *const keys[] = {"title",
-                                     "phase",
-                                     "submission_deadline",
-                                     "review_deadline",
-                                     "rubric_id",
-                                     "confirm_rubric_change",
-                                     NULL};
+  static const char *const keys[] = {"title",           "phase",     "submission_deadline",
+                                     "review_deadline", "rubric_id", "confirm_rubric_change",
+                                     "settings",        NULL};
   int64_t id, sub, rev;
   int sub_set, rev_set;
   const char *title, *phase;
@@ -245,11 +401,16 @@ int h_cycle_update(struct req *r, struct reply *out)
     return reply_invalid(out, "phase", "阶段应为 draft、submission、review、publication 或 closed");
   json_t *before = NULL;   /* the cycle before the change, for the audit row */
   json_t *switched = NULL; /* the scores carried over to another rubric, when it changes */
+  char *settings = NULL;   /* the new settings (JSON text), when they change */
   if ((rc = db_begin(r->db))) return rc;
-  db_stmt *st = db_prepare(r->db, "SELECT phase FROM cycle WHERE id = :id");
+  db_stmt *st = db_prepare(r->db, "SELECT phase, settings FROM cycle WHERE id = :id");
   char cur[16] = "";
+  char *stored = NULL;
   if (!st || (rc = db_bind_int(st, ":id", id))) goto fail;
-  if ((rc = db_step(st)) == DB_ROW) snprintf(cur, sizeof cur, "%s", db_col_text(st, 0));
+  if ((rc = db_step(st)) == DB_ROW) {
+    snprintf(cur, sizeof cur, "%s", db_col_text(st, 0));
+    stored = arena_strdup(&r->a, db_col_text(st, 1));
+  }
   db_reset(st);
   if (rc != DB_ROW) {
     rc = rc == DB_DONE ? E_NOT_FOUND : rc;
@@ -286,15 +447,29 @@ int h_cycle_update(struct req *r, struct reply *out)
       goto fail;
     }
   }
+  /* Scoring settings: until results are published. */
+  if (json_object_get(r->jbody, "settings")) {
+    if (from >= phase_index("publication")) {
+      out->field = "settings";
+      out->detail = "结果已公示，不能再修改评分设置";
+      rc = E_CONFLICT;
+      goto fail;
+    }
+    int64_t scored_against =
+        rubric ? rubric : json_integer_value(json_object_get(before, "rubric_id"));
+    if ((rc = merge_settings(r, out, id, scored_against, stored ? stored : "{}", &settings)))
+      goto fail;
+  }
   st = db_prepare(r->db, "UPDATE cycle SET title = coalesce(:t, title), phase = coalesce(:ph, "
                          "phase), submission_deadline = CASE WHEN :sset THEN :s ELSE "
                          "submission_deadline END, review_deadline = CASE WHEN :rset THEN :rv "
                          "ELSE review_deadline END, published_at = CASE WHEN :ph = "
                          "'publication' AND published_at IS NULL THEN :now ELSE published_at END, "
-                         "updated_at = :now WHERE id = :id");
+                         "settings = coalesce(:settings, settings), updated_at = :now WHERE id = "
+                         ":id");
   if (!st) goto fail;
   if ((rc = db_bind_text(st, ":t", title)) || (rc = db_bind_text(st, ":ph", phase)) ||
-      (rc = db_bind_int(st, ":sset", sub_set)) ||
+      (rc = db_bind_text(st, ":settings", settings)) || (rc = db_bind_int(st, ":sset", sub_set)) ||
       (rc = sub ? db_bind_int(st, ":s", sub) : db_bind_null(st, ":s")) ||
       (rc = db_bind_int(st, ":rset", rev_set)) ||
       (rc = rev ? db_bind_int(st, ":rv", rev) : db_bind_null(st, ":rv")) ||
@@ -309,15 +484,18 @@ int h_cycle_update(struct req *r, struct reply *out)
            r, id,
            phase && to != from ? "cycle.phase"
            : moved             ? "cycle.rubric"
+           : settings          ? "cycle.settings"
                                : "cycle.update",
            json_pack("{s:O,s:o,s:o?}", "before", before, "after", after, "moved", moved))))
     goto fail;
   json_decref(before);
+  free(settings);
   if ((rc = db_commit(r->db))) return rc;
   return cycle_reply(r, out, id, 200);
 fail:
   json_decref(before);
   json_decref(switched);
+  free(settings);
   db_rollback(r->db);
   return rc ? rc : E_DB;
 }
@@ -336,10 +514,11 @@ int h_cycle_units(struct req *r, struct reply *out)
       r->db, "SELECT u.code, u.name, u.kind, k.name, cu.late_upload_until, rp.version, "
              "rp.uploaded_at, rp.late, rp.format, rp.filename, json_array_length(rp.warnings), "
              "rp.size FROM cycle_unit cu JOIN unit u ON u.id = cu.unit_id JOIN unit_kind k ON "
-             "k.code = u.kind LEFT JOIN report rp ON rp.cycle_id = cu.cycle_id AND rp.unit_id "
-             "= u.id AND rp.current = 1 WHERE cu.cycle_id = :c AND (:role = 'admin' OR "
-             "(:role = 'unit' AND u.id = :myunit) OR (:role = 'reviewer' AND u.id <> "
-             ":myunit AND EXISTS (SELECT 1 FROM assignment a WHERE a.cycle_id = cu.cycle_id "
+             "k.code = u.kind JOIN cycle cy ON cy.id = cu.cycle_id LEFT JOIN report rp ON "
+             "rp.cycle_id = cu.cycle_id AND rp.unit_id = u.id AND rp.current = 1 WHERE "
+             "cu.cycle_id = :c AND (:role = 'admin' OR (:role = 'unit' AND u.id = :myunit) OR "
+             "(:role = 'reviewer' AND u.id <> :myunit AND NOT coalesce(json_extract(cy.settings, "
+             "'$.blind'), 0) AND EXISTS (SELECT 1 FROM assignment a WHERE a.cycle_id = cu.cycle_id "
              "AND a.unit_id = u.id AND a.user_id = :me AND a.kind = 'review' AND a.status "
              "<> 'recused'))) ORDER BY k.sort, u.code");
   if (!st) return E_DB;

@@ -6,9 +6,20 @@
 
 #include "req.h"
 
+/* A cycle's scoring settings (cycle.settings) as the API shows them: the stored JSON text
+ * STORED (NULL or not an object = none) with every default filled in: {"score_step": null
+ * (the rubric's rules.score_step) | n,"comment_below": 0 (a fraction of a leaf's maximum
+ * below which a score needs a comment; 0 = never),"reveal_others": "after_submit" | "always"
+ * | "never" (when a reviewer sees the other reviewers' submitted sheets of a unit),"blind":
+ * false (reviewers see units as "~<assignment id>", names masked in the text),"show_self":
+ * true (reviewers see the unit's self-assessment)}, plus any other stored member. A new object
+ * (caller decrefs), or NULL when out of memory. */
+json_t *cycle_settings(const char *stored);
+
 /* GET /api/v1/cycles (any signed-in user): newest year first,
  * {"cycles":[{"id","year","title","phase","submission_deadline","review_deadline",
- * "units","reports","rubric_id"}]}; deadlines are Unix seconds or null. */
+ * "units","reports","rubric_id","settings"}]}; deadlines are Unix seconds or null; settings as
+ * cycle_settings() shows them. */
 int h_cycles_list(struct req *r, struct reply *out);
 
 /* GET /api/v1/cycles/{cycle}: {"cycle"}. */
@@ -22,15 +33,22 @@ int h_cycle_get(struct req *r, struct reply *out);
 int h_cycle_create(struct req *r, struct reply *out);
 
 /* PATCH /api/v1/cycles/{cycle} (admin) {"title"?,"phase"?,"submission_deadline"?,
- * "review_deadline"?,"rubric_id"?,"confirm_rubric_change"?}: a phase moves one step forward
- * or back; a closed cycle is read-only (409). Another rubric_id is taken until publication
- * (409 after); once the cycle has scores only with "confirm_rubric_change": true (409
- * without), and the scores move over as h_cycle_rubric.h describes. {"cycle"}. */
+ * "review_deadline"?,"rubric_id"?,"confirm_rubric_change"?,"settings"?}: a phase moves one
+ * step forward or back; a closed cycle is read-only (409). Another rubric_id is taken until
+ * publication (409 after); once the cycle has scores only with "confirm_rubric_change": true
+ * (409 without), and the scores move over as h_cycle_rubric.h describes. "settings" is a
+ * partial object of cycle_settings()'s members, merged into the stored ones (other stored
+ * members kept), until publication (409 after): score_step one of 0.01, 0.05, 0.1, 0.2,
+ * 0.25, 0.5, 1, 2, 5 that divides every leaf's maximum of the cycle's rubric, or null;
+ * comment_below 0..1; reveal_others; blind and show_self booleans. A bad one is 400 naming
+ * "settings.<key>" (also an unknown key); turning blind on or off once a review score exists
+ * is 409 on "settings.blind". Audited ("cycle.settings" when only that changes). {"cycle"}. */
 int h_cycle_update(struct req *r, struct reply *out);
 
 /* GET /api/v1/cycles/{cycle}/units: the cycle's units with their current report's status
  * (version, uploaded_at, late, format, filename, warnings, size) — all for the admin, one's
- * own unit for a unit user, assigned units for a reviewer. */
+ * own unit for a unit user, assigned units for a reviewer (none in a blind cycle: there a
+ * reviewer knows units only as "~<assignment id>", see GET /api/v1/reviews). */
 int h_cycle_units(struct req *r, struct reply *out);
 
 /* POST /api/v1/cycles/{cycle}/units/{unit}/late-upload (admin) {"until": ts | null}: lets

@@ -16,12 +16,15 @@
 #include <string.h>
 #include <time.h>
 
-/* The cycle and unit of the route into *CYCLE and *UNIT, and the cycle's phase into PHASE.
- * E_OK or E_NOT_FOUND (also for a unit outside the cycle). */
+/* The cycle and unit of the route into *CYCLE and *UNIT ({unit}: a code, or "~ID" naming the
+ * calling reviewer's own assignment, the only form a blind cycle takes from reviewers: see
+ * authz_scoring_unit), and the cycle's phase into PHASE. E_OK or E_NOT_FOUND (also for a unit
+ * outside the cycle). */
 static int route_unit(struct req *r, int64_t *cycle, int64_t *unit, char phase[16])
 {
+  int64_t assignment; /* own_sheet() finds the same one: a reviewer has one per unit */
   int rc = req_param_id(r, "cycle", cycle);
-  if (rc || (rc = authz_param_unit(r, unit))) return rc;
+  if (rc || (rc = authz_scoring_unit(r, *cycle, unit, &assignment))) return rc;
   db_stmt *st = db_prepare(r->db, "SELECT c.phase FROM cycle c JOIN cycle_unit cu ON "
                                   "cu.cycle_id = c.id WHERE c.id = :c AND cu.unit_id = :u");
   if (!st) return E_DB;
@@ -88,7 +91,7 @@ int h_scores_get(struct req *r, struct reply *out)
     json_array_foreach(ids, i, x)
     {
       json_t *s = NULL;
-      if (!(rc = sheet_load(r->db, json_integer_value(x), &s)))
+      if (!(rc = sheet_load_as(r->db, json_integer_value(x), SHEET_PLAIN, &s)))
         json_array_append_new(sheets, s);
       else
         break;
@@ -190,6 +193,33 @@ int h_assignments_list(struct req *r, struct reply *out)
   }
   json_t *list = NULL;
   if ((rc = db_rows_json(st, assignment_row, NULL, &list))) return rc;
+  /* Every row's "recuse_reason": why a recused sheet was given up (h_assign.c), else null. */
+  json_t *why = json_object();
+  st = db_prepare(r->db, "SELECT id, recuse_reason FROM assignment WHERE cycle_id = :c AND "
+                         "status = 'recused' AND recuse_reason IS NOT NULL");
+  if (!why || !st || (rc = db_bind_int(st, ":c", cycle))) {
+    if (st) db_reset(st);
+    json_decref(why);
+    json_decref(list);
+    return rc ? rc : why ? E_DB : E_NOMEM;
+  }
+  while ((rc = db_step(st)) == DB_ROW)
+    json_object_set_new(why, db_col_text(st, 0), json_string(db_col_text(st, 1)));
+  db_reset(st);
+  size_t i;
+  json_t *x;
+  json_array_foreach(list, i, x)
+  {
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
+    json_t *w = json_object_get(why, key);
+    json_object_set(x, "recuse_reason", w ? w : json_null());
+  }
+  json_decref(why);
+  if (rc != DB_DONE) {
+    json_decref(list);
+    return rc;
+  }
   return reply_json(out, 200, json_pack("{s:o}", "assignments", list));
 }
 

@@ -87,9 +87,10 @@ static char *mark_words(struct arena *a, const char *s, const char *q)
   "rp.unit_id JOIN unit_kind k ON k.code = u.kind JOIN cycle c ON c.id = rp.cycle_id WHERE "       \
   "report_fts MATCH :q AND (:cycle = 0 OR rp.cycle_id = :cycle) AND (:kind IS NULL OR u.kind "     \
   "= :kind) AND (:unit IS NULL OR u.code = :unit) AND (:role = 'admin' OR (:role = 'unit' AND "    \
-  "u.id = :myunit) OR (:role = 'reviewer' AND u.id <> :myunit AND EXISTS (SELECT 1 FROM "          \
-  "assignment a WHERE a.cycle_id = rp.cycle_id AND a.unit_id = u.id AND a.user_id = :me AND "      \
-  "a.kind = 'review' AND a.status <> 'recused')))"
+  "u.id = :myunit) OR (:role = 'reviewer' AND u.id <> :myunit AND NOT "                            \
+  "coalesce(json_extract(c.settings, '$.blind'), 0) AND EXISTS (SELECT 1 FROM assignment a "       \
+  "WHERE a.cycle_id = rp.cycle_id AND a.unit_id = u.id AND a.user_id = :me AND a.kind = "          \
+  "'review' AND a.status <> 'recused')))"
 
 /* Binds the filters shared by the count and the page. */
 static int bind(db_stmt *st, struct req *r, const char *fq, int64_t cycle)

@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "hints.h"
 #include "rubrics.h"
 #include "scoring.h"
 #include "utf8.h"
@@ -38,15 +39,18 @@ struct ctx {
   int64_t id, cycle, unit, rubric, version, report, report_chars;
   char kind[8], status[16], unit_kind[32];
   double score_step, comment_below; /* 0 = not set */
+  int blind;                        /* the cycle is in blind mode */
 };
 
 static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
 {
   db_stmt *st = db_prepare(
       db, "SELECT a.id, a.cycle_id, a.unit_id, coalesce(cy.rubric_id, 0), a.sheet_version, "
-          "a.kind, a.status, un.kind, coalesce(json_extract(rb.rules, '$.score_step'), 0), "
-          "coalesce(json_extract(cy.settings, '$.comment_below'), 0), coalesce(rp.id, 0), "
-          "coalesce(length(rp.text), 0) FROM assignment a JOIN cycle cy ON cy.id = a.cycle_id "
+          "a.kind, a.status, un.kind, coalesce(json_extract(cy.settings, '$.score_step'), "
+          "json_extract(rb.rules, '$.score_step'), 0), coalesce(json_extract(cy.settings, "
+          "'$.comment_below'), 0), coalesce(rp.id, 0), coalesce(length(rp.text), 0), "
+          "coalesce(json_extract(cy.settings, '$.blind'), 0) FROM assignment a JOIN cycle cy ON "
+          "cy.id = a.cycle_id "
           "JOIN unit un ON un.id = a.unit_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
           "JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id AND "
           "rp.current = 1 WHERE a.id = :a");
@@ -73,6 +77,7 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
   c->comment_below = db_col_double(st, 9);
   c->report = db_col_int(st, 10);
   c->report_chars = db_col_int(st, 11);
+  c->blind = db_col_int(st, 12) != 0;
   db_reset(st);
   return E_OK;
 }
@@ -131,7 +136,74 @@ static int load_items(struct db *db, const struct ctx *c, json_t *items, json_t 
   return rc == DB_DONE ? E_OK : rc;
 }
 
+int sheet_blind_names(struct db *db, int64_t cycle, int64_t unit, json_t **out)
+{
+  db_stmt *st = db_prepare(db, "SELECT name FROM unit WHERE id = :u UNION SELECT DISTINCT "
+                               "json_extract(info, '$.unit_name') FROM report WHERE cycle_id = "
+                               ":c AND unit_id = :u AND json_type(info, '$.unit_name') = 'text'");
+  int rc;
+  *out = NULL;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":u", unit)) || (rc = db_bind_int(st, ":c", cycle))) {
+    db_reset(st);
+    return rc;
+  }
+  json_t *names = json_array();
+  while (names && (rc = db_step(st)) == DB_ROW)
+    json_array_append_new(names, json_string(db_col_text(st, 0)));
+  db_reset(st);
+  if (!names) return E_NOMEM;
+  if (rc == DB_DONE && !(*out = hints_mask_names(names))) rc = E_NOMEM;
+  json_decref(names);
+  return rc == DB_DONE ? E_OK : rc;
+}
+
+/* Replaces string member KEY of OBJ by itself with NAMES masked (EDGES: see hints_mask). */
+static int mask_member(json_t *obj, const char *key, json_t *names, int edges)
+{
+  json_t *v = json_object_get(obj, key);
+  if (!json_is_string(v)) return E_OK;
+  size_t n;
+  char *m = hints_mask(json_string_value(v), json_string_length(v), names, edges, &n);
+  if (!m) return E_NOMEM;
+  int rc = json_object_set_new(obj, key, json_stringn(m, n)) ? E_NOMEM : E_OK;
+  free(m);
+  return rc;
+}
+
+/* Sheet SHEET (of assignment C) as a blind cycle shows it to reviewers: the unit as "~ID",
+ * its names masked in comments and quotes. */
+static int blind_sheet(struct db *db, const struct ctx *c, json_t *sheet)
+{
+  json_t *names = NULL;
+  int rc = sheet_blind_names(db, c->cycle, c->unit, &names);
+  if (rc) return rc;
+  char tilde[32];
+  snprintf(tilde, sizeof tilde, "~%lld", (long long)c->id);
+  json_object_set_new(sheet, "unit", json_string(tilde));
+  const char *code;
+  json_t *item;
+  json_object_foreach(json_object_get(sheet, "items"), code, item)
+  {
+    if ((rc = mask_member(item, "comment", names, 0))) break;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(item, "evidence"), i, e)
+    {
+      if ((rc = mask_member(e, "quote", names, 1))) break;
+    }
+    if (rc) break;
+  }
+  json_decref(names);
+  return rc;
+}
+
 int sheet_load(struct db *db, int64_t assignment, json_t **out)
+{
+  return sheet_load_as(db, assignment, SHEET_AUTHOR, out);
+}
+
+int sheet_load_as(struct db *db, int64_t assignment, enum sheet_view view, json_t **out)
 {
   struct ctx c;
   int rc = load_ctx(db, assignment, &c);
@@ -163,6 +235,11 @@ int sheet_load(struct db *db, int64_t assignment, json_t **out)
     json_object_set(sheet, "items", items);
     json_object_set_new(sheet, "total",
                         rubric ? scoring_total(rubric, scoring, c.unit_kind) : json_null());
+    int blind =
+        view == SHEET_BLIND || (view == SHEET_AUTHOR && c.blind && !strcmp(c.kind, "review"));
+    if (blind) rc = blind_sheet(db, &c, sheet);
+  }
+  if (!rc) {
     *out = sheet;
     sheet = NULL;
   }
@@ -266,7 +343,7 @@ static int put_evidence(struct db *db, const struct ctx *c, int64_t indicator, c
 /* 1 when X is a multiple of STEP (up to rounding). */
 static int on_step(double x, double step)
 {
-  if (step <= 0) step = 0.01;
+  if (step <= 0) step = SHEET_DEFAULT_STEP;
   double q = x / step;
   return fabs(q - round(q)) < 1e-6;
 }
@@ -331,7 +408,7 @@ static int apply_item(struct db *db, const struct ctx *c, const char *code, json
                    max);
     else if (!on_step(json_number_value(pts), c->score_step))
       rc = problem(field, detail, E_VALIDATION, path, "指标 %s 的得分应为 %g 分的整数倍", code,
-                   c->score_step > 0 ? c->score_step : 0.01);
+                   c->score_step > 0 ? c->score_step : SHEET_DEFAULT_STEP);
     else {
       r.has_points = 1;
       r.points = json_number_value(pts);

@@ -14,9 +14,14 @@
  *   {"version": n, "items": {"<code>": {"points"?,"comment"?,"na"?,"count"?,"veto"?,
  *    "evidence"?: [{"start","end"}]}}, "submit"?: bool}
  * Members present are set; absent ones keep their value; "evidence" replaces the item's list.
- * "points" go on leaves (0..max_points, in steps of the rubric's score_step), "count" on bonus
- * (claims) and deduction (occurrences) items, "veto" on veto items, "na" on leaves. Evidence
- * offsets are character offsets into the unit's current report text.
+ * "points" go on leaves (0..max_points, in steps of the cycle's settings.score_step, else the
+ * rubric's rules.score_step, else SHEET_DEFAULT_STEP), "count" on bonus (claims) and
+ * deduction (occurrences) items, "veto" on veto items, "na" on leaves. Evidence offsets are
+ * character offsets into the unit's current report text.
+ *
+ * Blind review (the cycle's settings.blind): a review sheet of a blind cycle is shown to its
+ * author with "unit": "~<assignment id>" instead of the unit's code, and the unit's names (see
+ * sheet_blind_names) masked with "＊" in its comments and evidence quotes.
  */
 #ifndef KAOPING_SHEETS_H
 #define KAOPING_SHEETS_H
@@ -29,10 +34,27 @@ struct db;
 #define SHEET_MAX_COMMENT  2000 /* characters in one comment */
 #define SHEET_MAX_EVIDENCE 20   /* passages per indicator */
 #define SHEET_MAX_QUOTE    2000 /* characters in one passage */
+#define SHEET_DEFAULT_STEP 0.01 /* points move in this step when neither cycle nor rubric say */
 
-/* Sheet ASSIGNMENT in the form above into *OUT (caller decrefs). E_OK, E_NOT_FOUND or a db
- * error. */
+/* Who a sheet is shown to, for sheet_load_as(). */
+enum sheet_view {
+  SHEET_AUTHOR, /* its author: blind when it is a review sheet of a blind cycle */
+  SHEET_PLAIN,  /* the office: never blind */
+  SHEET_BLIND,  /* a reviewer of a blind cycle looking at another sheet: always blind */
+};
+
+/* Sheet ASSIGNMENT in the form above into *OUT (caller decrefs), as its author sees it
+ * (sheet_load_as with SHEET_AUTHOR). E_OK, E_NOT_FOUND or a db error. */
 int sheet_load(struct db *db, int64_t assignment, json_t **out);
+
+/* Sheet ASSIGNMENT in the form above, as VIEW says, into *OUT (caller decrefs). E_OK,
+ * E_NOT_FOUND or a db error. */
+int sheet_load_as(struct db *db, int64_t assignment, enum sheet_view view, json_t **out);
+
+/* The names a blind cycle masks for unit UNIT in cycle CYCLE: its registered name and every
+ * name read from its reports in that cycle, with their short forms (hints_mask_names), into
+ * *OUT (a new array, caller decrefs). E_OK or a db error. */
+int sheet_blind_names(struct db *db, int64_t cycle, int64_t unit, json_t **out);
 
 /* Applies CHANGE to sheet ASSIGNMENT inside the caller's transaction. Returns E_OK with *CODES
  * a new array of the codes changed (caller decrefs, for the audit row); E_VALIDATION with
