@@ -177,8 +177,8 @@ static int mask_in(struct page *p, json_t *obj, const char *key)
 }
 
 /* The unit's current report as the page shows it into *OUT (JSON null without one): {"id",
- * "version","filename","text","sections"}; on a blind page the names are masked in the text
- * and the headings of the sections, and the file name is null. */
+ * "version","filename","text","sections","headings"}; on a blind page the names are masked in
+ * the text, the sections' headings and the headings list, and the file name is null. */
 static int page_report(struct req *r, struct page *p, json_t **out)
 {
   json_t *rep = NULL;
@@ -189,10 +189,12 @@ static int page_report(struct req *r, struct page *p, json_t **out)
     return E_OK;
   }
   if (rc) return rc;
+  json_t *headings = json_object_get(rep, "headings");
   json_t *j =
-      json_pack("{s:O,s:O,s:O,s:O,s:O}", "id", json_object_get(rep, "id"), "version",
+      json_pack("{s:O,s:O,s:O,s:O,s:O,s:o}", "id", json_object_get(rep, "id"), "version",
                 json_object_get(rep, "version"), "filename", json_object_get(rep, "filename"),
-                "text", json_object_get(rep, "text"), "sections", json_object_get(rep, "sections"));
+                "text", json_object_get(rep, "text"), "sections", json_object_get(rep, "sections"),
+                "headings", json_is_array(headings) ? json_incref(headings) : json_array());
   json_decref(rep);
   if (!j) return E_NOMEM;
   if (p->blind) {
@@ -206,6 +208,12 @@ static int page_report(struct req *r, struct page *p, json_t **out)
       if (!rc) rc = mask_in(p, s, "heading");
     }
     json_object_set_new(j, "sections", sections ? sections : json_array());
+    json_t *heads = json_deep_copy(json_object_get(j, "headings"));
+    json_array_foreach(heads, i, s)
+    {
+      if (!rc) rc = mask_in(p, s, "text");
+    }
+    json_object_set_new(j, "headings", heads ? heads : json_array());
   }
   if (rc) {
     json_decref(j);

@@ -625,6 +625,7 @@ START_TEST(blind_review)
   ck_assert(json_is_true(json_object_get(u, "blind")));
   json_t *rep = json_object_get(s, "report");
   ck_assert(json_is_null(json_object_get(rep, "filename")));
+  ck_assert_int_gt(json_array_size(json_object_get(rep, "headings")), 0);
   const char *text = str(rep, "text");
   ck_assert_ptr_null(strstr(text, name1));
   ck_assert_ptr_null(strstr(text, name2));

@@ -62,6 +62,9 @@ const BUILT = {
   被考核单位: '#units-table tbody tr[data-code]',
   报告填报: '#upload-current',
   全文检索: '#search-q',
+  评审分配: '#assign-table tbody tr',
+  我的评审任务: '.reviews-table tbody tr',
+  自评: '#self-table tbody tr',
 };
 const NEWEST_CYCLE = '云岭县2023年度法治政府建设考核';
 const ROLE_LABEL = { admin: '考核办', reviewer: '评审专家', unit: '被考核单位' };

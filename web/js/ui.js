@@ -5,7 +5,8 @@
 // (showModal: the rest of the page is inert and Tab stays inside, Esc closes, Enter in a
 // field submits, the first field gets focus, focus returns to the opener); the
 // confirmation dialog; the "shown only once" dialog for generated passwords (with a copy
-// button); notices, status badges, progress bars and the message rows of tables.
+// button); copying text to the clipboard; notices, status badges, progress bars and the
+// message rows of tables.
 
 import { h, icon } from './dom.js';
 import { t, errorText } from './i18n.js';
@@ -225,9 +226,12 @@ export function confirmDialog({ title, message, confirmText, danger = false, act
   return dlg.closed;
 }
 
-/* Copies text to the clipboard; falls back to selecting input and execCommand('copy') where
- * the Clipboard API is missing (plain http on an intranet host is not a secure context). */
-async function copyText(text, input) {
+/* Copies text to the clipboard. Resolves to true when copied. Where the Clipboard API is
+ * missing or fails (plain http on an intranet host is not a secure context), input (an
+ * <input> or <textarea> in the page) is given the text, shown, selected and
+ * execCommand('copy') tried; it stays selected when even that fails, so the person can
+ * press Ctrl+C. */
+export async function copyText(text, input) {
   try {
     if (navigator.clipboard && window.isSecureContext) {
       await navigator.clipboard.writeText(text);
@@ -235,6 +239,8 @@ async function copyText(text, input) {
     }
   } catch { /* fall back below */ }
   try {
+    input.value = text;
+    input.hidden = false;
     input.focus();
     input.select();
     return document.execCommand('copy');

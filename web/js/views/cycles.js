@@ -15,7 +15,8 @@
 //    the report has warnings, 查看报告 or 上传报告, 允许补交 with a date, or withdrawing it:
 //    POST …/units/{code}/late-upload {until}), filtered by name and status on this side;
 //    批量导入报告（压缩包） (reportimport.js) while reports may still be added (筹备, 报告填报,
-//    评审), after which the progress is loaded again.
+//    评审), after which the progress is loaded again;
+//  - the 评分设置 section (cyclesettings.js), placed after the phase panel.
 // Server errors are shown with the server's detail, next to the field they name.
 
 import { h, icon, replace } from '../dom.js';
@@ -30,6 +31,7 @@ import { pageHead } from './page.js';
 import { reportImportDialog } from './reportimport.js';
 import { rubricChoice, rubricLink, rubricChangeDialog, listRubrics } from './cyclerubric.js';
 import { rubricLabel } from './rubricdiff.js';
+import { cycleSettingsPanel } from './cyclesettings.js';
 
 export const PHASES = ['draft', 'submission', 'review', 'publication', 'closed'];
 const LIST_COLS = 8;
@@ -228,6 +230,7 @@ export function cycleView({ cycleId, refreshCycles }) {
   const phasePanel = h('section', { class: 'panel panel-pad cycle-phase', 'aria-labelledby': 'cycle-phase-title' },
     h('p', { class: 'card-loading' }, t('app.loading')));
   const summary = h('div', { class: 'progress-summary', id: 'cycle-progress' });
+  const settings = cycleSettingsPanel({ onSaved: (c) => { cycle = c; } });
   const tbody = h('tbody');
 
   // ─── head and phase ───
@@ -242,6 +245,7 @@ export function cycleView({ cycleId, refreshCycles }) {
 
   function renderPhase() {
     const c = cycle;
+    settings.update(c);
     const at = PHASES.indexOf(c.phase);
     const closed = c.phase === 'closed';
     const prevBtn = at > 0 && !closed ? button(t('cycle.prev', { phase: t('cycle.step.' + PHASES[at - 1]) }), {
@@ -569,6 +573,7 @@ export function cycleView({ cycleId, refreshCycles }) {
       head,
       status,
       phasePanel,
+      settings.el,
       h('section', { class: 'panel cycle-units', 'aria-labelledby': 'cycle-units-title' },
         h('div', { class: 'panel-bar' },
           h('h2', { class: 'section-title', id: 'cycle-units-title' }, t('cycle.units.title')),

@@ -1,6 +1,7 @@
 // web/js/views/reportimport.js — 批量导入报告（压缩包）: many units' reports from one .zip
 // (admin; opened from a cycle's page).
-// Owns the import dialog, in three steps:
+// Owns the import dialog (its frame, the file pick → preview flow and the preview's pieces are
+// importpreview.js), in three steps:
 //  1. what to put in the zip and how files find their unit, and the drop zone (.zip, ≤ 50 MB);
 //  2. the preview from POST /api/v1/cycles/{id}/reports/import?apply=0 (the zip as the
 //     multipart field "file"): one row per file — 文件名, 格式, 识别的标题, 对应单位 (a select of
@@ -20,11 +21,10 @@
 import { h, icon, replace } from '../dom.js';
 import { t, errorText, formatSize } from '../i18n.js';
 import { api } from '../api.js';
-import { button, badge, notice, openDialog, setBlocked } from '../ui.js';
-import { dropZone, uploadJob } from '../filepick.js';
+import { badge, notice, setBlocked } from '../ui.js';
 import { formatName } from './reportparts.js';
+import { importDialog, dash, problemList, summaryList, stateNotice, previewBody, previewTable } from './importpreview.js';
 
-const MAX_BYTES = 50 * 1024 * 1024;
 const COLS = 6;
 
 const unitLabel = (u) => `${u.name}（${u.code}）`;
@@ -38,47 +38,49 @@ export function reportImportDialog({ cycle, units: knownUnits, onApplied }) {
   let rows = null;   // [{ e: server entry, readable, orig, choice }]
   let counts = null;
 
-  const fileNote = h('div', { class: 'import-file-note', id: 'report-import-file-note' });
-  const job = uploadJob({ id: 'report-import-job', workingText: t('reportImport.checking') });
-  const zone = dropZone({
-    id: 'report-import-drop', types: ['.zip'], maxBytes: MAX_BYTES, iconName: 'archive',
-    typeHints: { '.rar': 'reportImport.otherArchive', '.7z': 'reportImport.otherArchive' },
-    title: t('reportImport.dropTitle'), hint: t('reportImport.dropHint'),
-    onFile: (f) => check(f),
-    onProblem: (text) => replace(fileNote, notice('error', text)),
-  });
   const late = typeof cycle.submission_deadline === 'number' && cycle.submission_deadline * 1000 < Date.now();
-  const choose = h('div', { class: 'import-step', id: 'report-import-choose' },
-    h('p', { class: 'dlg-intro' }, t('reportImport.intro', { cycle: cycle.title })),
-    h('ul', { class: 'import-rules' },
-      ['match', 'one', 'version', late ? 'late' : null].filter(Boolean).map((k) =>
-        h('li', { class: k === 'late' ? 'is-warn' : null }, icon(k === 'late' ? 'alert' : 'check'), h('span', null, t('reportImport.rule.' + k))))),
-    zone.el);
-  const previewBox = h('div', { class: 'import-step', id: 'report-import-preview', hidden: true });
   const resultBox = h('div', { class: 'import-step', id: 'report-import-result', hidden: true });
-
-  const dlg = openDialog({
-    title: t('reportImport.title'), id: 'report-import-dialog', size: 'xl',
-    submitText: t('reportImport.apply', { count: 0 }),
-    body: [choose, job.el, fileNote, previewBox, resultBox],
-    initialFocus: zone.el.querySelector('button'),
+  const imp = importDialog({
+    id: 'report-import', title: t('reportImport.title'),
+    submitText: t('reportImport.apply', { count: 0 }), working: t('reportImport.checking'),
+    explain: [
+      h('p', { class: 'dlg-intro' }, t('reportImport.intro', { cycle: cycle.title })),
+      h('ul', { class: 'import-rules' },
+        ['match', 'one', 'version', late ? 'late' : null].filter(Boolean).map((k) =>
+          h('li', { class: k === 'late' ? 'is-warn' : null }, icon(k === 'late' ? 'alert' : 'check'), h('span', null, t('reportImport.rule.' + k)))))],
+    drop: {
+      types: ['.zip'], iconName: 'archive',
+      typeHints: { '.rar': 'reportImport.otherArchive', '.7z': 'reportImport.otherArchive' },
+      title: t('reportImport.dropTitle'), hint: t('reportImport.dropHint'),
+    },
+    steps: [resultBox],
+    previewPath: path + '?apply=0',
+    beforeSend: haveUnits,
+    onPreview: (reply, f) => {
+      file = f;
+      const entries = reply && Array.isArray(reply.entries) ? reply.entries : [];
+      rows = entries.map((e) => {
+        const orig = e.unit && e.unit.code ? e.unit.code : '';
+        // decided: the unit is known (matched) or was chosen here, 不导入 included.
+        return { e, readable: e.format != null, orig, choice: orig, decided: !!orig || e.format == null };
+      });
+      renderPreview();
+    },
     onSubmit: async () => {
       if (!rows || !file || counts.blocked) return false;
       const assign = {};
       for (const r of rows) if (r.readable && (r.choice !== r.orig || (!r.orig && r.decided))) assign[r.e.name] = r.choice;
-      replace(fileNote);
+      imp.note();
       // Thrown errors (400 two files for one unit, the phase over…) go to the dialog's alert.
-      const reply = await job.send(path + '?apply=1', file, { fields: { assign: JSON.stringify(assign) } });
+      const reply = await imp.job.send(path + '?apply=1', file, { fields: { assign: JSON.stringify(assign) } });
       renderResult(reply);
       if (onApplied) onApplied(reply);
       return false; // the dialog stays open with the result
     },
   });
+  const { dlg, previewBox } = imp;
   const submitLabel = dlg.submitButton.querySelector('.btn-label');
   const cancelLabel = dlg.el.querySelector('[data-action="cancel"] .btn-label');
-  dlg.submitButton.hidden = true;
-  dlg.closed.then(() => job.abort());
-  dlg.el.querySelector('.dlg-body').prepend(dlg.alert); // a refusal shows above the table
 
   async function haveUnits() {
     if (units) return true;
@@ -87,40 +89,9 @@ export function reportImportDialog({ cycle, units: knownUnits, onApplied }) {
       units = reply && Array.isArray(reply.units) ? reply.units : [];
       return true;
     } catch (err) {
-      replace(fileNote, notice('error', errorText(err)));
+      imp.note(notice('error', errorText(err)));
       return false;
     }
-  }
-
-  async function check(f) {
-    if (job.busy()) return;
-    replace(fileNote);
-    dlg.alert.replaceChildren();
-    zone.setDisabled(true);
-    let reply;
-    try {
-      if (!(await haveUnits())) { zone.setDisabled(false); return; }
-      reply = await job.send(path + '?apply=0', f);
-    } catch (err) {
-      zone.setDisabled(false);
-      if (err.code !== 'E_ABORTED') replace(fileNote, notice('error', fileErrorText(err), { id: 'report-import-error' }));
-      return;
-    }
-    zone.setDisabled(false);
-    file = f;
-    const entries = reply && Array.isArray(reply.entries) ? reply.entries : [];
-    rows = entries.map((e) => {
-      const orig = e.unit && e.unit.code ? e.unit.code : '';
-      // decided: the unit is known (matched) or was chosen here, 不导入 included.
-      return { e, readable: e.format != null, orig, choice: orig, decided: !!orig || e.format == null };
-    });
-    renderPreview();
-  }
-
-  function fileErrorText(err) {
-    if (err.code === 'E_TOO_LARGE' && !err.detail) return t('upload.check.tooLargeServer');
-    if (err.code === 'E_NETWORK') return t('upload.network');
-    return errorText(err);
   }
 
   /* The problems and notes of each row from the current choices, and the counts. */
@@ -165,9 +136,9 @@ export function reportImportDialog({ cycle, units: knownUnits, onApplied }) {
   }
 
   function byText(r) {
-    if (!r.readable) return h('span', { class: 'text-subtle' }, '—');
-    if (r.choice !== r.orig || !r.orig) return r.choice ? badge(t('reportImport.by.assigned'), 'warn') : h('span', { class: 'text-subtle' }, '—');
-    if (!r.e.matched_by) return h('span', { class: 'text-subtle' }, '—');
+    if (!r.readable) return dash();
+    if (r.choice !== r.orig || !r.orig) return r.choice ? badge(t('reportImport.by.assigned'), 'warn') : dash();
+    if (!r.e.matched_by) return dash();
     return badge(t('reportImport.by.' + r.e.matched_by), r.e.matched_by === 'filename' ? 'ok' : 'info');
   }
 
@@ -201,56 +172,35 @@ export function reportImportDialog({ cycle, units: knownUnits, onApplied }) {
       h('td', { class: 'cell-select' }, unitSelect(r),
         r.notes.map((n) => h('span', { class: 'cell-sub cell-note' }, n))),
       h('td', null, byText(r)),
-      h('td', { class: 'cell-problems' }, r.problems.length
-        ? h('ul', { class: 'problem-list' }, r.problems.map((p) => h('li', null, icon('alert'), h('span', null, p))))
-        : h('span', { class: 'text-subtle' }, '—')));
+      h('td', { class: 'cell-problems' }, problemList(r.problems)));
   }
 
   function refresh() {
     evaluate();
     const c = counts;
+    const id = 'report-import-state';
     let state;
-    if (c.dups) state = notice('error', [h('p', { class: 'notice-strong' }, t('reportImport.dups', { count: c.dups })), h('p', null, t('reportImport.dupsHint'))], { id: 'report-import-state' });
-    else if (!c.importing) state = notice('warn', t('reportImport.none'), { id: 'report-import-state' });
-    else {
-      state = notice('info', [
-        h('p', { class: 'notice-strong' }, t('reportImport.ready', { count: c.importing })),
-        c.skipped ? h('p', null, t('reportImport.readySkipped', { count: c.skipped })) : null,
-      ], { id: 'report-import-state' });
-    }
+    if (c.dups) state = stateNotice('error', t('reportImport.dups', { count: c.dups }), t('reportImport.dupsHint'), id);
+    else if (!c.importing) state = notice('warn', t('reportImport.none'), { id });
+    else state = stateNotice('info', t('reportImport.ready', { count: c.importing }), c.skipped ? t('reportImport.readySkipped', { count: c.skipped }) : null, id);
     replace(previewBox,
-      h('div', { class: 'import-file-line' },
-        icon('archive'), h('span', { class: 'job-name', id: 'report-import-filename' }, file.name),
-        h('span', { class: 'text-muted' }, formatSize(file.size)),
-        button(t('reportImport.again'), {
-          kind: 'link', icon: 'refresh', id: 'report-import-again',
-          onclick: () => { choose.hidden = false; previewBox.hidden = true; dlg.submitButton.hidden = true; dlg.alert.replaceChildren(); zone.input.click(); },
-        })),
-      h('ul', { class: 'import-summary', id: 'report-import-summary', 'aria-label': t('reportImport.summary') },
-        h('li', null, t('reportImport.sum.files'), h('strong', null, String(c.files))),
-        h('li', { class: 'is-create' }, t('reportImport.sum.importing'), h('strong', null, String(c.importing))),
-        h('li', null, t('reportImport.sum.skipped'), h('strong', null, String(c.skipped))),
-        h('li', { class: c.dups ? 'is-bad' : null }, t('reportImport.sum.dups'), h('strong', null, String(c.dups)))),
+      imp.fileLine(file, { iconName: 'archive', again: imp.again(t('reportImport.again')) }),
+      summaryList('report-import-summary', t('reportImport.summary'), [
+        [t('reportImport.sum.files'), c.files],
+        [t('reportImport.sum.importing'), c.importing, 'is-create'],
+        [t('reportImport.sum.skipped'), c.skipped],
+        [t('reportImport.sum.dups'), c.dups, c.dups ? 'is-bad' : null]]),
       state,
-      h('div', { class: 'table-wrap import-table-wrap' },
-        h('table', { class: 'table table-compact import-preview', id: 'report-import-table' },
-          h('thead', null, h('tr', null,
-            h('th', { scope: 'col' }, t('reportImport.col.file')),
-            h('th', { scope: 'col' }, t('reportImport.col.format')),
-            h('th', { scope: 'col' }, t('reportImport.col.title')),
-            h('th', { scope: 'col' }, t('reportImport.col.unit')),
-            h('th', { scope: 'col' }, t('reportImport.col.by')),
-            h('th', { scope: 'col' }, t('reportImport.col.problems')))),
-          h('tbody', null, rows.length ? rows.map(previewRow)
-            : h('tr', { class: 'row-message' }, h('td', { colspan: String(COLS) }, t('reportImport.empty')))))));
+      previewTable('report-import-table',
+        [t('reportImport.col.file'), t('reportImport.col.format'), t('reportImport.col.title'),
+          t('reportImport.col.unit'), t('reportImport.col.by'), t('reportImport.col.problems')],
+        previewBody(rows, previewRow, COLS, t('reportImport.empty'))));
     submitLabel.textContent = t('reportImport.apply', { count: c.importing });
     setBlocked(dlg.submitButton, c.blocked);
   }
 
   function renderPreview() {
-    choose.hidden = true;
-    previewBox.hidden = false;
-    dlg.submitButton.hidden = false;
+    imp.showPreview();
     refresh();
     if (counts.blocked) previewBox.querySelector('#report-import-again').focus();
     else dlg.submitButton.focus();
@@ -265,26 +215,21 @@ export function reportImportDialog({ cycle, units: knownUnits, onApplied }) {
         h('p', { class: 'notice-strong' }, t('reportImport.done', { count: done.length })),
         entries.length > done.length ? h('p', null, t('reportImport.doneSkipped', { count: entries.length - done.length })) : null,
       ], { id: 'report-import-done' }),
-      h('div', { class: 'table-wrap import-table-wrap' },
-        h('table', { class: 'table table-compact import-preview', id: 'report-import-results' },
-          h('thead', null, h('tr', null,
-            h('th', { scope: 'col' }, t('reportImport.col.file')),
-            h('th', { scope: 'col' }, t('reportImport.col.unit')),
-            h('th', { scope: 'col' }, t('reportImport.col.result')))),
-          h('tbody', null, entries.map((e) => {
-            const r = chosen.get(e.name);
-            const problems = Array.isArray(e.problems) ? e.problems : [];
-            let result;
-            if (Number.isInteger(e.version)) result = badge(t('reportImport.result.version', { version: e.version }), 'ok');
-            else if (r && r.readable && !r.choice && r.decided) result = badge(t('reportImport.result.skipped'), 'off');
-            else result = h('span', { class: 'badge-row' }, badge(t('reportImport.result.not'), 'off'), problems.length ? h('span', { class: 'text-muted' }, problems.join('；')) : null);
-            return h('tr', { 'data-entry': e.name, 'data-version': Number.isInteger(e.version) ? String(e.version) : null },
-              h('td', { class: 'cell-file' }, e.name),
-              h('td', null, e.unit ? h('span', { class: 'cell-unit' }, h('span', null, e.unit.name), h('code', { class: 'unit-code' }, e.unit.code))
-                : h('span', { class: 'text-subtle' }, '—')),
-              h('td', null, result));
-          })))));
-    choose.hidden = true;
+      previewTable('report-import-results', [t('reportImport.col.file'), t('reportImport.col.unit'), t('reportImport.col.result')],
+        h('tbody', null, entries.map((e) => {
+          const r = chosen.get(e.name);
+          const problems = Array.isArray(e.problems) ? e.problems : [];
+          let result;
+          if (Number.isInteger(e.version)) result = badge(t('reportImport.result.version', { version: e.version }), 'ok');
+          else if (r && r.readable && !r.choice && r.decided) result = badge(t('reportImport.result.skipped'), 'off');
+          else result = h('span', { class: 'badge-row' }, badge(t('reportImport.result.not'), 'off'), problems.length ? h('span', { class: 'text-muted' }, problems.join('；')) : null);
+          return h('tr', { 'data-entry': e.name, 'data-version': Number.isInteger(e.version) ? String(e.version) : null },
+            h('td', { class: 'cell-file' }, e.name),
+            h('td', null, e.unit ? h('span', { class: 'cell-unit' }, h('span', null, e.unit.name), h('code', { class: 'unit-code' }, e.unit.code))
+              : dash()),
+            h('td', null, result));
+        }))));
+    imp.choose.hidden = true;
     previewBox.hidden = true;
     resultBox.hidden = false;
     dlg.submitButton.hidden = true;

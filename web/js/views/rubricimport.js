@@ -11,15 +11,15 @@
 //     the tree in the editor unsaved (#/rubrics/new?import=1), where saving POSTs it.
 // A file that cannot be read as a rubric (400/415/422) shows the server's detail, which names
 // the line ("第 5 行：类型（C 列）“未知”不认识…"), in the dialog; 重新选择 picks another file.
+// The dialog's frame and the file pick → preview flow are importpreview.js importDialog.
 
 import { h, icon, replace } from '../dom.js';
 import { t, errorText, formatSize } from '../i18n.js';
-import { button, notice, openDialog } from '../ui.js';
-import { dropZone, uploadJob } from '../filepick.js';
+import { notice } from '../ui.js';
+import { importDialog } from './importpreview.js';
 
 const PATH = '/api/v1/rubrics/import?save=0';
 const TYPES = ['.json', '.csv', '.xlsx'];
-const MAX_BYTES = 50 * 1024 * 1024;
 
 /* Counts of a rubric tree: {areas, nodes, leaves, bonus, deduction, veto, bands}. */
 export function rubricCounts(r) {
@@ -40,80 +40,55 @@ export function rubricCounts(r) {
 /* Opens the dialog. dlg.closed resolves to {reply, file} or undefined. */
 export function rubricImportDialog() {
   let picked = null; // {reply, file}
-  const fileNote = h('div', { class: 'import-file-note', id: 'rubric-import-note' });
-  const job = uploadJob({ id: 'rubric-import-job', workingText: t('rubricImport.checking') });
-  const zone = dropZone({
-    id: 'rubric-import-drop', types: TYPES, maxBytes: MAX_BYTES, iconName: 'indicators',
-    typeHints: { '.xls': 'rubricImport.oldExcel', '.et': 'rubricImport.oldExcel', '.doc': 'rubricImport.useDraft', '.docx': 'rubricImport.useDraft', '.pdf': 'rubricImport.useDraft', '.txt': 'rubricImport.useDraft' },
-    title: t('rubricImport.dropTitle'), hint: t('rubricImport.dropHint'),
-    onFile: (f) => check(f),
-    onProblem: (text) => replace(fileNote, notice('error', text, { id: 'rubric-import-error' })),
-  });
-  const choose = h('div', { class: 'import-step', id: 'rubric-import-choose' },
-    h('p', { class: 'dlg-intro' }, t('rubricImport.intro')),
-    h('ul', { class: 'import-rules' },
-      ['rule1', 'rule2', 'rule3'].map((k) => h('li', null, icon('check'), h('span', null, t('rubricImport.' + k))))),
-    zone.el);
-  const previewBox = h('div', { class: 'import-step', id: 'rubric-import-preview', hidden: true });
-
-  const dlg = openDialog({
-    title: t('rubricImport.title'), id: 'rubric-import-dialog', size: 'lg',
-    submitText: t('rubricImport.open'),
-    body: [choose, job.el, fileNote, previewBox],
-    initialFocus: zone.el.querySelector('button'),
-    onSubmit: async () => (picked ? picked : false),
-  });
-  dlg.submitButton.hidden = true;
-  dlg.closed.then(() => job.abort());
-
-  async function check(f) {
-    if (job.busy()) return;
-    replace(fileNote);
-    zone.setDisabled(true);
-    let reply;
-    try {
-      reply = await job.send(PATH, f);
-    } catch (err) {
-      zone.setDisabled(false);
-      if (err.code === 'E_ABORTED') return;
+  const imp = importDialog({
+    id: 'rubric-import', noteId: 'rubric-import-note', title: t('rubricImport.title'), size: 'lg',
+    submitText: t('rubricImport.open'), working: t('rubricImport.checking'),
+    explain: [
+      h('p', { class: 'dlg-intro' }, t('rubricImport.intro')),
+      h('ul', { class: 'import-rules' },
+        ['rule1', 'rule2', 'rule3'].map((k) => h('li', null, icon('check'), h('span', null, t('rubricImport.' + k)))))],
+    drop: {
+      types: TYPES, iconName: 'indicators', problemId: 'rubric-import-error',
+      typeHints: { '.xls': 'rubricImport.oldExcel', '.et': 'rubricImport.oldExcel', '.doc': 'rubricImport.useDraft', '.docx': 'rubricImport.useDraft', '.pdf': 'rubricImport.useDraft', '.txt': 'rubricImport.useDraft' },
+      title: t('rubricImport.dropTitle'), hint: t('rubricImport.dropHint'),
+    },
+    alertOnTop: false,
+    previewPath: PATH,
+    onError: (err, f) => {
       const text = err.code === 'E_NETWORK' ? t('upload.network') : errorText(err);
-      replace(fileNote, notice('error', [
+      imp.note(notice('error', [
         h('p', { class: 'notice-strong' }, t('rubricImport.unreadable', { name: f.name })),
         h('p', { id: 'rubric-import-detail' }, text)], { id: 'rubric-import-error' }));
-      zone.el.querySelector('button').focus();
-      return;
-    }
-    zone.setDisabled(false);
-    if (!reply || !reply.rubric) {
-      replace(fileNote, notice('error', t('err.unknown'), { id: 'rubric-import-error' }));
-      return;
-    }
-    picked = { reply, file: f.name };
-    renderPreview(f, reply);
-  }
+      imp.zone.el.querySelector('button').focus();
+    },
+    onPreview: (reply, f) => {
+      if (!reply || !reply.rubric) {
+        imp.note(notice('error', t('err.unknown'), { id: 'rubric-import-error' }));
+        return;
+      }
+      picked = { reply, file: f.name };
+      renderPreview(f, reply);
+    },
+    onSubmit: async () => (picked ? picked : false),
+  });
+  const { dlg, previewBox } = imp;
 
   function renderPreview(f, reply) {
     const r = reply.rubric;
     const c = rubricCounts(r);
-    const again = button(t('rubricImport.again'), {
-      kind: 'link', icon: 'refresh', id: 'rubric-import-again',
-      onclick: () => { picked = null; choose.hidden = false; previewBox.hidden = true; dlg.submitButton.hidden = true; zone.input.click(); },
-    });
     const p = reply.problem;
     replace(previewBox,
-      h('div', { class: 'import-file-line' },
-        icon('report'), h('span', { class: 'job-name', id: 'rubric-import-filename' }, f.name),
-        h('span', { class: 'text-muted' }, formatSize(f.size) + ' · ' + t('rubricImport.format.' + (['json', 'csv', 'xlsx'].includes(reply.format) ? reply.format : 'csv'))),
-        again),
+      imp.fileLine(f, {
+        detail: formatSize(f.size) + ' · ' + t('rubricImport.format.' + (['json', 'csv', 'xlsx'].includes(reply.format) ? reply.format : 'csv')),
+        again: imp.again(t('rubricImport.again'), () => { picked = null; }),
+      }),
       h('dl', { class: 'facts', id: 'rubric-import-facts' },
         h('dt', null, t('rubrics.col.name')), h('dd', null, r.name || t('rubricImport.noName')),
         h('dt', null, t('rubrics.totalPoints')), h('dd', null, typeof r.total_points === 'number' ? t('rubrics.points', { n: r.total_points }) : '—'),
         h('dt', null, t('rubricImport.structure')), h('dd', { id: 'rubric-import-counts' }, t('rubricImport.counts', c))),
       p ? notice('warn', [h('p', { class: 'notice-strong' }, t('rubricImport.problem')), h('p', { id: 'rubric-import-problem' }, p.detail || p.field || '')], { id: 'rubric-import-state' })
         : notice('ok', t('rubricImport.ready'), { id: 'rubric-import-state' }));
-    choose.hidden = true;
-    previewBox.hidden = false;
-    dlg.submitButton.hidden = false;
+    imp.showPreview();
     dlg.submitButton.focus();
   }
 
