@@ -68,15 +68,26 @@ export function startDaemon() {
       }
     });
     proc.on('error', (e) => { clearTimeout(timer); reject(e); });
+    let listening = false;
+    proc.stdout.on('data', () => { listening = listening || /^listening on /m.test(out); });
     proc.on('exit', (code, sig) => {
       clearTimeout(timer);
-      reject(new Error(`daemon exited (${code ?? sig}) before listening\nstdout:\n${out}\nstderr:\n${err}`));
+      if (!listening) {
+        reject(new Error(`daemon exited (${code ?? sig}) before listening\nstdout:\n${out}\nstderr:\n${err}`));
+      } else if (!stopping.has(proc)) {
+        // A daemon that dies under a test is a bug of its own: say so with its last words.
+        console.error(`kaoping daemon died during the tests (${code ?? sig}); last stderr:\n${err.slice(-6000)}`);
+      }
     });
   });
 }
 
+/* Daemons being stopped on purpose (their exit is not reported as a death). */
+const stopping = new WeakSet();
+
 export async function stopDaemon(d) {
   if (!d) return;
+  stopping.add(d.proc);
   if (d.proc.exitCode === null && d.proc.signalCode === null) {
     const exited = new Promise((r) => d.proc.once('exit', r));
     d.proc.kill('SIGTERM');
