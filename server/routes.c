@@ -10,8 +10,10 @@
 #include "h_assign.h"
 #include "h_audit.h"
 #include "h_cycles.h"
+#include "h_export.h"
 #include "h_import.h"
 #include "h_reports.h"
+#include "h_results.h"
 #include "h_review.h"
 #include "h_cycle_rubric.h"
 #include "h_rubrics.h"
@@ -88,6 +90,14 @@ const struct route routes[] = {
     {"GET", "/api/v1/cycles/{cycle}/units/{unit}/scores", ROLE_USER, BODY_NONE, h_scores_get, 0},
     {"PUT", "/api/v1/cycles/{cycle}/units/{unit}/scores", ROLE_REVIEWER | ROLE_UNIT, BODY_JSON,
      h_scores_put, 0},
+    /* results */
+    {"GET", "/api/v1/cycles/{cycle}/results", ROLE_USER, BODY_NONE, h_results_get, 0},
+    {"GET", "/api/v1/cycles/{cycle}/results/{unit}", ROLE_ADMIN | ROLE_UNIT, BODY_NONE,
+     h_result_trace, 0},
+    {"GET", "/api/v1/cycles/{cycle}/statistics", ROLE_ADMIN, BODY_NONE, h_statistics_get, 0},
+    {"GET", "/api/v1/cycles/{cycle}/export.csv", ROLE_ADMIN, BODY_NONE, h_export, 0},
+    {"GET", "/api/v1/cycles/{cycle}/export.xlsx", ROLE_ADMIN, BODY_NONE, h_export, 0},
+    {"GET", "/api/v1/cycles/{cycle}/export.json", ROLE_ADMIN, BODY_NONE, h_export, 0},
     /* rubrics */
     {"GET", "/api/v1/rubrics", ROLE_ADMIN, BODY_NONE, h_rubrics_list, 0},
     {"POST", "/api/v1/rubrics", ROLE_ADMIN, BODY_JSON, h_rubric_create, 0},

@@ -1,0 +1,31 @@
+/*
+ * h_results.h - a cycle's results over HTTP: totals, ranks and grades under the cycle's
+ * aggregation method (or another one, to compare), one unit's trace from the reviewers' scores
+ * to its grade, and the reviewers' statistics. The computation itself is results.h and
+ * revstats.h; this file loads their input from the database and decides who sees what.
+ */
+#ifndef KAOPING_H_RESULTS_H
+#define KAOPING_H_RESULTS_H
+
+#include "req.h"
+
+/* GET /api/v1/cycles/{cycle}/results[?method=mean|median|trimmed|normalized]: results.h's
+ * output for the cycle's submitted review sheets (the method defaults to the cycle's
+ * settings.aggregation.method; quotas and flag_share come from the settings too). The admin:
+ * always, from the review phase on. Reviewers and unit users: from the publication phase on
+ * only; a unit user gets its own unit's row (rank only when settings.show_ranks), reviewers
+ * every unit without the trace-level detail. 400 for an unknown method (field "method"); 409
+ * E_NOT_OPEN before the results may be seen; 200 {"results": …} with "empty": true and no
+ * units ranked when no sheet is submitted yet. */
+int h_results_get(struct req *r, struct reply *out);
+
+/* GET /api/v1/cycles/{cycle}/results/{unit}[?method=]: the unit's row with its "trace" (every
+ * step from the reviewers' scores to its total and grade). The admin; the unit's own users from
+ * publication on. 404 for a unit outside the cycle. */
+int h_result_trace(struct req *r, struct reply *out);
+
+/* GET /api/v1/cycles/{cycle}/statistics (admin): revstats.h's output for the cycle: completion,
+ * leniency, agreement per indicator, outliers. */
+int h_statistics_get(struct req *r, struct reply *out);
+
+#endif
