@@ -76,7 +76,9 @@ static double specials(json_t *list, json_t *counts, const char *area)
     if (area ? !a || strcmp(a, area) : a != NULL) continue;
     double c = num(counts, json_string_value(json_object_get(n, "code")), 0);
     if (c <= 0) continue;
-    double v = num(n, "points", 0) * floor(c);
+    /* Not floored: a sheet's counts are whole numbers (sheets.c), and an aggregate of several
+     * sheets (results.c, e.g. a mean of 1.5 occurrences) deducts proportionally. */
+    double v = num(n, "points", 0) * c;
     double cap = num(n, "cap", INFINITY);
     sum += v > cap ? cap : v;
   }
