@@ -1493,4 +1493,7 @@ export default {
   'settings.leave': 'Discard and leave',
   'settings.locked': 'This cycle is at "{phase}"; its scoring settings can no longer change.',
   // (end of assignments keys)
+
+  // Results pages (ranking, trace, statistics, exports) and the aggregation settings
+  // (end of results keys)
 };

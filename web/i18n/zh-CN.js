@@ -1497,4 +1497,7 @@ export default {
   'settings.leave': '放弃修改并离开',
   'settings.locked': '本周期当前为“{phase}”，评分设置不能再修改。',
   // (end of assignments keys)
+
+  // Results pages (ranking, trace, statistics, exports) and the aggregation settings
+  // (end of results keys)
 };
