@@ -255,19 +255,43 @@ int demo_seed(const char *data_dir)
     }
   }
 
-  /* Assignments for the newest cycle: REVIEWS_PER_UNIT reviewers per unit, round robin over
-   * the reviewers, skipping a reviewer who belongs to the unit (conflict of interest). */
-  st = db_prepare(db, "INSERT INTO assignment (cycle_id, unit_id, user_id, created_at, updated_at) "
-                      "SELECT :c, un.id, r.id, :now, :now FROM unit un JOIN ("
-                      " SELECT id, unit_id, row_number() OVER (ORDER BY id) - 1 AS k,"
-                      " count(*) OVER () AS n FROM user WHERE role = 'reviewer') r "
-                      "ON ((r.k - un.id % r.n + r.n) % r.n) < :per "
-                      "WHERE coalesce(r.unit_id, 0) <> un.id");
-  if (!st || (rc = db_bind_int(st, ":c", latest_cycle)) || (rc = db_bind_int(st, ":now", now)) ||
-      (rc = db_bind_int(st, ":per", REVIEWS_PER_UNIT)))
+  /* Assignments: REVIEWS_PER_UNIT reviewers per unit, round robin over the reviewers, skipping
+   * a reviewer who belongs to the unit (conflict of interest); every unit in the newest cycle,
+   * the units that reported in a closed one. Then the sheets: under way in the newest cycle,
+   * all submitted in a closed one (its results are the units' history). */
+  st = db_prepare(db, "SELECT id, phase = 'closed' FROM cycle WHERE id = :c OR phase = 'closed' "
+                      "ORDER BY id");
+  json_t *todo = json_array();
+  if (!st || !todo || (rc = db_bind_int(st, ":c", latest_cycle))) {
+    json_decref(todo);
     goto fail;
-  RUN_OR_FAIL(st);
-  if ((rc = demo_sheets(db, latest_cycle, now))) goto fail;
+  }
+  while ((rc = db_step(st)) == DB_ROW)
+    json_array_append_new(
+        todo, json_pack("[I,b]", (json_int_t)db_col_int(st, 0), (int)db_col_int(st, 1)));
+  db_reset(st);
+  rc = rc == DB_DONE ? E_OK : rc;
+  json_t *cy;
+  json_array_foreach(todo, i, cy)
+  {
+    int64_t cid = json_integer_value(json_array_get(cy, 0));
+    int closed = json_is_true(json_array_get(cy, 1));
+    st = db_prepare(db, "INSERT INTO assignment (cycle_id, unit_id, user_id, status, created_at, "
+                        "updated_at) SELECT :c, un.id, r.id, 'assigned', :now, :now FROM unit un "
+                        "JOIN (SELECT id, unit_id, row_number() OVER (ORDER BY id) - 1 AS k, "
+                        "count(*) OVER () AS n FROM user WHERE role = 'reviewer') r ON ((r.k - "
+                        "un.id % r.n + r.n) % r.n) < :per WHERE coalesce(r.unit_id, 0) <> un.id "
+                        "AND (NOT :closed OR EXISTS (SELECT 1 FROM report rp WHERE rp.cycle_id = "
+                        ":c AND rp.unit_id = un.id))");
+    if (!rc && !st) rc = E_DB;
+    if (rc || (rc = db_bind_int(st, ":c", cid)) || (rc = db_bind_int(st, ":now", now)) ||
+        (rc = db_bind_int(st, ":per", REVIEWS_PER_UNIT)) ||
+        (rc = db_bind_int(st, ":closed", closed)) || (rc = db_run(st)) ||
+        (rc = demo_sheets(db, cid, closed, now)))
+      break;
+  }
+  json_decref(todo);
+  if (rc) goto fail;
   if ((rc = audit_write(db, 0, "system", "demo.seed", "", "{}", ""))) goto fail;
   if ((rc = db_commit(db))) goto done;
   printf("demo data: %s, %lld units\n", json_string_value(json_object_get(demo, "office")),
