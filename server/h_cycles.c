@@ -31,14 +31,21 @@ json_t *cycle_settings(const char *stored)
     s = json_object();
   }
   if (!s) return NULL;
-  json_t *defaults = json_pack("{s:n,s:f,s:s,s:b,s:b}", "score_step", "comment_below", 0.0,
-                               "reveal_others", "after_submit", "blind", 0, "show_self", 1);
-  if (!defaults || json_object_update_missing(s, defaults)) {
-    json_decref(defaults);
+  json_t *defaults =
+      json_pack("{s:n,s:f,s:s,s:b,s:b,s:b}", "score_step", "comment_below", 0.0, "reveal_others",
+                "after_submit", "blind", 0, "show_self", 1, "show_ranks", 1);
+  json_t *agg = json_pack("{s:s,s:[],s:f}", "method", "mean", "quotas", "flag_share", 0.5);
+  json_t *stored_agg = json_object_get(s, "aggregation");
+  int bad = !defaults || !agg || json_object_update_missing(s, defaults);
+  /* aggregation: the stored members over the defaults */
+  if (!bad && json_is_object(stored_agg)) bad = json_object_update(agg, stored_agg);
+  if (!bad) bad = json_object_set(s, "aggregation", agg);
+  json_decref(defaults);
+  json_decref(agg);
+  if (bad) {
     json_decref(s);
     return NULL;
   }
-  json_decref(defaults);
   return s;
 }
 
@@ -211,6 +218,136 @@ static int has_review_scores(struct req *r, int64_t id, int64_t *yes)
   return db_one_int(st, yes);
 }
 
+/* The string value of J, or "" when J is not a string. */
+static const char *str_or_empty(json_t *j)
+{
+  return json_is_string(j) ? json_string_value(j) : "";
+}
+
+/* The aggregation methods of results.h. */
+static const char *const agg_methods[] = {"mean", "median", "trimmed", "normalized", NULL};
+
+/* Checks the quotas Q of settings.aggregation against the grade bands of RUBRIC (0 = none
+ * chosen: every quota is refused): an array of {"grade": a band, not the lowest, at most once,
+ * "max_share": 0..1}. E_OK, E_VALIDATION naming "settings.aggregation.quotas[i].<member>", or
+ * a db error. */
+static int check_quotas(struct req *r, struct reply *out, int64_t rubric, json_t *q)
+{
+  if (!json_is_array(q))
+    return reply_invalid(out, "settings.aggregation.quotas",
+                         "等次名额应为列表，例如 [{\"grade\": \"优秀\", \"max_share\": 0.2}]");
+  if (!json_array_size(q)) return E_OK;
+  json_t *rb = NULL, *bands;
+  int rc = rubric ? rubric_get(r->db, rubric, &rb) : E_OK;
+  if (rc) return rc;
+  bands = json_object_get(rb, "grade_bands");
+  size_t i, nb = json_array_size(bands);
+  json_t *e;
+  json_array_foreach(q, i, e)
+  {
+    const char *g = json_string_value(json_object_get(e, "grade"));
+    json_t *share = json_object_get(e, "max_share");
+    const char *base = arena_printf(&r->a, "settings.aggregation.quotas[%zu]", i);
+    if (!base) {
+      rc = E_NOMEM;
+      break;
+    }
+    if (!json_is_object(e) || json_object_size(e) != 2 || !g || !share) {
+      rc = reply_invalid(out, base, "每个等次名额应为 {\"grade\": 等次名称, \"max_share\": 比例}");
+      break;
+    }
+    size_t b = nb;
+    for (size_t k = 0; k < nb && b == nb; k++)
+      if (!strcmp(g, str_or_empty(json_object_get(json_array_get(bands, k), "name")))) b = k;
+    const char *gf = arena_printf(&r->a, "%s.grade", base);
+    if (b == nb) {
+      out->field = gf;
+      out->detail = rubric ? arena_printf(&r->a, "该周期的评分细则没有“%s”这一等次", g)
+                           : "该周期还没有评分细则，不能设置等次名额";
+      rc = E_VALIDATION;
+      break;
+    }
+    if (b == nb - 1) {
+      out->field = gf;
+      out->detail = arena_printf(&r->a, "“%s”是最低等次，不能限定名额", g);
+      rc = E_VALIDATION;
+      break;
+    }
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(g, str_or_empty(json_object_get(json_array_get(q, k), "grade")))) b = nb;
+    if (b == nb) {
+      out->field = gf;
+      out->detail = arena_printf(&r->a, "等次“%s”的名额重复设置", g);
+      rc = E_VALIDATION;
+      break;
+    }
+    double x = json_is_number(share) ? json_number_value(share) : -1;
+    if (!(x >= 0 && x <= 1)) {
+      rc = reply_invalid(out, arena_printf(&r->a, "%s.max_share", base),
+                         "名额比例应为 0 到 1 之间的数（例如 0.2 表示至多 20% 的单位）");
+      break;
+    }
+  }
+  json_decref(rb);
+  return rc;
+}
+
+/* Checks the partial aggregation settings V against RUBRIC and merges them into CUR's
+ * "aggregation" member. E_OK, E_VALIDATION naming "settings.aggregation.<member>", E_NOMEM or
+ * a db error. */
+static int merge_aggregation(struct req *r, struct reply *out, int64_t rubric, json_t *v,
+                             json_t *cur)
+{
+  if (!json_is_object(v))
+    return reply_invalid(out, "settings.aggregation",
+                         "应为对象，例如 {\"method\": \"trimmed\", \"quotas\": [], "
+                         "\"flag_share\": 0.5}");
+  json_t *agg = json_object_get(cur, "aggregation");
+  agg = json_is_object(agg) ? json_deep_copy(agg) : json_object();
+  if (!agg) return E_NOMEM;
+  int rc = E_OK;
+  const char *key;
+  json_t *x;
+  json_object_foreach(v, key, x)
+  {
+    if (!strcmp(key, "method")) {
+      const char *m = json_string_value(x);
+      int known = 0;
+      for (int i = 0; m && agg_methods[i] && !known; i++) known = !strcmp(m, agg_methods[i]);
+      if (!known) {
+        rc = reply_invalid(out, "settings.aggregation.method",
+                           "汇总方法应为 mean（平均）、median（中位数）、trimmed（去掉最高最低后"
+                           "平均）或 normalized（按评审尺度校正）");
+        break;
+      }
+    } else if (!strcmp(key, "quotas")) {
+      if ((rc = check_quotas(r, out, rubric, x))) break;
+    } else if (!strcmp(key, "flag_share")) {
+      double f = json_is_number(x) ? json_number_value(x) : -1;
+      if (!(f > 0 && f <= 1)) {
+        rc = reply_invalid(out, "settings.aggregation.flag_share",
+                           "分歧阈值应为大于 0、不超过 1 的数（占指标满分的比例）");
+        break;
+      }
+      x = json_real(f);
+      if (!x || json_object_set_new(agg, key, x)) rc = E_NOMEM;
+      if (rc) break;
+      continue;
+    } else {
+      rc = reply_invalid(out, arena_printf(&r->a, "settings.aggregation.%.40s", key),
+                         "不认识的汇总设置项");
+      break;
+    }
+    if (json_object_set(agg, key, x)) {
+      rc = E_NOMEM;
+      break;
+    }
+  }
+  if (!rc && json_object_set(cur, "aggregation", agg)) rc = E_NOMEM;
+  json_decref(agg);
+  return rc;
+}
+
 /* Checks the "settings" of the PATCH body for cycle ID (scored against RUBRIC, 0 = none yet)
  * and merges them into the stored settings STORED; *MERGED is the new JSON text (caller
  * frees). E_VALIDATION naming "settings.<key>", E_CONFLICT when blind mode would change once
@@ -283,6 +420,14 @@ static int merge_settings(struct req *r, struct reply *out, int64_t id, int64_t 
       }
       if (rc) break;
       json_object_set(cur, key, v);
+    } else if (!strcmp(key, "aggregation")) {
+      if ((rc = merge_aggregation(r, out, rubric, v, cur))) break;
+    } else if (!strcmp(key, "show_ranks")) {
+      if (!json_is_boolean(v)) {
+        rc = reply_invalid(out, field, "应为 true 或 false");
+        break;
+      }
+      json_object_set(cur, key, v);
     } else {
       rc = reply_invalid(out, field, "不认识的评分设置项");
       break;
@@ -291,6 +436,18 @@ static int merge_settings(struct req *r, struct reply *out, int64_t id, int64_t 
   if (!rc && !(*merged = json_dumps(cur, JSON_COMPACT))) rc = E_NOMEM;
   json_decref(cur);
   return rc;
+}
+
+/* 1 when the "settings" of BODY hold only the result settings (aggregation, show_ranks). */
+static int only_result_settings(json_t *body)
+{
+  const char *key;
+  json_t *v;
+  json_object_foreach(json_object_get(body, "settings"), key, v)
+  {
+    if (strcmp(key, "aggregation") && strcmp(key, "show_ranks")) return 0;
+  }
+  return 1;
 }
 
 /* Writes an audit row for cycle ID with DETAIL (stolen). */
@@ -447,9 +604,11 @@ int h_cycle_update(struct req *r, struct reply *out)
       goto fail;
     }
   }
-  /* Scoring settings: until results are published. */
+  /* Scoring settings: until results are published; the result settings (aggregation,
+   * show_ranks) until the cycle is closed (checked above): results are computed on every
+   * request, so a change shows at once. */
   if (json_object_get(r->jbody, "settings")) {
-    if (from >= phase_index("publication")) {
+    if (from >= phase_index("publication") && !only_result_settings(r->jbody)) {
       out->field = "settings";
       out->detail = "结果已公示，不能再修改评分设置";
       rc = E_CONFLICT;

@@ -12,8 +12,11 @@
  * below which a score needs a comment; 0 = never),"reveal_others": "after_submit" | "always"
  * | "never" (when a reviewer sees the other reviewers' submitted sheets of a unit),"blind":
  * false (reviewers see units as "~<assignment id>", names masked in the text),"show_self":
- * true (reviewers see the unit's self-assessment)}, plus any other stored member. A new object
- * (caller decrefs), or NULL when out of memory. */
+ * true (reviewers see the unit's self-assessment),"show_ranks": true (reviewers and unit users
+ * see ranks in the published results),"aggregation": {"method": "mean" | "median" | "trimmed"
+ * | "normalized","quotas": [{"grade","max_share"}] (default []),"flag_share": 0.5} (how
+ * results.h aggregates; stored members over these defaults)}, plus any other stored member.
+ * A new object (caller decrefs), or NULL when out of memory. */
 json_t *cycle_settings(const char *stored);
 
 /* GET /api/v1/cycles (any signed-in user): newest year first,
@@ -42,7 +45,12 @@ int h_cycle_create(struct req *r, struct reply *out);
  * 0.25, 0.5, 1, 2, 5 that divides every leaf's maximum of the cycle's rubric, or null;
  * comment_below 0..1; reveal_others; blind and show_self booleans. A bad one is 400 naming
  * "settings.<key>" (also an unknown key); turning blind on or off once a review score exists
- * is 409 on "settings.blind". Audited ("cycle.settings" when only that changes). {"cycle"}. */
+ * is 409 on "settings.blind". The result settings "aggregation" (a partial object merged into
+ * the stored one: "method" mean|median|trimmed|normalized, "quotas" [{"grade": a band of the
+ * cycle's rubric, not the lowest, at most once,"max_share": 0..1}], "flag_share" 0 < x ≤ 1;
+ * 400 naming "settings.aggregation.<member>[…]") and "show_ranks" (boolean) may change until
+ * the cycle is closed (results are recomputed on every request). Audited ("cycle.settings" when
+ * only that changes). {"cycle"}. */
 int h_cycle_update(struct req *r, struct reply *out);
 
 /* GET /api/v1/cycles/{cycle}/units: the cycle's units with their current report's status
