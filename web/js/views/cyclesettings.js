@@ -7,7 +7,12 @@
 //  - 低于满分的百分之几须填写理由 comment_below: typed as a percentage 0–100 (0 = never), sent
 //    as the fraction 0..1 the server keeps;
 //  - 其他评审人评分何时可见 reveal_others: after_submit | always | never (radio buttons);
-//  - 匿名评审（隐藏单位名称） blind, and 评审人可查看单位自评 show_self (check boxes).
+//  - 匿名评审（隐藏单位名称） blind, and 评审人可查看单位自评 show_self (check boxes);
+//  - 结果汇总: 官方汇总方法 aggregation.method (radio buttons, each method explained in plain
+//    Chinese), 等次名额 aggregation.quotas (a percentage per grade band of the cycle's rubric,
+//    GET /api/v1/rubrics/{id}, except the lowest; empty = no limit; sent as max_share 0..1),
+//    分歧提示阈值 aggregation.flag_share (a percentage of the leaf maximum, sent as 0..1) and
+//    公示时显示排名 show_ranks. The aggregation is sent whole when any part of it changed.
 // Each control says in plain Chinese what it does. A refusal naming "settings.<key>" shows
 // next to that control with the server's words (e.g. blind can no longer change once review
 // scores exist); anything else in the form's alert. From the publication phase on the form
@@ -17,12 +22,17 @@
 import { h, icon, replace } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { api } from '../api.js';
+import { METHODS } from './resultshared.js';
 import { setLeaveGuard } from '../router.js';
 import { field, alertBox, formErrors, button, setBusy, setBlocked, notice, uid, confirmDialog } from '../ui.js';
 
 export const REVEAL = ['after_submit', 'always', 'never'];
 /* The server's defaults (cycle_settings() in server/h_cycles.c), for a reply without them. */
-const DEFAULTS = { score_step: null, comment_below: 0, reveal_others: 'after_submit', blind: false, show_self: true };
+const DEFAULTS = {
+  score_step: null, comment_below: 0, reveal_others: 'after_submit', blind: false, show_self: true,
+  aggregation: { method: 'mean', quotas: [], flag_share: 0.5 }, show_ranks: true,
+};
+const KEYS = ['score_step', 'comment_below', 'reveal_others', 'blind', 'show_self', 'aggregation', 'show_ranks'];
 const LOCKED_PHASES = ['publication', 'closed'];
 /* The score steps the server accepts (it also checks that the step divides every leaf's
  * maximum of the cycle's rubric, and says which leaf does not). */
@@ -37,8 +47,28 @@ export function settingsOf(c) {
     reveal_others: REVEAL.includes(s.reveal_others) ? s.reveal_others : DEFAULTS.reveal_others,
     blind: typeof s.blind === 'boolean' ? s.blind : DEFAULTS.blind,
     show_self: typeof s.show_self === 'boolean' ? s.show_self : DEFAULTS.show_self,
+    aggregation: aggregationOf(s.aggregation),
+    show_ranks: typeof s.show_ranks === 'boolean' ? s.show_ranks : DEFAULTS.show_ranks,
   };
 }
+
+/* A stored aggregation with the defaults for anything missing (quotas sorted by grade so two
+ * equal settings compare equal). */
+function aggregationOf(a) {
+  const d = DEFAULTS.aggregation;
+  const x = a && typeof a === 'object' ? a : {};
+  const quotas = (Array.isArray(x.quotas) ? x.quotas : [])
+    .filter((q) => q && typeof q.grade === 'string' && typeof q.max_share === 'number')
+    .map((q) => ({ grade: q.grade, max_share: q.max_share }))
+    .sort((p, q) => (p.grade < q.grade ? -1 : p.grade > q.grade ? 1 : 0));
+  return {
+    method: METHODS.includes(x.method) ? x.method : d.method,
+    quotas,
+    flag_share: typeof x.flag_share === 'number' ? x.flag_share : d.flag_share,
+  };
+}
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 /* A fraction (0.6) as the percentage typed (60), without float noise. */
 const toPercent = (f) => String(Math.round(f * 10000) / 100);
@@ -87,16 +117,34 @@ export function cycleSettingsPanel({ onSaved }) {
   };
   const blind = check('blind', t('settings.blindLegend'), t('settings.blind'), t('settings.blindHint'));
   const showSelf = check('show_self', t('settings.showSelfLegend'), t('settings.showSelf'), t('settings.showSelfHint'));
+  const methodName = uid('method');
+  const method = groupField('aggregation', t('settings.method'),
+    h('div', { class: 'radio-col' }, METHODS.map((v) => h('label', { class: 'radio radio-explained' },
+      h('input', { type: 'radio', name: methodName, value: v }), h('span', null, t('settings.method.' + v))))),
+    t('settings.methodHint'));
+  const quotaBox = h('div', { class: 'quota-list', id: 'settings-quotas' });
+  const quotas = groupField('quotas', t('settings.quotas'), quotaBox, t('settings.quotasHint'));
+  let quotaInputs = new Map(); // band name → its percentage input (every band but the lowest)
+  let bands = null;            // the grade bands of the cycle's rubric, or null while unknown
+  let bandsOf = null;          // the rubric id bands was read from
+  const flag = field('flag_share', {
+    label: t('settings.flagShare'), hint: t('settings.flagShareHint'),
+    input: h('input', { type: 'number', min: '1', max: '100', step: 'any', inputmode: 'decimal', class: 'input-num' }),
+  });
+  flag.input.after(h('span', { class: 'input-suffix', 'aria-hidden': 'true' }, '%'));
+  const showRanks = check('show_ranks', t('settings.showRanksLegend'), t('settings.showRanks'), t('settings.showRanksHint'));
   const alert = alertBox('settings-alert');
-  const errors = formErrors([step, below, reveal, blind, showSelf], alert);
+  const errors = formErrors([step, below, reveal, blind, showSelf, method, quotas, flag, showRanks], alert);
   const saveBtn = button(t('settings.save'), { kind: 'primary', type: 'submit', id: 'settings-save' });
   const state = h('div', { class: 'settings-state', id: 'settings-state', role: 'status' });
   const lockNote = h('div', { id: 'settings-locked' });
-  const controls = [step.input, below.input, ...reveal.wrap.querySelectorAll('input'), blind.box, showSelf.box];
+  const controls = () => form.querySelectorAll('input, select');
 
   /* What the form shows, to tell unsaved changes. */
   const snapshot = () => JSON.stringify([step.input.value, below.input.value,
-    (reveal.wrap.querySelector('input:checked') || {}).value || '', blind.box.checked, showSelf.box.checked]);
+    (reveal.wrap.querySelector('input:checked') || {}).value || '', blind.box.checked, showSelf.box.checked,
+    (method.wrap.querySelector('input:checked') || {}).value || '', [...quotaInputs.values()].map((i) => i.value),
+    flag.input.value, showRanks.box.checked]);
   let filled = null;
   setLeaveGuard({
     dirty: () => filled !== null && !saveBtn.disabled && snapshot() !== filled,
@@ -114,7 +162,58 @@ export function cycleSettingsPanel({ onSaved }) {
     for (const r of reveal.wrap.querySelectorAll('input')) r.checked = r.value === s.reveal_others;
     blind.box.checked = s.blind;
     showSelf.box.checked = s.show_self;
+    for (const r of method.wrap.querySelectorAll('input')) r.checked = r.value === s.aggregation.method;
+    fillQuotas(s.aggregation.quotas);
+    flag.input.value = toPercent(s.aggregation.flag_share);
+    showRanks.box.checked = s.show_ranks;
     filled = snapshot();
+  }
+
+  /* The quota inputs: one per band of the rubric except the lowest, filled from quotas. */
+  function fillQuotas(list) {
+    const share = new Map(list.map((q) => [q.grade, q.max_share]));
+    if (!bands) {
+      quotaInputs = new Map();
+      replace(quotaBox, h('p', { class: 'text-muted' }, bandsOf === null ? t('app.loading') : t('settings.quotasNoRubric')));
+      return;
+    }
+    quotaInputs = new Map();
+    replace(quotaBox, bands.slice(0, -1).map((b) => {
+      const input = h('input', {
+        type: 'number', min: '0', max: '100', step: 'any', inputmode: 'decimal', class: 'control input-num',
+        id: uid('set-quota'), 'data-grade': b.name, placeholder: t('settings.quotaNoLimit'),
+        value: share.has(b.name) ? toPercent(share.get(b.name)) : '',
+      });
+      quotaInputs.set(b.name, input);
+      return h('div', { class: 'quota-row' },
+        h('label', { for: input.id }, t('settings.quotaBand', { band: b.name })), input,
+        h('span', { class: 'input-suffix', 'aria-hidden': 'true' }, '%'));
+    }));
+    if (!bands.length || bands.length === 1) replace(quotaBox, h('p', { class: 'text-muted' }, t('settings.quotasNoRubric')));
+  }
+
+  /* Reads the grade bands of the cycle's rubric (once per rubric), then rebuilds the quota
+   * inputs from what the form shows. */
+  async function loadBands(c) {
+    const id = c.rubric_id;
+    if (id == null) { bands = null; bandsOf = undefined; fillQuotas(settingsOf(c).aggregation.quotas); return; }
+    if (bandsOf === id) return;
+    bandsOf = id;
+    let list = null;
+    try {
+      const reply = await api.get('/api/v1/rubrics/' + id);
+      list = reply && reply.rubric && Array.isArray(reply.rubric.grade_bands) ? reply.rubric.grade_bands : [];
+    } catch {
+      list = null;
+    }
+    if (bandsOf !== id) return;
+    const wasFilled = filled !== null && snapshot() === filled;
+    bands = list;
+    if (!bands) bandsOf = undefined;
+    fillQuotas(settingsOf(cycle).aggregation.quotas);
+    if (wasFilled) filled = snapshot();
+    const locked = LOCKED_PHASES.includes(cycle.phase);
+    for (const x of controls()) x.disabled = locked;
   }
 
   /* The form's values, or null after showing what is wrong. */
@@ -129,6 +228,27 @@ export function cycleSettingsPanel({ onSaved }) {
     s.reveal_others = r ? r.value : DEFAULTS.reveal_others;
     s.blind = blind.box.checked;
     s.show_self = showSelf.box.checked;
+    const old = settingsOf(cycle).aggregation;
+    const agg = { method: (method.wrap.querySelector('input:checked') || {}).value || old.method, quotas: old.quotas, flag_share: old.flag_share };
+    if (bands) {
+      const list = [];
+      for (const [grade, input] of quotaInputs) {
+        const v = input.value.trim();
+        if (input.validity.badInput) { errors.field('quotas', t('settings.quotaInvalid')); input.focus(); return null; }
+        if (v === '') continue;
+        const q = Number(v);
+        if (!Number.isFinite(q) || q < 0 || q > 100) { errors.field('quotas', t('settings.quotaInvalid')); input.focus(); return null; }
+        list.push({ grade, max_share: Math.round(q * 100) / 10000 });
+      }
+      // quotas of bands the rubric no longer has are dropped with the rest
+      agg.quotas = aggregationOf({ quotas: list }).quotas;
+    }
+    if (flag.input.validity.badInput || flag.input.value.trim() === '') { errors.field('flag_share', t('settings.flagShareInvalid')); return null; }
+    const f = Number(flag.input.value);
+    if (!Number.isFinite(f) || f <= 0 || f > 100) { errors.field('flag_share', t('settings.flagShareInvalid')); return null; }
+    agg.flag_share = Math.round(f * 100) / 10000;
+    s.aggregation = agg;
+    s.show_ranks = showRanks.box.checked;
     return s;
   }
 
@@ -141,7 +261,7 @@ export function cycleSettingsPanel({ onSaved }) {
     if (!next) return;
     const old = settingsOf(cycle);
     const changed = {};
-    for (const k of Object.keys(next)) if (next[k] !== old[k]) changed[k] = next[k];
+    for (const k of Object.keys(next)) if (!same(next[k], old[k])) changed[k] = next[k];
     if (!Object.keys(changed).length) { replace(state, notice('info', t('settings.unchanged'))); return; }
     setBusy(saveBtn, true);
     let reply;
@@ -149,8 +269,11 @@ export function cycleSettingsPanel({ onSaved }) {
       reply = await api.patch('/api/v1/cycles/' + cycle.id, { settings: changed });
     } catch (err) {
       setBusy(saveBtn, false);
-      const key = err.field && err.field.startsWith('settings.') ? err.field.slice(9) : null;
-      if (key && ['score_step', 'comment_below', 'reveal_others', 'blind', 'show_self'].includes(key)) {
+      let key = err.field && err.field.startsWith('settings.') ? err.field.slice(9) : null;
+      if (key && key.startsWith('aggregation.quotas')) key = 'quotas';
+      else if (key && key.startsWith('aggregation.flag_share')) key = 'flag_share';
+      else if (key && key.startsWith('aggregation')) key = 'aggregation';
+      if (key && [...KEYS, 'quotas', 'flag_share'].includes(key)) {
         errors.field(key, errorText(err));
         if (key === 'blind') blind.box.focus();
       } else errors.alert(errorText(err));
@@ -172,6 +295,11 @@ export function cycleSettingsPanel({ onSaved }) {
       h('div', { class: 'settings-col' }, step.wrap, below.wrap),
       h('div', { class: 'settings-col' }, reveal.wrap),
       h('div', { class: 'settings-col' }, blind.wrap, showSelf.wrap)),
+    h('h3', { class: 'sub-title settings-sub', id: 'settings-results-title' }, t('settings.resultsTitle')),
+    h('div', { class: 'settings-grid settings-grid-results', role: 'group', 'aria-labelledby': 'settings-results-title' },
+      h('div', { class: 'settings-col' }, method.wrap),
+      h('div', { class: 'settings-col' }, quotas.wrap),
+      h('div', { class: 'settings-col' }, flag.wrap, showRanks.wrap)),
     alert,
     h('div', { class: 'settings-foot' }, saveBtn, state));
 
@@ -198,7 +326,8 @@ export function cycleSettingsPanel({ onSaved }) {
         errors.clear();
         fill(settingsOf(c));
       }
-      for (const x of controls) x.disabled = locked;
+      for (const x of controls()) x.disabled = locked;
+      loadBands(c);
       setBlocked(saveBtn, locked);
       replace(lockNote, locked ? notice('info', t('settings.locked', { phase: t('phase.' + c.phase) })) : null);
     },
