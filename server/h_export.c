@@ -1,14 +1,88 @@
 /*
- * h_export.c - result downloads (see h_export.h). Scaffolding: the routes answer 500 until
- * they are written.
+ * h_export.c - result downloads (see h_export.h): the cycle and its results are read
+ * (results_load), the file is written by export.c into a temporary file under DATA_DIR/tmp,
+ * and that file is sent by descriptor and its name removed at once.
  */
 #include "h_export.h"
 
+#include "config.h"
 #include "err.h"
+#include "export.h"
+#include "export_rows.h"
+#include "results_db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The download's file name: "<cycle title>结果.<ext>", without path separators or control
+ * characters. In R's arena. */
+static const char *export_name(struct req *r, json_t *cyc, const char *ext)
+{
+  char name[400];
+  snprintf(name, sizeof name, "%s", json_string_value(json_object_get(cyc, "title")) ?: "考核");
+  for (char *c = name; *c; c++)
+    if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20) *c = '_';
+  return arena_printf(&r->a, "%s结果.%s", name, ext);
+}
 
 int h_export(struct req *r, struct reply *out)
 {
-  (void)r;
-  (void)out;
-  return E_INTERNAL;
+  int64_t cycle;
+  int rc = req_param_id(r, "cycle", &cycle);
+  if (rc) return rc;
+  const char *ext = strrchr(r->path, '.') + 1; /* the route table names .csv, .xlsx or .json */
+  const char *method = req_query(r, "method");
+  json_t *cyc = NULL, *res = NULL, *kinds = NULL;
+  const char *field = NULL, *problem = NULL;
+  if ((rc = export_cycle(r->db, cycle, &cyc))) return rc;
+  rc = results_load(r->db, cycle, method, NULL, &res, &field, &problem);
+  if (rc == E_VALIDATION) {
+    /* copied: results_load's buffer is thread-local until its next call */
+    rc = reply_invalid(out, arena_strdup(&r->a, field ? field : "method"),
+                       arena_strdup(&r->a, problem ? problem : "不能计算结果"));
+    goto done;
+  }
+  if (!rc) rc = export_kind_names(r->db, &kinds);
+  if (rc) goto done;
+
+  const struct config *cfg = config_active();
+  char tmpdir[4100], path[4200];
+  snprintf(tmpdir, sizeof tmpdir, "%s/tmp", cfg->data_dir);
+  snprintf(path, sizeof path, "%s/export-XXXXXX", tmpdir);
+  int fd = mkstemp(path);
+  if (fd < 0) {
+    rc = E_INTERNAL;
+    goto done;
+  }
+  const char *ctype = NULL;
+  if (!strcmp(ext, "xlsx")) {
+    close(fd);
+    rc = export_xlsx(r->db, cycle, path, tmpdir, res, kinds);
+    ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  } else {
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+      close(fd);
+      rc = E_INTERNAL;
+    } else {
+      setvbuf(f, NULL, _IOFBF, 1 << 16);
+      if (!strcmp(ext, "csv")) {
+        rc = export_csv(f, res, kinds);
+        ctype = "text/csv; charset=utf-8";
+      } else {
+        rc = export_json(r->db, cycle, f, cyc, res);
+        ctype = "application/json; charset=utf-8";
+      }
+      if (fclose(f) && !rc) rc = E_INTERNAL;
+    }
+  }
+  if (!rc) rc = reply_file(r, out, path, ctype, export_name(r, cyc, ext));
+  unlink(path); /* reply_file holds the open file; the name is no longer needed */
+done:
+  json_decref(cyc);
+  json_decref(res);
+  json_decref(kinds);
+  return rc;
 }

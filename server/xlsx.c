@@ -5,7 +5,9 @@
 
 #include "log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <xlsxwriter.h>
 
 /* 1 when S is a plain decimal number: an optional '-', digits, optionally '.' and digits. */
@@ -84,4 +86,168 @@ int xlsx_write_table_ex(const char *path, const char *tmpdir, const char *sheet,
     return -1;
   }
   return 0;
+}
+
+/* ---- Workbooks written sheet by sheet ---- */
+
+struct xlsx {
+  lxw_workbook *wb;          /* the workbook, in constant-memory mode */
+  lxw_format *bold;          /* the header row's format */
+  struct xlsx_sheet *sheets; /* every sheet added, newest first (freed by xlsx_close) */
+  int bad;                   /* some step failed: xlsx_close() reports -1 */
+  char *path;                /* the file being written, for log lines */
+};
+
+struct xlsx_sheet {
+  struct xlsx *x;          /* the workbook it belongs to */
+  struct xlsx_sheet *next; /* the previously added sheet */
+  char *name;              /* its name as asked (continuations add " (n)") */
+  struct xlsx_col *cols;   /* its columns, headers copied */
+  lxw_format **fmt;        /* per column: the cell format, or NULL */
+  int ncols;               /* number of columns */
+  lxw_worksheet *ws;       /* the worksheet rows go to now */
+  lxw_row_t row;           /* the next row of ws */
+  size_t rows;             /* data rows written in all */
+  int part;                /* 1, then 2, 3, … for continuation sheets */
+};
+
+struct xlsx *xlsx_open(const char *path, const char *tmpdir)
+{
+  struct xlsx *x = calloc(1, sizeof *x);
+  lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = (char *)tmpdir};
+  if (x && (x->path = strdup(path)) != NULL && (x->wb = workbook_new_opt(path, &opt)) != NULL &&
+      (x->bold = workbook_add_format(x->wb)) != NULL) {
+    format_set_bold(x->bold);
+    format_set_bg_color(x->bold, 0xDDE6F3);
+    format_set_border(x->bold, LXW_BORDER_THIN);
+    format_set_text_wrap(x->bold);
+    format_set_align(x->bold, LXW_ALIGN_VERTICAL_CENTER);
+    return x;
+  }
+  log_error("cannot create workbook %s", path);
+  if (x && x->wb) workbook_close(x->wb);
+  if (x) free(x->path);
+  free(x);
+  return NULL;
+}
+
+/* Starts worksheet part S->part of S: the columns, the bold header row, the frozen pane.
+ * Returns 0 or -1 (logged, workbook marked failed). */
+static int sheet_begin(struct xlsx_sheet *s)
+{
+  char name[4 * LXW_SHEETNAME_MAX + 16];
+  if (s->part == 1)
+    snprintf(name, sizeof name, "%s", s->name);
+  else
+    snprintf(name, sizeof name, "%s (%d)", s->name, s->part);
+  s->ws = workbook_add_worksheet(s->x->wb, name);
+  int bad = !s->ws;
+  for (int c = 0; !bad && c < s->ncols; c++) {
+    if (s->cols[c].width > 0 || s->fmt[c])
+      bad = worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c,
+                                 s->cols[c].width > 0 ? s->cols[c].width : LXW_DEF_COL_WIDTH,
+                                 s->fmt[c]) != LXW_NO_ERROR;
+    if (!bad)
+      bad = worksheet_write_string(s->ws, 0, (lxw_col_t)c, s->cols[c].header, s->x->bold) !=
+            LXW_NO_ERROR;
+  }
+  if (!bad) worksheet_freeze_panes(s->ws, 1, 0);
+  s->row = 1;
+  if (bad) {
+    log_error("cannot add sheet %s to workbook %s", name, s->x->path);
+    s->x->bad = 1;
+    return -1;
+  }
+  return 0;
+}
+
+struct xlsx_sheet *xlsx_add_sheet(struct xlsx *x, const char *name, const struct xlsx_col cols[],
+                                  int ncols)
+{
+  if (!x || x->bad) return NULL;
+  struct xlsx_sheet *s = calloc(1, sizeof *s);
+  if (!s) goto fail;
+  s->next = x->sheets; /* linked first, so xlsx_close() frees whatever was allocated */
+  x->sheets = s;
+  s->x = x;
+  s->ncols = ncols;
+  s->part = 1;
+  s->name = strdup(name);
+  s->cols = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *s->cols);
+  s->fmt = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *s->fmt);
+  if (!s->name || !s->cols || !s->fmt) goto fail;
+  for (int c = 0; c < ncols; c++) {
+    s->cols[c] = cols[c];
+    if (!(s->cols[c].header = strdup(cols[c].header ? cols[c].header : ""))) goto fail;
+    int fl = cols[c].flags;
+    if (!fl) continue;
+    if (!(s->fmt[c] = workbook_add_format(x->wb))) goto fail;
+    if (fl & XLSX_WRAP) {
+      format_set_text_wrap(s->fmt[c]);
+      format_set_align(s->fmt[c], LXW_ALIGN_VERTICAL_TOP);
+    }
+    if (fl & XLSX_TEXT) format_set_num_format_index(s->fmt[c], 49); /* "@" */
+    if (fl & XLSX_NUM2) format_set_num_format_index(s->fmt[c], 2);  /* "0.00" */
+    if (fl & XLSX_INT) format_set_num_format_index(s->fmt[c], 1);   /* "0" */
+  }
+  return sheet_begin(s) ? NULL : s;
+fail:
+  log_error("out of memory adding sheet %s to workbook %s", name, x->path);
+  x->bad = 1;
+  return NULL;
+}
+
+int xlsx_add_row(struct xlsx_sheet *s, const struct xlsx_cell cells[])
+{
+  if (!s || s->x->bad) return -1;
+  if (s->row >= LXW_ROW_MAX) { /* Excel's limit: continue on the next part */
+    s->part++;
+    if (sheet_begin(s)) return -1;
+  }
+  int bad = 0;
+  for (int c = 0; !bad && c < s->ncols; c++) {
+    const struct xlsx_cell *v = &cells[c];
+    lxw_col_t col = (lxw_col_t)c;
+    /* A cell gets its column's format only where it shows: libxlsxwriter 1.1.4 hashes the
+     * format at every use (a fifth of the time of a big sheet), and the column's own format
+     * already covers empty cells and what people type later. */
+    if (v->kind == XLSX_NUM)
+      bad = worksheet_write_number(s->ws, s->row, col, v->n, s->fmt[c]) != LXW_NO_ERROR;
+    else if (v->kind == XLSX_STR && v->s && *v->s)
+      bad = worksheet_write_string(s->ws, s->row, col, v->s,
+                                   s->cols[c].flags & XLSX_WRAP ? s->fmt[c] : NULL) != LXW_NO_ERROR;
+  }
+  if (bad) {
+    log_error("cannot write row %u of sheet %s in workbook %s", (unsigned)s->row, s->name,
+              s->x->path);
+    s->x->bad = 1;
+    return -1;
+  }
+  s->row++;
+  s->rows++;
+  return 0;
+}
+
+size_t xlsx_rows(const struct xlsx_sheet *s)
+{
+  return s ? s->rows : 0;
+}
+
+int xlsx_close(struct xlsx *x)
+{
+  if (!x) return -1;
+  lxw_error rc = workbook_close(x->wb);
+  int bad = x->bad || rc != LXW_NO_ERROR;
+  if (rc != LXW_NO_ERROR) log_error("cannot write workbook %s: %s", x->path, lxw_strerror(rc));
+  for (struct xlsx_sheet *s = x->sheets, *next; s; s = next) {
+    next = s->next;
+    for (int c = 0; s->cols && c < s->ncols; c++) free((char *)s->cols[c].header);
+    free(s->cols);
+    free(s->fmt);
+    free(s->name);
+    free(s);
+  }
+  free(x->path);
+  free(x);
+  return bad ? -1 : 0;
 }
