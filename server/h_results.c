@@ -26,25 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The cycle of the request and what the caller may see of it. */
-struct seen {
-  int64_t cycle;    /* the cycle id */
-  int64_t rubric;   /* its rubric, 0 = none */
-  json_t *settings; /* cycle_settings() (owned) */
-  char phase[16];   /* its phase */
-  int show_ranks;   /* settings.show_ranks */
-};
-
 /* 1 when PHASE is publication or closed. */
 static int published(const char *phase)
 {
   return !strcmp(phase, "publication") || !strcmp(phase, "closed");
 }
 
-/* Reads the {cycle} of R into S and checks that the caller may see its results now: admin
- * from review on, everyone else from publication on. E_OK (S->settings to decref), E_NOT_FOUND
- * (unknown; a draft for a non-admin), E_NOT_OPEN with a Chinese detail, or a db error. */
-static int open_cycle(struct req *r, struct reply *out, struct seen *s)
+/* See h_results.h. */
+int h_results_open(struct req *r, struct reply *out, struct results_seen *s)
 {
   memset(s, 0, sizeof *s);
   int rc = req_param_id(r, "cycle", &s->cycle);
@@ -69,8 +58,8 @@ static int open_cycle(struct req *r, struct reply *out, struct seen *s)
   return rc;
 }
 
-/* Reads ?method= into *METHOD (NULL = the cycle's). E_OK or E_VALIDATION on "method". */
-static int take_method(struct req *r, struct reply *out, const char **method)
+/* See h_results.h. */
+int h_results_method(struct req *r, struct reply *out, const char **method)
 {
   static const char *const known[] = {"mean", "median", "trimmed", "normalized", NULL};
   const char *m = req_query(r, "method");
@@ -86,11 +75,9 @@ static int take_method(struct req *r, struct reply *out, const char **method)
                        "或 normalized（按评审尺度校正）");
 }
 
-/* Turns results_load()'s error RC into the reply: an error on a stored setting (a quota naming
- * a band the cycle's rubric no longer has, no rubric chosen) is the cycle's state, 409 with the
- * problem; others pass through with FIELD and PROBLEM. */
-static int load_error(struct req *r, struct reply *out, int rc, const char *field,
-                      const char *problem)
+/* See h_results.h. */
+int h_results_load_error(struct req *r, struct reply *out, int rc, const char *field,
+                         const char *problem)
 {
   if (rc != E_VALIDATION) return rc;
   out->field = field ? arena_strdup(&r->a, field) : NULL;
@@ -266,14 +253,14 @@ static int reviewer_view(json_t *res, int show_ranks)
 
 int h_results_get(struct req *r, struct reply *out)
 {
-  struct seen s;
+  struct results_seen s;
   const char *method, *field = NULL, *problem = NULL;
   json_t *res = NULL, *view = NULL;
-  int rc = open_cycle(r, out, &s);
+  int rc = h_results_open(r, out, &s);
   if (rc) return rc;
-  if ((rc = take_method(r, out, &method))) goto done;
+  if ((rc = h_results_method(r, out, &method))) goto done;
   if ((rc = results_load(r->db, s.cycle, method, NULL, &res, &field, &problem))) {
-    rc = load_error(r, out, rc, field, problem);
+    rc = h_results_load_error(r, out, rc, field, problem);
     goto done;
   }
   if (r->user.role == ROLE_UNIT) {
@@ -307,12 +294,12 @@ static int in_cycle(struct req *r, int64_t cycle, const char *code, int64_t *yes
 
 int h_result_trace(struct req *r, struct reply *out)
 {
-  struct seen s;
+  struct results_seen s;
   const char *method, *field = NULL, *problem = NULL, *code = req_param(r, "unit");
   json_t *res = NULL, *trace = NULL, *row = NULL, *x;
   int64_t yes = 0;
   size_t i;
-  int rc = open_cycle(r, out, &s);
+  int rc = h_results_open(r, out, &s);
   if (rc) return rc;
   out->detail = NULL;
   if (!code ||
@@ -325,13 +312,13 @@ int h_result_trace(struct req *r, struct reply *out)
     rc = E_NOT_FOUND;
     goto done;
   }
-  if ((rc = take_method(r, out, &method))) goto done;
+  if ((rc = h_results_method(r, out, &method))) goto done;
   if (!(trace = json_pack("[s]", code))) {
     rc = E_NOMEM;
     goto done;
   }
   if ((rc = results_load(r->db, s.cycle, method, trace, &res, &field, &problem))) {
-    rc = load_error(r, out, rc, field, problem);
+    rc = h_results_load_error(r, out, rc, field, problem);
     goto done;
   }
   json_array_foreach(json_object_get(res, "units"), i, x)
@@ -361,10 +348,10 @@ done:
 
 int h_statistics_get(struct req *r, struct reply *out)
 {
-  struct seen s;
+  struct results_seen s;
   json_t *rubric = NULL, *assignments = NULL, *sheets = NULL, *stats = NULL;
   const char *problem = NULL;
-  int rc = open_cycle(r, out, &s);
+  int rc = h_results_open(r, out, &s);
   if (rc) return rc;
   if (!s.rubric) {
     out->field = "rubric_id";

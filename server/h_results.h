@@ -9,6 +9,31 @@
 
 #include "req.h"
 
+/* The cycle of a results request and what the caller may see of it (h_results_open()). */
+struct results_seen {
+  int64_t cycle;    /* the cycle id */
+  int64_t rubric;   /* its rubric, 0 = none */
+  json_t *settings; /* cycle_settings() (owned: json_decref when done) */
+  char phase[16];   /* its phase */
+  int show_ranks;   /* settings.show_ranks */
+};
+
+/* Reads the {cycle} route parameter of R into S and checks that the caller may see the cycle's
+ * results now (the rule shared by every results-derived route, h_compare.c too): the admin from
+ * review on, everyone else from publication on. E_OK (S->settings to decref), E_NOT_FOUND
+ * (unknown; a draft for a non-admin), E_NOT_OPEN with a Chinese detail in OUT, or a db error. */
+int h_results_open(struct req *r, struct reply *out, struct results_seen *s);
+
+/* Reads ?method= into *METHOD (NULL = the cycle's; else a static string). E_OK or E_VALIDATION
+ * on "method" in OUT. */
+int h_results_method(struct req *r, struct reply *out, const char **method);
+
+/* Turns results_load()'s error RC into the reply: an error on a stored setting (a quota naming
+ * a band the cycle's rubric no longer has, no rubric chosen) is the cycle's state, 409 with the
+ * problem; others pass through with FIELD and PROBLEM copied into R's arena. Returns the code. */
+int h_results_load_error(struct req *r, struct reply *out, int rc, const char *field,
+                         const char *problem);
+
 /* GET /api/v1/cycles/{cycle}/results[?method=mean|median|trimmed|normalized]: results.h's
  * output for the cycle's submitted review sheets (the method defaults to the cycle's
  * settings.aggregation.method; quotas and flag_share come from the settings too). The admin:

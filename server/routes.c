@@ -9,6 +9,7 @@
 #include "err.h"
 #include "h_assign.h"
 #include "h_audit.h"
+#include "h_compare.h"
 #include "h_cycles.h"
 #include "h_export.h"
 #include "h_import.h"
@@ -95,6 +96,12 @@ const struct route routes[] = {
     {"GET", "/api/v1/cycles/{cycle}/results/{unit}", ROLE_ADMIN | ROLE_UNIT, BODY_NONE,
      h_result_trace, 0},
     {"GET", "/api/v1/cycles/{cycle}/statistics", ROLE_ADMIN, BODY_NONE, h_statistics_get, 0},
+    /* comparing units */
+    {"GET", "/api/v1/cycles/{cycle}/compare", ROLE_ADMIN | ROLE_REVIEWER, BODY_NONE, h_compare_get,
+     0},
+    {"GET", "/api/v1/cycles/{cycle}/heatmap", ROLE_ADMIN | ROLE_REVIEWER, BODY_NONE, h_heatmap_get,
+     0},
+    {"GET", "/api/v1/units/{unit}/history", ROLE_USER, BODY_NONE, h_unit_history, 0},
     {"GET", "/api/v1/cycles/{cycle}/export.csv", ROLE_ADMIN, BODY_NONE, h_export, 0},
     {"GET", "/api/v1/cycles/{cycle}/export.xlsx", ROLE_ADMIN, BODY_NONE, h_export, 0},
     {"GET", "/api/v1/cycles/{cycle}/export.json", ROLE_ADMIN, BODY_NONE, h_export, 0},

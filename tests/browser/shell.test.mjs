@@ -35,7 +35,7 @@ const REQUIRED_CSP = {
 };
 
 const NAV = {
-  admin: ['工作台', '考核周期', '被考核单位', '考核指标', '评审分配', '考核结果', '全文检索', '用户管理', '审计日志'],
+  admin: ['工作台', '考核周期', '被考核单位', '考核指标', '评审分配', '考核结果', '单位对比', '全文检索', '用户管理', '审计日志'],
   reviewer: ['工作台', '我的评审任务', '单位对比', '全文检索'],
   unit: ['工作台', '报告填报', '自评', '本单位结果', '全文检索'],
 };
@@ -64,6 +64,7 @@ const BUILT = {
   全文检索: '#search-q',
   评审分配: '#assign-table tbody tr',
   考核结果: '#results-summary',
+  单位对比: '#compare-cycle',
   我的评审任务: '.reviews-table tbody tr',
   自评: '#self-table tbody tr',
 };

@@ -4,7 +4,8 @@
 // audit page and every cycle phase of server/openapi.json has its text), the CSP rules for
 // our files (no inline script or style, no style="" or on*="" attributes, no eval/new
 // Function/innerHTML), "offline only" (no http(s):// URL but the SVG namespace), and
-// js/xlsx.js counting the rows of a sheet.
+// js/xlsx.js counting the rows of a sheet; web/vendor/ (third-party, not ours: exempt from
+// the checks above) holds only what its package-lock.json pins, each library with its license.
 // Run with the rest: cd tests/browser && node --test
 
 import { test } from 'node:test';
@@ -20,9 +21,11 @@ function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]);
 }
-const FILES = walk(WEB);
 const read = (f) => readFileSync(f, 'utf8');
 const rel = (f) => path.relative(WEB, f);
+/* Our own files; web/vendor/ holds third-party libraries copied from npm by scripts/vendor.sh
+ * (checked by their own test below: pinned, licensed, loaded only as a 'self' script). */
+const FILES = walk(WEB).filter((f) => !rel(f).startsWith('vendor' + path.sep));
 
 /* Imports an ES module of web/ (which has no package.json saying "module") by its text.
  * Only for modules without imports of their own. */
@@ -116,4 +119,20 @@ test('web/ loads nothing from outside the daemon', () => {
     const external = urls.filter((u) => !/^http:\/\/www\.w3\.org\/2000\/svg$/.test(u));
     assert.deepEqual(external, [], `${rel(f)} refers to outside URLs`);
   }
+});
+
+test('web/vendor holds pinned libraries with their licenses', () => {
+  const dir = path.join(WEB, 'vendor');
+  const lock = JSON.parse(read(path.join(dir, 'package-lock.json')));
+  const pkg = JSON.parse(read(path.join(dir, 'package.json')));
+  for (const [name, version] of Object.entries(pkg.dependencies)) {
+    assert.match(version, /^\d+\.\d+\.\d+$/, `${name}: an exact version`);
+    const entry = lock.packages['node_modules/' + name];
+    assert.equal(entry && entry.version, version, `${name}: the lockfile pins ${version}`);
+    assert.match(entry.integrity, /^sha512-/, `${name}: integrity hash`);
+  }
+  const files = readdirSync(dir);
+  assert.ok(files.includes('echarts.min.js') && files.includes('LICENSE-echarts') && files.includes('NOTICE-echarts'));
+  assert.match(read(path.join(dir, 'echarts.min.js')), new RegExp(`version="${pkg.dependencies.echarts.replace(/\./g, '\\.')}"`));
+  assert.deepEqual(files.filter((f) => f.endsWith('.js')), ['echarts.min.js'], 'only the vendored build');
 });

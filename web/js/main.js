@@ -37,6 +37,7 @@ import { reviewsView, selfAssessmentView } from './views/reviews.js';
 import { scoringView } from './views/scoring.js';
 import { assignmentsView } from './views/assignments.js';
 import { resultsRoute } from './views/results.js';
+import { compareView } from './views/compare.js';
 import { placeholderView, notFoundView } from './views/page.js';
 
 const root = document.getElementById('app');
@@ -164,6 +165,7 @@ function viewFor(pageId, route) {
   else if (pageId === 'selfAssessment' && s.length === 1) view = selfAssessmentView(ctx);
   else if (pageId === 'assignments' && s.length === 1) view = assignmentsView(ctx);
   else if (pageId === 'results') view = resultsRoute({ ...ctx, decodeSeg });
+  else if (pageId === 'compare' && s.length === 1) view = compareView(ctx);
   else if (pageId === 'search' && s.length === 1) view = searchView(ctx);
   else if (pageId === 'indicators') view = rubricsRoute(ctx);
   else if (PAGES[pageId] && s.length === 1) view = placeholderView({ id: pageId, ...PAGES[pageId] });

@@ -31,7 +31,7 @@ export const PAGES = {
 export const EVERY_ROLE = ['account'];
 
 export const NAV_BY_ROLE = {
-  admin: ['dashboard', 'cycles', 'units', 'indicators', 'assignments', 'results', 'search', 'users', 'audit'],
+  admin: ['dashboard', 'cycles', 'units', 'indicators', 'assignments', 'results', 'compare', 'search', 'users', 'audit'],
   reviewer: ['dashboard', 'reviews', 'compare', 'search'],
   unit: ['dashboard', 'report', 'selfAssessment', 'myResults', 'search'],
 };
