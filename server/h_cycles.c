@@ -31,9 +31,9 @@ json_t *cycle_settings(const char *stored)
     s = json_object();
   }
   if (!s) return NULL;
-  json_t *defaults =
-      json_pack("{s:n,s:f,s:s,s:b,s:b,s:b}", "score_step", "comment_below", 0.0, "reveal_others",
-                "after_submit", "blind", 0, "show_self", 1, "show_ranks", 1);
+  json_t *defaults = json_pack("{s:n,s:f,s:s,s:b,s:b,s:b,s:i}", "score_step", "comment_below", 0.0,
+                               "reveal_others", "after_submit", "blind", 0, "show_self", 1,
+                               "show_ranks", 1, "appeal_days", CYCLE_APPEAL_DAYS);
   json_t *agg = json_pack("{s:s,s:[],s:f}", "method", "mean", "quotas", "flag_share", 0.5);
   json_t *stored_agg = json_object_get(s, "aggregation");
   int bad = !defaults || !agg || json_object_update_missing(s, defaults);
@@ -51,13 +51,14 @@ json_t *cycle_settings(const char *stored)
 
 int h_cycles_list(struct req *r, struct reply *out)
 {
-  db_stmt *st = db_prepare(
-      r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
-             "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
-             "cu.cycle_id = c.id), (SELECT count(DISTINCT unit_id) FROM report "
-             "rp WHERE rp.cycle_id = c.id), c.rubric_id, c.settings FROM cycle c WHERE :admin OR "
-             "c.phase <> "
-             "'draft' ORDER BY c.year DESC, c.id DESC");
+  db_stmt *st =
+      db_prepare(r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
+                        "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
+                        "cu.cycle_id = c.id), (SELECT count(DISTINCT unit_id) FROM report "
+                        "rp WHERE rp.cycle_id = c.id), c.rubric_id, c.settings, c.published_at, "
+                        "c.appeal_deadline FROM cycle c WHERE :admin OR "
+                        "c.phase <> "
+                        "'draft' ORDER BY c.year DESC, c.id DESC");
   if (!st) return E_DB;
   int brc = db_bind_int(st, ":admin", r->user.role == ROLE_ADMIN); /* drafts are the office's */
   if (brc) {
@@ -75,6 +76,8 @@ int h_cycles_list(struct req *r, struct reply *out)
     if (c) {
       json_object_set_new(c, "rubric_id", int_or_null(st, 8));
       json_object_set_new(c, "settings", cycle_settings(db_col_text(st, 9)));
+      json_object_set_new(c, "published_at", int_or_null(st, 10));
+      json_object_set_new(c, "appeal_deadline", int_or_null(st, 11));
     }
     if (json_array_append_new(arr, c)) rc = E_NOMEM;
   }
@@ -96,6 +99,14 @@ static int phase_index(const char *p)
   return -1;
 }
 
+int64_t cycle_appeal_deadline(int64_t published, int64_t days)
+{
+  const int64_t cst = 8 * 3600, day = 86400;
+  int64_t t = published + cst;
+  int64_t d = (t >= 0 ? t : t - day + 1) / day; /* the China-time day number, floored */
+  return (d + days + 1) * day - 1 - cst;
+}
+
 /* Cycle ID as the API shows it, into *OUT (caller decrefs); drafts only for the admin.
  * E_OK, E_NOT_FOUND or a db error. */
 static int cycle_load(struct req *r, int64_t id, json_t **out)
@@ -104,7 +115,8 @@ static int cycle_load(struct req *r, int64_t id, json_t **out)
       r->db, "SELECT c.id, c.year, c.title, c.phase, c.submission_deadline, "
              "c.review_deadline, (SELECT count(*) FROM cycle_unit cu WHERE "
              "cu.cycle_id = c.id), (SELECT count(*) FROM report rp WHERE "
-             "rp.cycle_id = c.id AND rp.current = 1), c.rubric_id, c.settings FROM cycle c WHERE "
+             "rp.cycle_id = c.id AND rp.current = 1), c.rubric_id, c.settings, c.published_at, "
+             "c.appeal_deadline FROM cycle c WHERE "
              "c.id = :id "
              "AND (:admin OR c.phase <> 'draft')");
   int rc;
@@ -126,6 +138,8 @@ static int cycle_load(struct req *r, int64_t id, json_t **out)
   if (c) {
     json_object_set_new(c, "rubric_id", int_or_null(st, 8));
     json_object_set_new(c, "settings", cycle_settings(db_col_text(st, 9)));
+    json_object_set_new(c, "published_at", int_or_null(st, 10));
+    json_object_set_new(c, "appeal_deadline", int_or_null(st, 11));
   }
   db_reset(st);
   *out = c;
@@ -422,6 +436,13 @@ static int merge_settings(struct req *r, struct reply *out, int64_t id, int64_t 
       json_object_set(cur, key, v);
     } else if (!strcmp(key, "aggregation")) {
       if ((rc = merge_aggregation(r, out, rubric, v, cur))) break;
+    } else if (!strcmp(key, "appeal_days")) {
+      json_int_t days = json_is_integer(v) ? json_integer_value(v) : 0;
+      if (days < 1 || days > CYCLE_APPEAL_DAYS_MAX) {
+        rc = reply_invalid(out, field, "复核申请期应为 1 到 60 之间的整数（公示后的天数）");
+        break;
+      }
+      json_object_set(cur, key, v);
     } else if (!strcmp(key, "show_ranks")) {
       if (!json_is_boolean(v)) {
         rc = reply_invalid(out, field, "应为 true 或 false");
@@ -438,14 +459,16 @@ static int merge_settings(struct req *r, struct reply *out, int64_t id, int64_t 
   return rc;
 }
 
-/* 1 when the "settings" of BODY hold only the result settings (aggregation, show_ranks). */
+/* 1 when the "settings" of BODY hold only the result settings (aggregation, show_ranks,
+ * appeal_days). */
 static int only_result_settings(json_t *body)
 {
   const char *key;
   json_t *v;
   json_object_foreach(json_object_get(body, "settings"), key, v)
   {
-    if (strcmp(key, "aggregation") && strcmp(key, "show_ranks")) return 0;
+    if (strcmp(key, "aggregation") && strcmp(key, "show_ranks") && strcmp(key, "appeal_days"))
+      return 0;
   }
   return 1;
 }
@@ -536,11 +559,17 @@ fail:
 
 int h_cycle_update(struct req *r, struct reply *out)
 {
-  static const char *const keys[] = {"title",           "phase",     "submission_deadline",
-                                     "review_deadline", "rubric_id", "confirm_rubric_change",
-                                     "settings",        NULL};
-  int64_t id, sub, rev;
-  int sub_set, rev_set;
+  static const char *const keys[] = {"title",
+                                     "phase",
+                                     "submission_deadline",
+                                     "review_deadline",
+                                     "appeal_deadline",
+                                     "rubric_id",
+                                     "confirm_rubric_change",
+                                     "settings",
+                                     NULL};
+  int64_t id, sub, rev, appeal;
+  int sub_set, rev_set, appeal_set;
   const char *title, *phase;
   int rc = req_param_id(r, "cycle", &id);
   if (rc) return rc;
@@ -548,7 +577,8 @@ int h_cycle_update(struct req *r, struct reply *out)
       (rc = json_take_str(out, r->jbody, "title", 0, 100, &title)) ||
       (rc = json_take_str(out, r->jbody, "phase", 0, 16, &phase)) ||
       (rc = take_deadline(out, r->jbody, "submission_deadline", &sub, &sub_set)) ||
-      (rc = take_deadline(out, r->jbody, "review_deadline", &rev, &rev_set)))
+      (rc = take_deadline(out, r->jbody, "review_deadline", &rev, &rev_set)) ||
+      (rc = take_deadline(out, r->jbody, "appeal_deadline", &appeal, &appeal_set)))
     return rc;
   if (title && !*title) return reply_invalid(out, "title", "不能为空");
   int64_t rubric = 0;
@@ -560,13 +590,17 @@ int h_cycle_update(struct req *r, struct reply *out)
   json_t *switched = NULL; /* the scores carried over to another rubric, when it changes */
   char *settings = NULL;   /* the new settings (JSON text), when they change */
   if ((rc = db_begin(r->db))) return rc;
-  db_stmt *st = db_prepare(r->db, "SELECT phase, settings FROM cycle WHERE id = :id");
+  db_stmt *st = db_prepare(r->db, "SELECT phase, settings, published_at, appeal_deadline FROM "
+                                  "cycle WHERE id = :id");
   char cur[16] = "";
   char *stored = NULL;
+  int64_t published = 0, appeal_old = 0; /* 0 = not set */
   if (!st || (rc = db_bind_int(st, ":id", id))) goto fail;
   if ((rc = db_step(st)) == DB_ROW) {
     snprintf(cur, sizeof cur, "%s", db_col_text(st, 0));
     stored = arena_strdup(&r->a, db_col_text(st, 1));
+    published = db_col_is_null(st, 2) ? 0 : db_col_int(st, 2);
+    appeal_old = db_col_is_null(st, 3) ? 0 : db_col_int(st, 3);
   }
   db_reset(st);
   if (rc != DB_ROW) {
@@ -619,10 +653,31 @@ int h_cycle_update(struct req *r, struct reply *out)
     if ((rc = merge_settings(r, out, id, scored_against, stored ? stored : "{}", &settings)))
       goto fail;
   }
+  /* The appeal window (see h_cycles.h): explicit, else computed on the first publication or
+   * when appeal_days changes in a published cycle, else unchanged. */
+  int64_t now = (int64_t)time(NULL);
+  if (!appeal_set) {
+    int to_pub = phase && to == phase_index("publication") && from != to;
+    int days_changed =
+        json_object_get(json_object_get(r->jbody, "settings"), "appeal_days") && published;
+    if ((to_pub && !appeal_old) || days_changed) {
+      json_t *eff = cycle_settings(settings ? settings : stored);
+      if (!eff) {
+        rc = E_NOMEM;
+        goto fail;
+      }
+      json_int_t days = json_integer_value(json_object_get(eff, "appeal_days"));
+      json_decref(eff);
+      if (days < 1 || days > CYCLE_APPEAL_DAYS_MAX) days = CYCLE_APPEAL_DAYS;
+      appeal = cycle_appeal_deadline(published ? published : now, days);
+      appeal_set = 1;
+    }
+  }
   st = db_prepare(r->db, "UPDATE cycle SET title = coalesce(:t, title), phase = coalesce(:ph, "
                          "phase), submission_deadline = CASE WHEN :sset THEN :s ELSE "
                          "submission_deadline END, review_deadline = CASE WHEN :rset THEN :rv "
-                         "ELSE review_deadline END, published_at = CASE WHEN :ph = "
+                         "ELSE review_deadline END, appeal_deadline = CASE WHEN :aset THEN :ad "
+                         "ELSE appeal_deadline END, published_at = CASE WHEN :ph = "
                          "'publication' AND published_at IS NULL THEN :now ELSE published_at END, "
                          "settings = coalesce(:settings, settings), updated_at = :now WHERE id = "
                          ":id");
@@ -632,8 +687,9 @@ int h_cycle_update(struct req *r, struct reply *out)
       (rc = sub ? db_bind_int(st, ":s", sub) : db_bind_null(st, ":s")) ||
       (rc = db_bind_int(st, ":rset", rev_set)) ||
       (rc = rev ? db_bind_int(st, ":rv", rev) : db_bind_null(st, ":rv")) ||
-      (rc = db_bind_int(st, ":now", (int64_t)time(NULL))) || (rc = db_bind_int(st, ":id", id)) ||
-      (rc = db_run(st)))
+      (rc = db_bind_int(st, ":aset", appeal_set)) ||
+      (rc = appeal ? db_bind_int(st, ":ad", appeal) : db_bind_null(st, ":ad")) ||
+      (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":id", id)) || (rc = db_run(st)))
     goto fail;
   json_t *after = NULL;
   if ((rc = cycle_load(r, id, &after))) goto fail;

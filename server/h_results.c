@@ -292,6 +292,61 @@ static int in_cycle(struct req *r, int64_t cycle, const char *code, int64_t *yes
   return db_one_int(st, yes);
 }
 
+/* Adds to every score of the trace TR (unit CODE of cycle CYCLE, rubric RUBRIC; reviewers
+ * still as logins) the reviewer's "comment" on that leaf from their submitted sheet ("" when
+ * none). E_OK, E_NOMEM or a db error. */
+static int add_comments(struct req *r, int64_t cycle, int64_t rubric, const char *code, json_t *tr)
+{
+  db_stmt *st = db_prepare(
+      r->db, "SELECT us.login, i.code, s.comment FROM assignment a JOIN unit u ON u.id = "
+             "a.unit_id JOIN user us ON us.id = a.user_id JOIN score s ON s.assignment_id = a.id "
+             "JOIN indicator i ON i.id = s.indicator_id WHERE a.cycle_id = :c AND u.code = :u AND "
+             "a.kind = 'review' AND a.status = 'submitted' AND i.rubric_id = :r AND s.comment <> "
+             "''");
+  json_t *by = json_object(); /* "login\ncode" → comment */
+  int rc;
+  if (!st || !by) {
+    json_decref(by);
+    return st ? E_NOMEM : E_DB;
+  }
+  if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_text(st, ":u", code)) ||
+      (rc = db_bind_int(st, ":r", rubric))) {
+    db_reset(st);
+    json_decref(by);
+    return rc;
+  }
+  while ((rc = db_step(st)) == DB_ROW) {
+    const char *k = arena_printf(&r->a, "%s\n%s", db_col_text(st, 0), db_col_text(st, 1));
+    if (!k || json_object_set_new(by, k, json_string(db_col_text(st, 2)))) {
+      rc = E_NOMEM;
+      break;
+    }
+  }
+  db_reset(st);
+  if (rc != DB_DONE) {
+    json_decref(by);
+    return rc;
+  }
+  size_t i, k;
+  json_t *l, *e;
+  json_array_foreach(json_object_get(tr, "leaves"), i, l)
+  {
+    const char *leaf = json_string_value(json_object_get(l, "code"));
+    json_array_foreach(json_object_get(l, "scores"), k, e)
+    {
+      const char *login = json_string_value(json_object_get(e, "reviewer"));
+      const char *key = arena_printf(&r->a, "%s\n%s", login ? login : "", leaf ? leaf : "");
+      json_t *c = key ? json_object_get(by, key) : NULL;
+      if (!key || json_object_set_new(e, "comment", c ? json_incref(c) : json_string(""))) {
+        json_decref(by);
+        return E_NOMEM;
+      }
+    }
+  }
+  json_decref(by);
+  return E_OK;
+}
+
 int h_result_trace(struct req *r, struct reply *out)
 {
   struct results_seen s;
@@ -334,6 +389,9 @@ int h_result_trace(struct req *r, struct reply *out)
     rc = E_NOMEM;
     goto done;
   }
+  if (json_is_object(json_object_get(row, "trace")) &&
+      (rc = add_comments(r, s.cycle, s.rubric, code, json_object_get(row, "trace"))))
+    goto done;
   if (r->user.role == ROLE_UNIT) {
     if (!s.show_ranks) hide_ranks(row);
     if ((rc = mask_reviewers(json_object_get(row, "trace")))) goto done;

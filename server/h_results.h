@@ -46,7 +46,9 @@ int h_results_get(struct req *r, struct reply *out);
 
 /* GET /api/v1/cycles/{cycle}/results/{unit}[?method=]: the unit's row with its "trace" (every
  * step from the reviewers' scores to its total and grade). The admin; the unit's own users from
- * publication on. 404 for a unit outside the cycle. */
+ * publication on. 404 for a unit outside the cycle. Every trace leaf's score carries the
+ * reviewer's "comment" on that leaf from the submitted sheet ("" when none); a unit user sees
+ * the reviewers as 评审专家n. Leaves changed by an upheld appeal show "override" (results.h). */
 int h_result_trace(struct req *r, struct reply *out);
 
 /* GET /api/v1/cycles/{cycle}/statistics (admin): revstats.h's output for the cycle: completion,

@@ -62,6 +62,8 @@ struct results {
   double flag_share;   /* disagreement threshold */
   int trace_all;       /* options.trace = true */
   json_t *trace_list;  /* options.trace as an array, or NULL (borrowed) */
+  json_t *overrides;   /* options.overrides, or NULL (borrowed) */
+  double *ov;          /* nunit × nleaf: the override of a leaf's value, NAN = none */
   double total_points; /* rubric total_points */
   int na_rescale;      /* rules.na_rescale is not false */
   int nleaf, nitem, nveto, nband, narea;
@@ -275,6 +277,11 @@ static int setup_options(struct results *r, json_t *options, const char **field,
         r->trace_all = json_is_true(v);
       else
         return fail(field, problem, "options.trace", "trace 必须是 true 或单位代码列表");
+    } else if (!strcmp(key, "overrides")) {
+      if (!json_is_object(v) && !json_is_null(v))
+        return fail(field, problem, "options.overrides",
+                    "复核调整必须是对象：{单位代码: {指标编号: 分值}}");
+      r->overrides = json_is_object(v) ? v : NULL;
     } else if (!strcmp(key, "quotas")) {
       if (!json_is_array(v)) return fail(field, problem, "quotas", "等次名额必须是列表");
       if (json_array_size(v) && !r->nband)
@@ -366,6 +373,41 @@ static int setup_units(struct results *r, json_t *units, json_t *office_na, cons
   return E_OK;
 }
 
+/* Reads options.overrides (r->overrides) into r->ov once units and leaves are known. */
+static int setup_overrides(struct results *r, const char **field, const char **problem)
+{
+  size_t n = (size_t)r->nunit * (size_t)r->nleaf;
+  r->ov = malloc((n + 1) * sizeof *r->ov);
+  if (!r->ov) return E_NOMEM;
+  for (size_t i = 0; i < n; i++) r->ov[i] = NAN;
+  const char *unit, *leaf;
+  json_t *list, *v;
+  json_object_foreach(r->overrides, unit, list)
+  {
+    int u = ix_get(r->unit_ix, unit);
+    if (u < 0)
+      return fail(field, problem, path("options.overrides.%s", unit),
+                  "复核调整中的单位“%s”不是本周期的单位", unit);
+    if (!json_is_object(list))
+      return fail(field, problem, path("options.overrides.%s", unit),
+                  "单位“%s”的复核调整必须是对象：{指标编号: 分值}", unit);
+    json_object_foreach(list, leaf, v)
+    {
+      int l = ix_get(r->leaf_ix, leaf);
+      if (l < 0)
+        return fail(field, problem, path("options.overrides.%s.%s", unit, leaf),
+                    "复核调整中的“%s”不是评分指标", leaf);
+      double x = json_number_value(v);
+      if (!json_is_number(v) || !(x >= 0 && x <= r->leaf[l].max + 1e-9))
+        return fail(field, problem, path("options.overrides.%s.%s", unit, leaf),
+                    "单位“%s”指标 %s 的复核调整分值必须在 0 到 %g 之间", unit, leaf,
+                    r->leaf[l].max);
+      r->ov[(size_t)u * (size_t)r->nleaf + (size_t)l] = x;
+    }
+  }
+  return E_OK;
+}
+
 int results_new(json_t *rubric, json_t *units, json_t *office_na, json_t *options,
                 struct results **out, const char **field, const char **problem)
 {
@@ -388,7 +430,8 @@ int results_new(json_t *rubric, json_t *units, json_t *office_na, json_t *option
     goto done;
   }
   if ((rc = setup_rubric(r, field, problem)) || (rc = setup_options(r, options, field, problem)) ||
-      (rc = setup_units(r, units, office_na, field, problem)))
+      (rc = setup_units(r, units, office_na, field, problem)) ||
+      (rc = setup_overrides(r, field, problem)))
     goto done;
   *out = r;
   return E_OK;
@@ -413,6 +456,7 @@ void results_free(struct results *r)
   free(r->area_max);
   free(r->unit);
   free(r->office);
+  free(r->ov);
   free(r->s_unit);
   free(r->s_rev);
   free(r->s_pts);
@@ -700,6 +744,12 @@ static int do_unit(struct results *r, struct work *w, int u)
     struct leaf *lf = &r->leaf[l];
     int n = 0, na_votes = 0;
     json_t *tscores = tr ? json_array() : NULL;
+    /* An override (an upheld appeal) replaces the aggregate of a leaf that applies to the
+     * unit's kind and was not set aside by the office; it also brings back a leaf the
+     * majority of sheets marked N/A. */
+    double ov = r->ov[(size_t)u * nl + l];
+    int has_ov = !isnan(ov) && st[l] != ST_OFFICE && st[l] != ST_KIND;
+    if (has_ov) st[l] = ST_APPLIES;
     for (int j = 0; j < k; j++) {
       int s = r->order[un->first + j];
       double p = r->s_pts[(size_t)s * nl + l];
@@ -725,6 +775,11 @@ static int do_unit(struct results *r, struct work *w, int u)
     w->mv[AGG_MEDIAN][l] = agg_round2(a.median);
     w->mv[AGG_TRIMMED][l] = agg_round2(a.trimmed);
     w->mv[AGG_NORMALIZED][l] = agg_round2(an.mean);
+    double pre[AGG_METHODS]; /* the aggregates before an override */
+    for (int m = 0; m < AGG_METHODS; m++) {
+      pre[m] = w->mv[m][l];
+      if (has_ov) w->mv[m][l] = agg_round2(ov);
+    }
     double range = a.max - a.min;
     int flag = st[l] == ST_APPLIES && n >= 2 && range >= r->flag_share * lf->max - 1e-9;
     if (json_array_append_new(values,
@@ -745,19 +800,22 @@ static int do_unit(struct results *r, struct work *w, int u)
     if (tr) {
       json_t *o = json_pack("{s:s,s:s,s:s?,s:i,s:o}", "code", lf->code, "status",
                             st[l] != ST_APPLIES ? "na"
-                            : n                 ? "scored"
+                            : n || has_ov       ? "scored"
                                                 : "unscored",
                             "na_reason", st_name[st[l]], "na_votes", na_votes, "scores", tscores);
       tscores = NULL;
       if (!o || json_array_append_new(tleaves, o)) goto done;
       if (st[l] == ST_APPLIES &&
-          json_object_update_new(o, json_pack("{s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:b}", "mean",
-                                              json_real(w->mv[AGG_MEAN][l]), "median",
-                                              json_real(w->mv[AGG_MEDIAN][l]), "trimmed",
-                                              json_real(w->mv[AGG_TRIMMED][l]), "normalized",
-                                              json_real(w->mv[AGG_NORMALIZED][l]), "value",
-                                              json_real(w->mv[r->method][l]), "n", n, "sd",
-                                              jnum(a.sd), "range", jnum(range), "flag", flag)))
+          json_object_update_new(
+              o, json_pack("{s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:b}", "mean",
+                           json_real(pre[AGG_MEAN]), "median", json_real(pre[AGG_MEDIAN]),
+                           "trimmed", json_real(pre[AGG_TRIMMED]), "normalized",
+                           json_real(pre[AGG_NORMALIZED]), "value", json_real(w->mv[r->method][l]),
+                           "n", n, "sd", jnum(a.sd), "range", jnum(range), "flag", flag)))
+        goto done;
+      if (has_ov && json_object_set_new(o, "override",
+                                        json_pack("{s:o,s:o,s:s}", "points", jnum(ov), "replaced",
+                                                  json_real(pre[r->method]), "note", "复核调整")))
         goto done;
     }
     json_decref(tscores);

@@ -29,6 +29,8 @@
  *                           maximum (default 0.5).
  *              "trace"      true (every unit), or [unit codes]: units whose "trace" is built.
  *                           Absent: none (the trace of 50,000 units would be huge).
+ *              "overrides"  {unit code: {leaf code: points (0..max_points)}}: the outcome of
+ *                           upheld appeals (复核). See OVERRIDES below. null or absent: none.
  *              Unknown members are refused.
  *
  * AGGREGATION (per unit × leaf)
@@ -57,6 +59,14 @@
  *   SCORES (< 5 → shift only): one sheet already holds ~40 scores, and a reviewer who scored
  *   only one or two units has a mean that reflects those units' quality, so shifting it to
  *   the pool would erase exactly what is being measured. Counting SHEETS fixes that.)
+ *
+ *   OVERRIDES: after aggregation, a leaf with an override takes the override (rounded to 2
+ *   decimals) as its value under EVERY method (mean, median, trimmed, normalized alike), so
+ *   totals, ranks, grades and sensitivity all follow it. It does not change n, sd, range or
+ *   flag (those describe the reviewers' scores) nor the leniency moments. A leaf the majority
+ *   of sheets marked N/A applies again when it has an override; a leaf N/A by the office's
+ *   mark or by unit kind stays N/A and its override is ignored. Units without sheets are
+ *   not computed, so their overrides do nothing.
  *
  *   Bonus claims and deduction occurrences: the unit's sheets' counts (missing = 0, every sheet
  *   counts) aggregated with the method (normalized uses the mean), rounded to 2 decimals; a
@@ -122,8 +132,11 @@
  *     {"leaves": [{"code","status": "scored"|"na"|"unscored","na_reason": "office"|"kind"|
  *        "majority"|null,"na_votes": n,"scores": [{"reviewer","points": n|null,"na": bool,
  *        "adjusted": n|null (normalized score; null when not counted)}],
- *        "mean","median","trimmed","normalized","value","n","sd","range","flag"}] every leaf,
- *        rubric order (the statistics absent when the leaf is N/A),
+ *        "mean","median","trimmed","normalized","value","n","sd","range","flag",
+ *        "override"?: {"points": the override,"replaced": the official method's aggregate it
+ *        replaced,"note": "复核调整"}}] every leaf, rubric order (the statistics absent when
+ *        the leaf is N/A; "mean" … "normalized" are the reviewers' aggregates, "value" is the
+ *        leaf's value after any override; "override" only on overridden leaves),
  *      "counts": [{"code","type": "bonus"|"deduction","counts": [n per reviewer],"mean",
  *        "median","trimmed","value"}] items that some sheet counted,
  *      "vetoes": [{"code","votes","of","flagged": bool,"by": [logins]}] items some sheet flagged,
@@ -135,11 +148,12 @@
  * ERRORS (E_VALIDATION with *FIELD a path and *PROBLEM a Chinese sentence naming the value):
  *   unknown method ("method"); bad quota ("quotas[i].grade" unknown, duplicate or the lowest
  *   band; "quotas[i].max_share" not a number in 0..1; quotas when the rubric has no bands);
- *   bad flag_share or trace or an unknown option ("options.x"); a unit without a code or with a
- *   duplicate one ("units[i].code"); a sheet naming an unknown unit, without a reviewer, with an
- *   unknown indicator code or a bad value ("sheets[i].items.<code>.points"), or a second sheet
- *   of the same reviewer for the same unit ("sheets[i].reviewer"); office_na naming an unknown
- *   unit or leaf; a trace code that is not a unit; NO SUBMITTED SHEET AT ALL ("sheets": the
+ *   bad flag_share or trace or an unknown option ("options.x"); an override naming an unknown
+ *   unit or leaf or a value outside 0..max_points ("options.overrides.<unit>[.<leaf>]"); a unit
+ * without a code or with a duplicate one ("units[i].code"); a sheet naming an unknown unit, without
+ * a reviewer, with an unknown indicator code or a bad value ("sheets[i].items.<code>.points"), or a
+ * second sheet of the same reviewer for the same unit ("sheets[i].reviewer"); office_na naming an
+ * unknown unit or leaf; a trace code that is not a unit; NO SUBMITTED SHEET AT ALL ("sheets": the
  *   cycle has nothing to compute). A rubric without leaves ("rubric.areas"). E_NOMEM when out
  *   of memory. NOT errors (ordinary results): units without sheets (status "no_sheets"), a
  *   quota whose limit is 0 (its band stays empty; a note says so), no disagreements, every

@@ -113,6 +113,49 @@ done:
   return rc;
 }
 
+/* The upheld appeals of CYCLE on leaves of RUBRIC as results.h's options.overrides
+ * {unit code: {leaf code: points}} into *OUT (caller decrefs); of several upheld appeals on
+ * one leaf the last decided wins. Units no longer in the cycle are skipped. E_OK, E_NOMEM or a
+ * db error. */
+static int appeal_overrides(struct db *db, int64_t cycle, int64_t rubric, json_t **out)
+{
+  db_stmt *st = db_prepare(
+      db, "SELECT u.code, i.code, json_extract(a.outcome, '$.after') FROM appeal a JOIN unit u ON "
+          "u.id = a.unit_id JOIN indicator i ON i.id = a.indicator_id JOIN cycle_unit cu ON "
+          "cu.cycle_id = a.cycle_id AND cu.unit_id = a.unit_id WHERE a.cycle_id = :c AND "
+          "a.status = 'upheld' AND i.rubric_id = :r AND json_type(a.outcome, '$.after') IN "
+          "('integer', 'real') ORDER BY a.decided_at, a.id");
+  int rc;
+  json_t *o = json_object();
+  *out = NULL;
+  if (!st || !o) {
+    json_decref(o);
+    if (st) db_reset(st);
+    return st ? E_NOMEM : E_DB;
+  }
+  if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":r", rubric))) goto done;
+  while ((rc = db_step(st)) == DB_ROW) {
+    const char *unit = db_col_text(st, 0);
+    json_t *m = json_object_get(o, unit);
+    if (!m && (!(m = json_object()) || json_object_set_new(o, unit, m))) {
+      rc = E_NOMEM;
+      break;
+    }
+    if (json_object_set_new(m, db_col_text(st, 1), json_real(db_col_double(st, 2)))) {
+      rc = E_NOMEM;
+      break;
+    }
+  }
+  if (rc == DB_DONE) rc = E_OK;
+done:
+  db_reset(st);
+  if (rc)
+    json_decref(o);
+  else
+    *out = o;
+  return rc;
+}
+
 /* Called with every submitted sheet in the form results.h reads (borrowed: valid during the
  * call only). Returns E_OK to go on, or an error that stops the walk and is returned. */
 typedef int (*sheet_fn)(json_t *sheet, void *ctx);
@@ -345,7 +388,8 @@ int results_load(struct db *db, int64_t cycle, const char *method, json_t *trace
                  const char **field, const char **problem)
 {
   int64_t rubric_id = 0, nsheet = 0;
-  json_t *settings = NULL, *rubric = NULL, *units = NULL, *na = NULL, *options = NULL;
+  json_t *settings = NULL, *rubric = NULL, *units = NULL, *na = NULL, *options = NULL,
+         *overrides = NULL;
   struct results *eng = NULL;
   *out = NULL;
   int rc = results_db_cycle(db, cycle, &rubric_id, &settings, NULL, 0);
@@ -368,8 +412,13 @@ int results_load(struct db *db, int64_t cycle, const char *method, json_t *trace
     goto done;
   }
   if ((rc = rubric_get(db, rubric_id, &rubric)) || (rc = results_db_units(db, cycle, &units)) ||
-      (rc = office_na(db, cycle, rubric_id, &na)))
+      (rc = office_na(db, cycle, rubric_id, &na)) ||
+      (rc = appeal_overrides(db, cycle, rubric_id, &overrides)))
     goto done;
+  if (json_object_size(overrides) && json_object_set(options, "overrides", overrides)) {
+    rc = E_NOMEM;
+    goto done;
+  }
   if ((rc = results_new(rubric, units, na, options, &eng, field, problem))) {
     rc = setting_error(rc, field, problem);
     goto done;
@@ -396,6 +445,7 @@ done:
   json_decref(rubric);
   json_decref(units);
   json_decref(na);
+  json_decref(overrides);
   json_decref(options);
   return rc;
 }

@@ -16,11 +16,13 @@ struct db;
  * default "mean"), the quotas and flag_share of its settings, TRACE as results.h's
  * options.trace (NULL = none; a JSON true or an array of unit codes; borrowed). The sheets are
  * the cycle's submitted review sheets (status "submitted", kind "review"), streamed into the
- * engine. Returns E_OK with *OUT (results.h's output, caller decrefs) — or, when no sheet is
- * submitted yet, a valid empty result {"method","methods","empty": true,"units": [every unit
- * with status "no_sheets"], …} rather than an error; E_NOT_FOUND for an unknown cycle;
- * E_VALIDATION with *FIELD and *PROBLEM (e.g. "method" unknown, or a stored quota the rubric no
- * longer allows); or a db error. FIELD and PROBLEM are thread-local until the next call. */
+ * engine; the cycle's upheld appeals (appeal.status 'upheld', outcome.after) are the engine's
+ * options.overrides (the last decided per unit and leaf). Returns E_OK with *OUT (results.h's
+ * output, caller decrefs) — or, when no sheet is submitted yet, a valid empty result
+ * {"method","methods","empty": true,"units": [every unit with status "no_sheets"], …} rather than
+ * an error; E_NOT_FOUND for an unknown cycle; E_VALIDATION with *FIELD and *PROBLEM (e.g. "method"
+ * unknown, or a stored quota the rubric no longer allows); or a db error. FIELD and PROBLEM are
+ * thread-local until the next call. */
 int results_load(struct db *db, int64_t cycle, const char *method, json_t *trace, json_t **out,
                  const char **field, const char **problem);
 

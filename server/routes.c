@@ -7,6 +7,7 @@
 #include "routes.h"
 
 #include "err.h"
+#include "h_appeals.h"
 #include "h_assign.h"
 #include "h_audit.h"
 #include "h_compare.h"
@@ -96,6 +97,15 @@ const struct route routes[] = {
     {"GET", "/api/v1/cycles/{cycle}/results/{unit}", ROLE_ADMIN | ROLE_UNIT, BODY_NONE,
      h_result_trace, 0},
     {"GET", "/api/v1/cycles/{cycle}/statistics", ROLE_ADMIN, BODY_NONE, h_statistics_get, 0},
+    /* appeals (复核) */
+    {"GET", "/api/v1/cycles/{cycle}/appeals", ROLE_USER, BODY_NONE, h_appeals_list, 0},
+    {"POST", "/api/v1/cycles/{cycle}/appeals", ROLE_UNIT, BODY_JSON, h_appeals_create, 0},
+    {"POST", "/api/v1/cycles/{cycle}/appeals/{id}/assign", ROLE_ADMIN, BODY_JSON, h_appeal_assign,
+     0},
+    {"POST", "/api/v1/cycles/{cycle}/appeals/{id}/rescore", ROLE_REVIEWER, BODY_JSON,
+     h_appeal_rescore, 0},
+    {"POST", "/api/v1/cycles/{cycle}/appeals/{id}/decide", ROLE_ADMIN, BODY_JSON, h_appeal_decide,
+     0},
     /* comparing units */
     {"GET", "/api/v1/cycles/{cycle}/compare", ROLE_ADMIN | ROLE_REVIEWER, BODY_NONE, h_compare_get,
      0},

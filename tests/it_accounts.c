@@ -155,6 +155,11 @@ static const struct {
     {"GET", "/api/v1/cycles/{cycle}/results", ROLE_USER},
     {"GET", "/api/v1/cycles/{cycle}/results/{unit}", ROLE_ADMIN | ROLE_UNIT},
     {"GET", "/api/v1/cycles/{cycle}/statistics", ROLE_ADMIN},
+    {"GET", "/api/v1/cycles/{cycle}/appeals", ROLE_USER},
+    {"POST", "/api/v1/cycles/{cycle}/appeals", ROLE_UNIT},
+    {"POST", "/api/v1/cycles/{cycle}/appeals/{id}/assign", ROLE_ADMIN},
+    {"POST", "/api/v1/cycles/{cycle}/appeals/{id}/rescore", ROLE_REVIEWER},
+    {"POST", "/api/v1/cycles/{cycle}/appeals/{id}/decide", ROLE_ADMIN},
     {"GET", "/api/v1/cycles/{cycle}/compare", ROLE_ADMIN | ROLE_REVIEWER},
     {"GET", "/api/v1/cycles/{cycle}/heatmap", ROLE_ADMIN | ROLE_REVIEWER},
     {"GET", "/api/v1/units/{unit}/history", ROLE_USER},
@@ -649,9 +654,10 @@ END_TEST
  * from another site, the answer is 403 and nothing changes. */
 START_TEST(csrf_negatives_for_every_state_changing_route)
 {
-  struct client admin, reviewer;
+  struct client admin, reviewer, unit;
   sign_in(&admin, "admin", "kaoping-demo", 200);
   sign_in(&reviewer, "reviewer1", "kaoping-demo", 200);
+  sign_in(&unit, "unit-YL-SFJ", "kaoping-demo", 200);
   int checked = 0;
   for (size_t i = 0; i < routes_count; i++) {
     if (!route_is_unsafe(&routes[i])) continue;
@@ -660,8 +666,11 @@ START_TEST(csrf_negatives_for_every_state_changing_route)
     snprintf(url, sizeof url, "%s%s", d.url, path);
     const char *body = routes[i].body == BODY_JSON ? "{}" : NULL;
     struct tu_resp r;
-    /* Someone the route is for: the admin, or a reviewer for the routes admins may not use. */
-    struct client *who = routes[i].roles & ROLE_ADMIN ? &admin : &reviewer;
+    /* Someone the route is for: the admin, or a reviewer for the routes admins may not use, or
+     * a unit user for the routes only they may use. */
+    struct client *who = routes[i].roles & ROLE_ADMIN      ? &admin
+                         : routes[i].roles & ROLE_REVIEWER ? &reviewer
+                                                           : &unit;
     if (!(routes[i].roles & ROLE_ANON)) {
       char bad[100];
       snprintf(bad, sizeof bad, "X-CSRF-Token: %.63sX", who->csrf);

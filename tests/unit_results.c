@@ -1,10 +1,10 @@
 /*
  * unit_results.c - the results engine on hand-computed cases: mean, median and trimmed mean
  * with 1 to 5 sheets, the leniency normalisation worked through by hand, N/A by office, kind
- * and majority with rescaling, bonus and deduction caps with fractional counts and an area
- * floor, vetoes by majority only, competition ranks with ties overall and within kind, quotas
- * with a tied border group and a vetoed unit, sensitivity between methods, every error, and a
- * national-size input (50,000 units × 3 sheets × 40 leaves) that must finish.
+ * and majority with rescaling, overrides from upheld appeals, bonus and deduction caps with
+ * fractional counts and an area floor, vetoes by majority only, competition ranks with ties overall
+ * and within kind, quotas with a tied border group and a vetoed unit, sensitivity between methods,
+ * every error, and a national-size input (50,000 units × 3 sheets × 40 leaves) that must finish.
  */
 #include "results.h"
 
@@ -304,6 +304,79 @@ START_TEST(not_applicable_by_office_kind_and_majority)
   CLOSE(json_number_value(json_array_get(json_object_get(t2, "areas"), 0)), 50);
   CLOSE(json_number_value(json_array_get(json_object_get(t2, "areas"), 1)), 40);
   json_decref(out);
+}
+END_TEST
+
+START_TEST(overrides_replace_the_aggregate)
+{
+  /* U1, a department: 1.1 scored 30, 34, 20 (mean 28, median = trimmed 30), 1.2 10, 14, 12
+   * (12 under every method), 2.1 30, 34, 38 (34). An upheld appeal sets 1.1 to 36 under every
+   * method: total 36 + 12 + 34 = 82 (mean and trimmed alike; 74 by the mean without it).
+   * U2, a town: 1.2 does not apply (kind), so its override is ignored; 2.1 is N/A on 2 of 3
+   * sheets (majority) but its override 30 brings it back: (40 + 30) / 80 × 100 = 87.5 (100
+   * without it). */
+  json_t *sheets = json_array();
+  sh(sheets, "U1", "a", 30, 10, 30);
+  sh(sheets, "U1", "b", 34, 14, 34);
+  sh(sheets, "U1", "c", 20, 12, 38);
+  sh(sheets, "U2", "a", 40, NA, 20);
+  sh(sheets, "U2", "b", 40, NA, NA);
+  sh(sheets, "U2", "c", 40, NA, NA);
+  json_t *plain = run(units("U1:department,U2:town"), json_deep_copy(sheets), NULL, NULL);
+  CLOSE(get(unit_of(plain, "U1"), "total"), 74);
+  CLOSE(get(unit_of(plain, "U2"), "total"), 100);
+  json_decref(plain);
+  json_t *out = run(units("U1:department,U2:town"), sheets, NULL,
+                    "{\"trace\":true,\"overrides\":{\"U1\":{\"1.1\":36},\"U2\":{\"1.2\":5,"
+                    "\"2.1\":30}}}");
+  json_t *u1 = unit_of(out, "U1"), *u2 = unit_of(out, "U2");
+  CLOSE(get(u1, "total"), 82);
+  CLOSE(json_number_value(json_array_get(json_object_get(u1, "values"), 0)), 36);
+  const char *methods[] = {"mean", "median", "trimmed", "normalized"};
+  for (int m = 0; m < 4; m++) {
+    json_t *by = json_object_get(json_object_get(u1, "by_method"), methods[m]);
+    ck_assert_msg(fabs(get(by, "total") - 82) < 1e-6 || m == 3, "%s", methods[m]);
+  }
+  json_t *l = leaf_trace(u1, "1.1");
+  CLOSE(get(l, "value"), 36);
+  CLOSE(get(l, "mean"), 28);
+  CLOSE(get(l, "trimmed"), 30);
+  json_t *ov = json_object_get(l, "override");
+  CLOSE(get(ov, "points"), 36);
+  CLOSE(get(ov, "replaced"), 28);
+  ck_assert_str_eq(sget(ov, "note"), "复核调整");
+  ck_assert_ptr_null(json_object_get(leaf_trace(u1, "1.2"), "override"));
+  CLOSE(get(u2, "total"), 87.5);
+  ck_assert(json_is_null(json_array_get(json_object_get(u2, "values"), 1)));
+  ck_assert_str_eq(sget(leaf_trace(u2, "1.2"), "na_reason"), "kind");
+  ck_assert_str_eq(sget(leaf_trace(u2, "2.1"), "status"), "scored");
+  CLOSE(get(leaf_trace(u2, "2.1"), "value"), 30);
+  CLOSE(get(json_object_get(leaf_trace(u2, "2.1"), "override"), "replaced"), 20);
+  json_decref(out);
+  /* refused overrides */
+  const struct {
+    const char *opt, *field;
+  } bad[] = {
+      {"{\"overrides\":[]}", "options.overrides"},
+      {"{\"overrides\":{\"NOPE\":{\"1.1\":1}}}", "options.overrides.NOPE"},
+      {"{\"overrides\":{\"U1\":{\"9.9\":1}}}", "options.overrides.U1.9.9"},
+      {"{\"overrides\":{\"U1\":{\"1.1\":41}}}", "options.overrides.U1.1.1"},
+      {"{\"overrides\":{\"U1\":{\"1.1\":\"x\"}}}", "options.overrides.U1.1.1"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    json_t *rb = rubric(), *u = units("U1:department"), *sh1 = json_array(), *res = NULL;
+    json_t *opt = json_loads(bad[i].opt, 0, NULL);
+    sh(sh1, "U1", "a", 30, 10, 30);
+    const char *field = NULL, *problem = NULL;
+    int rc = results_compute(rb, u, sh1, NULL, opt, &res, &field, &problem);
+    ck_assert_int_eq(rc, E_VALIDATION);
+    ck_assert_msg(field && !strcmp(field, bad[i].field), "case %zu: %s", i, field ? field : "");
+    ck_assert_ptr_nonnull(problem);
+    json_decref(rb);
+    json_decref(u);
+    json_decref(sh1);
+    json_decref(opt);
+  }
 }
 END_TEST
 
@@ -717,6 +790,7 @@ static Suite *suite(void)
   tcase_add_test(tc, methods_with_one_to_five_sheets);
   tcase_add_test(tc, normalisation_by_hand);
   tcase_add_test(tc, not_applicable_by_office_kind_and_majority);
+  tcase_add_test(tc, overrides_replace_the_aggregate);
   tcase_add_test(tc, bonus_deduction_caps_and_area_floor);
   tcase_add_test(tc, veto_by_majority_only);
   tcase_add_test(tc, ties_overall_and_in_kind);

@@ -53,7 +53,8 @@ const CARD_TEXT = {
   unit: [null, /2024-03-01 23:59\s*2023年度报告提交截止时间\s*已截止/],
 };
 /* Pages that are built (their own views, covered by accounts, cycles, reports, rubrics and
- * search .test.mjs): what each shows once loaded, instead of the empty state. */
+ * search .test.mjs; 本单位结果 by appeals.test.mjs): what each shows once loaded, instead of the
+ * empty state. */
 const BUILT = {
   用户管理: 'main table tbody tr',
   审计日志: 'main table tbody tr',
@@ -67,6 +68,7 @@ const BUILT = {
   单位对比: '#compare-cycle',
   我的评审任务: '.reviews-table tbody tr',
   自评: '#self-table tbody tr',
+  本单位结果: '#myres-summary',
 };
 const NEWEST_CYCLE = '云岭县2023年度法治政府建设考核';
 const ROLE_LABEL = { admin: '考核办', reviewer: '评审专家', unit: '被考核单位' };

@@ -38,6 +38,7 @@ import { scoringView } from './views/scoring.js';
 import { assignmentsView } from './views/assignments.js';
 import { resultsRoute } from './views/results.js';
 import { compareView } from './views/compare.js';
+import { myResultsView } from './views/myresults.js';
 import { placeholderView, notFoundView } from './views/page.js';
 
 const root = document.getElementById('app');
@@ -166,6 +167,7 @@ function viewFor(pageId, route) {
   else if (pageId === 'assignments' && s.length === 1) view = assignmentsView(ctx);
   else if (pageId === 'results') view = resultsRoute({ ...ctx, decodeSeg });
   else if (pageId === 'compare' && s.length === 1) view = compareView(ctx);
+  else if (pageId === 'myResults' && s.length === 1) view = myResultsView(ctx);
   else if (pageId === 'search' && s.length === 1) view = searchView(ctx);
   else if (pageId === 'indicators') view = rubricsRoute(ctx);
   else if (PAGES[pageId] && s.length === 1) view = placeholderView({ id: pageId, ...PAGES[pageId] });

@@ -12,7 +12,8 @@
 //    Chinese), 等次名额 aggregation.quotas (a percentage per grade band of the cycle's rubric,
 //    GET /api/v1/rubrics/{id}, except the lowest; empty = no limit; sent as max_share 0..1),
 //    分歧提示阈值 aggregation.flag_share (a percentage of the leaf maximum, sent as 0..1) and
-//    公示时显示排名 show_ranks. The aggregation is sent whole when any part of it changed.
+//    公示时显示排名 show_ranks. The aggregation is sent whole when any part of it changed;
+//  - 复核申请期限（天） appeal_days: how many days after publication a unit may appeal (1–60).
 // Each control says in plain Chinese what it does. A refusal naming "settings.<key>" shows
 // next to that control with the server's words (e.g. blind can no longer change once review
 // scores exist); anything else in the form's alert. From the publication phase on the form
@@ -30,9 +31,9 @@ export const REVEAL = ['after_submit', 'always', 'never'];
 /* The server's defaults (cycle_settings() in server/h_cycles.c), for a reply without them. */
 const DEFAULTS = {
   score_step: null, comment_below: 0, reveal_others: 'after_submit', blind: false, show_self: true,
-  aggregation: { method: 'mean', quotas: [], flag_share: 0.5 }, show_ranks: true,
+  aggregation: { method: 'mean', quotas: [], flag_share: 0.5 }, show_ranks: true, appeal_days: 10,
 };
-const KEYS = ['score_step', 'comment_below', 'reveal_others', 'blind', 'show_self', 'aggregation', 'show_ranks'];
+const KEYS = ['score_step', 'comment_below', 'reveal_others', 'blind', 'show_self', 'aggregation', 'show_ranks', 'appeal_days'];
 const LOCKED_PHASES = ['publication', 'closed'];
 /* The score steps the server accepts (it also checks that the step divides every leaf's
  * maximum of the cycle's rubric, and says which leaf does not). */
@@ -49,6 +50,7 @@ export function settingsOf(c) {
     show_self: typeof s.show_self === 'boolean' ? s.show_self : DEFAULTS.show_self,
     aggregation: aggregationOf(s.aggregation),
     show_ranks: typeof s.show_ranks === 'boolean' ? s.show_ranks : DEFAULTS.show_ranks,
+    appeal_days: Number.isInteger(s.appeal_days) ? s.appeal_days : DEFAULTS.appeal_days,
   };
 }
 
@@ -133,8 +135,13 @@ export function cycleSettingsPanel({ onSaved }) {
   });
   flag.input.after(h('span', { class: 'input-suffix', 'aria-hidden': 'true' }, '%'));
   const showRanks = check('show_ranks', t('settings.showRanksLegend'), t('settings.showRanks'), t('settings.showRanksHint'));
+  const appealDays = field('appeal_days', {
+    label: t('settings.appealDays'), hint: t('settings.appealDaysHint'),
+    input: h('input', { type: 'number', min: '1', max: '60', step: '1', inputmode: 'numeric', class: 'input-num', id: 'settings-appeal-days' }),
+  });
+  appealDays.input.after(h('span', { class: 'input-suffix', 'aria-hidden': 'true' }, t('settings.appealDaysUnit')));
   const alert = alertBox('settings-alert');
-  const errors = formErrors([step, below, reveal, blind, showSelf, method, quotas, flag, showRanks], alert);
+  const errors = formErrors([step, below, reveal, blind, showSelf, method, quotas, flag, showRanks, appealDays], alert);
   const saveBtn = button(t('settings.save'), { kind: 'primary', type: 'submit', id: 'settings-save' });
   const state = h('div', { class: 'settings-state', id: 'settings-state', role: 'status' });
   const lockNote = h('div', { id: 'settings-locked' });
@@ -144,7 +151,7 @@ export function cycleSettingsPanel({ onSaved }) {
   const snapshot = () => JSON.stringify([step.input.value, below.input.value,
     (reveal.wrap.querySelector('input:checked') || {}).value || '', blind.box.checked, showSelf.box.checked,
     (method.wrap.querySelector('input:checked') || {}).value || '', [...quotaInputs.values()].map((i) => i.value),
-    flag.input.value, showRanks.box.checked]);
+    flag.input.value, showRanks.box.checked, appealDays.input.value]);
   let filled = null;
   setLeaveGuard({
     dirty: () => filled !== null && !saveBtn.disabled && snapshot() !== filled,
@@ -166,6 +173,7 @@ export function cycleSettingsPanel({ onSaved }) {
     fillQuotas(s.aggregation.quotas);
     flag.input.value = toPercent(s.aggregation.flag_share);
     showRanks.box.checked = s.show_ranks;
+    appealDays.input.value = String(s.appeal_days);
     filled = snapshot();
   }
 
@@ -249,6 +257,9 @@ export function cycleSettingsPanel({ onSaved }) {
     agg.flag_share = Math.round(f * 100) / 10000;
     s.aggregation = agg;
     s.show_ranks = showRanks.box.checked;
+    const d = Number(appealDays.input.value);
+    if (appealDays.input.validity.badInput || !Number.isInteger(d) || d < 1 || d > 60) { errors.field('appeal_days', t('settings.appealDaysInvalid')); return null; }
+    s.appeal_days = d;
     return s;
   }
 
@@ -299,7 +310,7 @@ export function cycleSettingsPanel({ onSaved }) {
     h('div', { class: 'settings-grid settings-grid-results', role: 'group', 'aria-labelledby': 'settings-results-title' },
       h('div', { class: 'settings-col' }, method.wrap),
       h('div', { class: 'settings-col' }, quotas.wrap),
-      h('div', { class: 'settings-col' }, flag.wrap, showRanks.wrap)),
+      h('div', { class: 'settings-col' }, flag.wrap, showRanks.wrap, appealDays.wrap)),
     alert,
     h('div', { class: 'settings-foot' }, saveBtn, state));
 

@@ -13,7 +13,8 @@
 //    disputed leaves, sheets), filtered by kind, paged in the browser (25 / 50), each row
 //    linking to the unit's trace; 分歧较大的指标 — the flagged unit × indicator pairs;
 //    汇总方法影响 — the units whose grade differs under another method; 评审统计
-//    (resultstats.js, loaded when first opened).
+//    (resultstats.js, loaded when first opened); 复核申请 — the units' appeals with 指派复核 and
+//    作出决定 (resultappeals.js, loaded when opened; a decision reloads the ranking).
 // A cycle before the review phase (409 E_NOT_OPEN) and a cycle without any submitted sheet
 // ("empty") get a clear message instead of the tables.
 
@@ -30,9 +31,10 @@ import {
   exportHref, kindNames, tabs,
 } from './resultshared.js';
 import { statsPart } from './resultstats.js';
+import { appealsPart } from './resultappeals.js';
 import { resultTraceView } from './resulttrace.js';
 
-const TABS = ['ranking', 'disagreements', 'sensitivity', 'statistics'];
+const TABS = ['ranking', 'disagreements', 'sensitivity', 'statistics', 'appeals'];
 const PAGE_SIZES = [25, 50];
 const SMALL_PAGE = 25;
 
@@ -149,7 +151,7 @@ function resultsView({ refreshCycles, route }) {
   const tabSet = tabs(TABS, {
     prefix: 'results', current: tab, label: t('results.tabs'),
     text: (id) => t('results.tab.' + id),
-    onSelect: (id) => { tab = id; setUrl(); if (id === 'statistics') stats.load(cycle); },
+    onSelect: (id) => { tab = id; setUrl(); if (id === 'statistics') stats.load(cycle); if (id === 'appeals') appeals.load(cycle); },
   });
   const tabsEl = h('section', { class: 'panel results-tabs', id: 'results-tabs', 'aria-label': t('results.tabs') },
     tabSet.list, ...TABS.map((id) => tabSet.panels[id]));
@@ -318,6 +320,10 @@ function resultsView({ refreshCycles, route }) {
   const stats = statsPart({ unitName: (code) => { const u = data && (data.units || []).find((x) => x.code === code); return u ? u.name : code; }, method: () => method });
   tabSet.panels.statistics.append(stats.el);
 
+  // appeals
+  const appeals = appealsPart({ onDecided: () => load() });
+  tabSet.panels.appeals.append(appeals.el);
+
   // ─── loading ───
   const body = h('div', { class: 'results-body' }, summary, tabsEl);
 
@@ -369,6 +375,7 @@ function resultsView({ refreshCycles, route }) {
     renderDisagreements();
     renderSensitivity();
     if (tab === 'statistics') stats.load(cycle);
+    if (tab === 'appeals') appeals.load(cycle);
   }
 
   async function start() {

@@ -8,7 +8,8 @@
 // row per cycle with its self-assessment (状态 未开始 / 自评中 / 已提交, 已评, 提交时间, 开始自评 /
 // 继续自评 while the cycle is in the submission phase, 查看自评 otherwise); recuseDialog() (reason
 // required, optionally declaring a conflict of interest → POST …/assignments/{id}/recuse) and
-// statusBadge() for a sheet's status.
+// statusBadge() for a sheet's status. Above the reviewer's list, 复核任务: the appeals the
+// office assigned to the reviewer for re-review (resultappeals.js appealTasksPart).
 
 import { h, icon, replace } from '../dom.js';
 import { t, errorMessage, formatDateTime, formatMinute } from '../i18n.js';
@@ -17,6 +18,7 @@ import { timeLeft } from '../dates.js';
 import { button, openDialog, badge, notice, messageRow, progressBar, field, alertBox, formErrors } from '../ui.js';
 import { pageHead, emptyState } from './page.js';
 import { phaseBadge } from './cycles.js';
+import { appealTasksPart } from './resultappeals.js';
 
 const REASON_MAX = 500;
 
@@ -109,6 +111,7 @@ const REVIEW_COLS = 6;
 export function reviewsView() {
   const body = h('div', { class: 'reviews-body', id: 'reviews-body' }, h('p', { class: 'card-loading' }, t('app.loading')));
   const status = h('div', { class: 'page-status', id: 'reviews-status', role: 'status' });
+  const tasks = appealTasksPart();
 
   function row(r, g) {
     const open = r.status !== 'recused';
@@ -186,11 +189,13 @@ export function reviewsView() {
   }
 
   load();
+  tasks.load();
   return {
     title: t('nav.reviews'),
     node: h('div', { class: 'page page-reviews', 'data-page': 'reviews' },
       pageHead(t('nav.reviews'), t('page.reviews.desc')),
       status,
+      tasks.el,
       body),
   };
 }
