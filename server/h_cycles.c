@@ -770,6 +770,33 @@ int h_cycle_units(struct req *r, struct reply *out)
   return reply_json(out, 200, json_pack("{s:o}", "units", arr));
 }
 
+int cycle_check_open(struct db *db, int64_t cycle, int until_closed, const char **detail)
+{
+  db_stmt *st = db_prepare(db, "SELECT phase FROM cycle WHERE id = :c");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":c", cycle))) {
+    db_reset(st);
+    return rc;
+  }
+  if ((rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    return rc == DB_DONE ? E_NOT_FOUND : rc;
+  }
+  int closed = !strcmp(db_col_text(st, 0), "closed"),
+      published = !strcmp(db_col_text(st, 0), "publication");
+  db_reset(st);
+  if (closed) {
+    *detail = "该考核周期已结束，只能查看，不能再更改";
+    return E_NOT_OPEN;
+  }
+  if (published && !until_closed) {
+    *detail = "该考核周期已公示结果，不能再更改评审分配或上传";
+    return E_NOT_OPEN;
+  }
+  return E_OK;
+}
+
 int h_cycle_late_upload(struct req *r, struct reply *out)
 {
   static const char *const keys[] = {"until", NULL};
@@ -782,6 +809,7 @@ int h_cycle_late_upload(struct req *r, struct reply *out)
     return rc;
   if (!set) return reply_invalid(out, "until", "请指定允许补交的截止时间（或 null 取消）");
   if ((rc = db_begin(r->db))) return rc;
+  if ((rc = cycle_check_open(r->db, id, 0, &out->detail))) goto fail;
   db_stmt *st = db_prepare(r->db, "UPDATE cycle_unit SET late_upload_until = :u WHERE cycle_id = "
                                   ":c AND unit_id = :unit");
   if (!st) goto fail;

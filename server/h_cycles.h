@@ -25,6 +25,12 @@
  * A new object (caller decrefs), or NULL when out of memory. */
 json_t *cycle_settings(const char *stored);
 
+/* May cycle CYCLE still take changes to its assignments and uploads? E_OK while it is before
+ * publication (or, with UNTIL_CLOSED, also during publication); E_NOT_OPEN with *DETAIL a
+ * Chinese sentence once it is published (or closed); E_NOT_FOUND for an unknown cycle; or a db
+ * error. */
+int cycle_check_open(struct db *db, int64_t cycle, int until_closed, const char **detail);
+
 /* GET /api/v1/cycles (any signed-in user): newest year first,
  * {"cycles":[{"id","year","title","phase","submission_deadline","review_deadline",
  * "units","reports","rubric_id","settings","published_at","appeal_deadline"}]}; deadlines and

@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "authz.h"
+#include "h_cycles.h"
 #include "db.h"
 #include "dbjson.h"
 #include "err.h"
@@ -234,6 +235,7 @@ int h_assignment_create(struct req *r, struct reply *out)
       (rc = json_take_str(out, r->jbody, "reviewer", 1, 64, &reviewer)))
     return rc;
   if ((rc = db_begin(r->db))) return rc;
+  if ((rc = cycle_check_open(r->db, cycle, 0, &out->detail))) goto fail;
   /* Everything the assignment depends on, in one row. */
   db_stmt *st = db_prepare(
       r->db, "SELECT (SELECT count(*) FROM cycle WHERE id = :c), un.id, (SELECT count(*) FROM "
@@ -299,6 +301,7 @@ int h_assignment_delete(struct req *r, struct reply *out)
   int rc = req_param_id(r, "cycle", &cycle);
   if (rc || (rc = req_param_id(r, "id", &id))) return rc;
   if ((rc = db_begin(r->db))) return rc;
+  if ((rc = cycle_check_open(r->db, cycle, 0, &out->detail))) goto fail;
   db_stmt *st = db_prepare(r->db, "SELECT (SELECT count(*) FROM score s WHERE s.assignment_id = "
                                   "a.id) FROM assignment a WHERE a.id = :id AND a.cycle_id = :c "
                                   "AND a.kind = 'review'");

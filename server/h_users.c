@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "err.h"
+#include "h_cycles.h"
 #include "json.h"
 #include "session.h"
 #include "users.h"
@@ -265,12 +266,9 @@ int h_unit_accounts(struct req *r, struct reply *out)
   const char *format = req_query(r, "format");
   if (format && strcmp(format, "json") && strcmp(format, "xlsx"))
     return reply_invalid(out, "format", "应为 json 或 xlsx");
-  int64_t exists = 0;
-  db_stmt *st = db_prepare(r->db, "SELECT count(*) FROM cycle WHERE id = :c");
-  if (!st || (rc = db_bind_int(st, ":c", cycle)) || (rc = db_one_int(st, &exists)))
-    return st ? rc : E_DB;
-  if (!exists) return E_NOT_FOUND;
+  if ((rc = cycle_check_open(r->db, cycle, 1, &out->detail))) return rc;
   /* Units of the cycle that have no unit account yet. */
+  db_stmt *st;
   st = db_prepare(r->db, "SELECT un.id, un.code, un.name FROM cycle_unit cu JOIN unit un ON "
                          "un.id = cu.unit_id WHERE cu.cycle_id = :c AND un.active = 1 AND NOT "
                          "EXISTS (SELECT 1 FROM user u WHERE u.unit_id = un.id AND u.role = "

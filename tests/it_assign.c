@@ -864,6 +864,31 @@ START_TEST(reopen_review_and_self_sheets)
 }
 END_TEST
 
+/* ---- a closed cycle ---- */
+
+/* The demo's 2022 cycle is closed: its assignments, late uploads and unit accounts no longer
+ * change (publication allows unit accounts, which units need to read their results). */
+START_TEST(closed_cycle_is_read_only)
+{
+  json_t *e = call(&admin, "POST", "/api/v1/cycles/1/assignments",
+                   "{\"unit\":\"YL-GAJ\",\"reviewer\":\"reviewer1\"}", 409);
+  ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "error"), "code")),
+                   "E_NOT_OPEN");
+  json_decref(e);
+  char p[120];
+  snprintf(p, sizeof p, "/api/v1/cycles/1/assignments/%lld",
+           sqlf("SELECT min(id) FROM assignment WHERE cycle_id = 1"));
+  long long before = sqlf("SELECT count(*) FROM assignment WHERE cycle_id = 1");
+  ck_assert_int_gt(before, 0);
+  json_decref(call(&admin, "DELETE", p, NULL, 409));
+  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = 1"), before);
+  json_decref(call(&admin, "POST", "/api/v1/cycles/1/units/YL-GAJ/late-upload",
+                   "{\"until\":1893456000}", 409));
+  json_decref(call(&admin, "POST", "/api/v1/cycles/1/unit-accounts", NULL, 409));
+  json_decref(call(&admin, "POST", "/api/v1/cycles/1/assignments/auto", "{\"per_unit\":1}", 409));
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("assign");
@@ -878,6 +903,7 @@ static Suite *suite(void)
   tcase_add_test(tc, recuse_then_reassign);
   tcase_add_test(tc, conflicts_recuse_open_sheets_only);
   tcase_add_test(tc, reopen_review_and_self_sheets);
+  tcase_add_test(tc, closed_cycle_is_read_only);
   suite_add_tcase(s, tc);
   return s;
 }
