@@ -119,3 +119,70 @@ int export_kind_names(struct db *db, json_t **out)
   *out = o;
   return E_OK;
 }
+
+/* export_row_fn: ROW into the "items" of its reviewer's sheet in CTX ({login: items}). */
+static int unit_sheet_row(const struct export_row *row, void *ctx)
+{
+  json_t *items = json_object_get(ctx, row->login);
+  if (!items) return E_OK; /* not one of the sheets listed (cannot happen in one snapshot) */
+  json_t *it = json_pack(
+      "{s:o,s:b,s:I,s:b,s:s}", "points", row->has_points ? json_real(row->points) : json_null(),
+      "na", row->na, "count", (json_int_t)row->count, "veto", row->veto, "comment", row->comment);
+  return it && !json_object_set_new(items, row->ind_code, it) ? E_OK : E_NOMEM;
+}
+
+int export_unit_sheets(struct db *db, int64_t cycle, const char *code, json_t **out)
+{
+  db_stmt *st = db_prepare(db, "SELECT u.id, u.code, u.name FROM cycle_unit cu JOIN unit u ON "
+                               "u.id = cu.unit_id WHERE cu.cycle_id = :cycle AND u.code = :code");
+  json_t *o = NULL, *by = json_object(); /* login → the sheet's items */
+  int64_t unit = 0;
+  if (!st || !by) {
+    json_decref(by);
+    return st ? E_NOMEM : E_DB;
+  }
+  int rc = db_bind_int(st, ":cycle", cycle);
+  if (!rc) rc = db_bind_text(st, ":code", code);
+  if (!rc && (rc = db_step(st)) == DB_ROW) {
+    unit = db_col_int(st, 0);
+    o = json_pack("{s:s,s:s,s:[]}", "code", db_col_text(st, 1), "name", db_col_text(st, 2),
+                  "sheets");
+    rc = o ? E_OK : E_NOMEM;
+  } else if (rc == DB_DONE) {
+    rc = E_NOT_FOUND;
+  }
+  db_reset(st);
+  if (rc) goto done;
+  if (!(st =
+            db_prepare(db, "SELECT us.login, us.display_name FROM assignment a JOIN user us ON "
+                           "us.id = a.user_id WHERE a.cycle_id = :cycle AND a.unit_id = :unit "
+                           "AND a.kind = 'review' AND a.status = 'submitted' ORDER BY us.login"))) {
+    rc = E_DB;
+    goto done;
+  }
+  rc = db_bind_int(st, ":cycle", cycle);
+  if (!rc) rc = db_bind_int(st, ":unit", unit);
+  while (!rc && (rc = db_step(st)) == DB_ROW) {
+    json_t *items = json_object();
+    json_t *sheet = items ? json_pack("{s:s,s:s,s:O}", "login", db_col_text(st, 0), "name",
+                                      db_col_text(st, 1), "items", items)
+                          : NULL;
+    if (!sheet || json_array_append_new(json_object_get(o, "sheets"), sheet) ||
+        json_object_set(by, db_col_text(st, 0), items))
+      rc = E_NOMEM;
+    else
+      rc = E_OK;
+    json_decref(items);
+  }
+  db_reset(st);
+  if (rc == DB_DONE) rc = E_OK;
+  if (!rc) rc = unit_rows(db, cycle, unit, unit_sheet_row, by);
+done:
+  json_decref(by);
+  if (rc) {
+    json_decref(o);
+    return rc;
+  }
+  *out = o;
+  return E_OK;
+}

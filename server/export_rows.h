@@ -46,4 +46,12 @@ int export_cycle(struct db *db, int64_t cycle, json_t **out);
  * a db error. */
 int export_kind_names(struct db *db, json_t **out);
 
+/* Unit CODE of cycle CYCLE with its submitted review sheets, for the per-unit 评分表, into *OUT
+ * (caller decrefs): {"code","name","sheets": [{"login","name" (display name, "" if none),
+ * "items": {indicator code: {"points": n|null,"na","count","veto","comment"}}}]}, sheets by
+ * login; items as export_rows_each() lists them (every scored item; bonus, deduction and veto
+ * items only when counted, flagged or commented on). Returns E_OK, E_NOT_FOUND (no such unit
+ * in the cycle), E_NOMEM or a db error. */
+int export_unit_sheets(struct db *db, int64_t cycle, const char *code, json_t **out);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * h_export.c - result downloads (see h_export.h): the cycle and its results are read
  * (results_load), the file is written by export.c into a temporary file under DATA_DIR/tmp,
- * and that file is sent by descriptor and its name removed at once.
+ * and that file is sent by descriptor and its name removed at once. Also one unit's 评分表
+ * (export_unit.c), read the same way.
  */
 #include "h_export.h"
 
@@ -9,7 +10,10 @@
 #include "err.h"
 #include "export.h"
 #include "export_rows.h"
+#include "export_unit.h"
+#include "h_results.h"
 #include "results_db.h"
+#include "rubrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,5 +88,74 @@ done:
   json_decref(cyc);
   json_decref(res);
   json_decref(kinds);
+  return rc;
+}
+
+int h_export_unit(struct req *r, struct reply *out)
+{
+  int64_t cycle, rubric = 0;
+  const char *code = req_param(r, "unit"), *field = NULL, *problem = NULL;
+  json_t *cyc = NULL, *unit = NULL, *trace = NULL, *res = NULL, *settings = NULL, *rb = NULL;
+  json_t *row = NULL, *x;
+  size_t i;
+  int rc = req_param_id(r, "cycle", &cycle);
+  if (rc) return rc;
+  if (!code) return E_NOT_FOUND;
+  if ((rc = export_cycle(r->db, cycle, &cyc)) ||
+      (rc = export_unit_sheets(r->db, cycle, code, &unit)))
+    goto done;
+  if (!(trace = json_pack("[s]", code))) {
+    rc = E_NOMEM;
+    goto done;
+  }
+  if ((rc = results_load(r->db, cycle, NULL, trace, &res, &field, &problem))) {
+    rc = h_results_load_error(r, out, rc, field, problem);
+    goto done;
+  }
+  if ((rc = results_db_cycle(r->db, cycle, &rubric, &settings, NULL, 0))) goto done;
+  if (!rubric) { /* results_load() refuses this already; kept for a clear reply */
+    out->field = "rubric_id";
+    out->detail = "该考核周期还没有选定评分细则";
+    rc = E_CONFLICT;
+    goto done;
+  }
+  if ((rc = rubric_get(r->db, rubric, &rb))) goto done;
+  json_array_foreach(json_object_get(res, "units"), i, x)
+  {
+    if (!strcmp(json_string_value(json_object_get(x, "code")) ?: "", code)) row = x;
+  }
+  if (!row) {
+    rc = E_NOT_FOUND;
+    goto done;
+  }
+
+  const struct config *cfg = config_active();
+  char tmpdir[4100], path[4200], name[600];
+  snprintf(tmpdir, sizeof tmpdir, "%s/tmp", cfg->data_dir);
+  snprintf(path, sizeof path, "%s/scoresheet-XXXXXX", tmpdir);
+  int fd = mkstemp(path);
+  if (fd < 0) {
+    rc = E_INTERNAL;
+    goto done;
+  }
+  close(fd);
+  rc = export_unit_xlsx(path, tmpdir, cyc, rb, res, row, unit);
+  snprintf(name, sizeof name, "%s_%s评分表",
+           json_string_value(json_object_get(cyc, "title")) ?: "考核",
+           json_string_value(json_object_get(unit, "name")) ?: code);
+  for (char *c = name; *c; c++)
+    if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20) *c = '_';
+  if (!rc)
+    rc = reply_file(r, out, path,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    arena_printf(&r->a, "%s.xlsx", name));
+  unlink(path); /* reply_file holds the open file; the name is no longer needed */
+done:
+  json_decref(cyc);
+  json_decref(unit);
+  json_decref(trace);
+  json_decref(res);
+  json_decref(settings);
+  json_decref(rb);
   return rc;
 }

@@ -12,4 +12,11 @@
  * gives valid files with the headers only. 400 for an unknown method. */
 int h_export(struct req *r, struct reply *out);
 
+/* GET /api/v1/cycles/{cycle}/units/{unit}/scoresheet.xlsx (admin): unit {unit} (its code)'s
+ * 评分表 (export_unit.h) as a download named "<cycle title>_<unit name>评分表.xlsx": 综合 with
+ * the official results, one sheet per submitted review sheet. 404 for an unknown cycle or a unit
+ * outside the cycle; 409 when the cycle's results cannot be computed (no rubric chosen, a stored
+ * setting the rubric refuses). A unit without submitted sheets gets 综合 alone, saying so. */
+int h_export_unit(struct req *r, struct reply *out);
+
 #endif

@@ -115,6 +115,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/cycles/{cycle}/export.csv", ROLE_ADMIN, BODY_NONE, h_export, 0},
     {"GET", "/api/v1/cycles/{cycle}/export.xlsx", ROLE_ADMIN, BODY_NONE, h_export, 0},
     {"GET", "/api/v1/cycles/{cycle}/export.json", ROLE_ADMIN, BODY_NONE, h_export, 0},
+    {"GET", "/api/v1/cycles/{cycle}/units/{unit}/scoresheet.xlsx", ROLE_ADMIN, BODY_NONE,
+     h_export_unit, 0},
     /* rubrics */
     {"GET", "/api/v1/rubrics", ROLE_ADMIN, BODY_NONE, h_rubrics_list, 0},
     {"POST", "/api/v1/rubrics", ROLE_ADMIN, BODY_JSON, h_rubric_create, 0},

@@ -251,3 +251,158 @@ int xlsx_close(struct xlsx *x)
   free(x);
   return bad ? -1 : 0;
 }
+
+/* ---- Forms ---- */
+
+struct xlsx_form {
+  lxw_workbook *wb;            /* the workbook, in normal mode */
+  lxw_format *fmt[XLSX_F_ALL]; /* per style combination, made at first use */
+  struct xlsx_page *pages;     /* every page added, newest first (freed by xlsx_form_close) */
+  int bad;                     /* some step failed: xlsx_form_close() reports -1 */
+  char *path;                  /* the file being written, for log lines */
+};
+
+struct xlsx_page {
+  struct xlsx_form *f;    /* the workbook it belongs to */
+  struct xlsx_page *next; /* the previously added page */
+  lxw_worksheet *ws;      /* its worksheet */
+  int ncols;              /* columns given a width by xlsx_form_page() */
+};
+
+struct xlsx_form *xlsx_form_open(const char *path, const char *tmpdir)
+{
+  struct xlsx_form *f = calloc(1, sizeof *f);
+  lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = (char *)tmpdir};
+  if (f && (f->path = strdup(path)) != NULL && (f->wb = workbook_new_opt(path, &opt)) != NULL)
+    return f;
+  log_error("cannot create workbook %s", path);
+  if (f) free(f->path);
+  free(f);
+  return NULL;
+}
+
+/* The format of STYLE in F, made at first use; NULL for style 0 or out of memory (then F is
+ * marked failed). */
+static lxw_format *form_format(struct xlsx_form *f, int style)
+{
+  style &= XLSX_F_ALL - 1;
+  if (!style || f->fmt[style]) return f->fmt[style];
+  lxw_format *x = f->fmt[style] = workbook_add_format(f->wb);
+  if (!x) {
+    f->bad = 1;
+    return NULL;
+  }
+  format_set_font_name(x, "宋体");
+  format_set_align(x, LXW_ALIGN_VERTICAL_CENTER);
+  if (style & XLSX_F_BORDER) format_set_border(x, LXW_BORDER_THIN);
+  if (style & XLSX_F_BOLD) format_set_bold(x);
+  if (style & XLSX_F_WRAP) {
+    format_set_text_wrap(x);
+    format_set_align(x, LXW_ALIGN_VERTICAL_TOP);
+  }
+  if (style & XLSX_F_CENTER) {
+    format_set_align(x, LXW_ALIGN_CENTER);
+    format_set_align(x, LXW_ALIGN_VERTICAL_CENTER);
+  }
+  if (style & XLSX_F_NUM2) format_set_num_format_index(x, 2); /* "0.00" */
+  if (style & XLSX_F_TITLE) {
+    format_set_bold(x);
+    format_set_font_size(x, 16);
+    format_set_align(x, LXW_ALIGN_CENTER);
+    format_set_align(x, LXW_ALIGN_VERTICAL_CENTER);
+  }
+  if (style & XLSX_F_FILL) format_set_bg_color(x, 0xDDE6F3);
+  return x;
+}
+
+/* Marks P's workbook failed after the step WHAT and logs it. Returns -1. */
+static int page_fail(struct xlsx_page *p, const char *what, lxw_error rc)
+{
+  log_error("cannot %s in workbook %s: %s", what, p->f->path, lxw_strerror(rc));
+  p->f->bad = 1;
+  return -1;
+}
+
+struct xlsx_page *xlsx_form_page(struct xlsx_form *f, const char *name, const double widths[],
+                                 int ncols)
+{
+  if (!f || f->bad) return NULL;
+  struct xlsx_page *p = calloc(1, sizeof *p);
+  if (!p || !(p->ws = workbook_add_worksheet(f->wb, name))) {
+    log_error("cannot add sheet %s to workbook %s", name, f->path);
+    free(p);
+    f->bad = 1;
+    return NULL;
+  }
+  p->f = f;
+  p->next = f->pages;
+  f->pages = p;
+  p->ncols = ncols;
+  for (int c = 0; c < ncols; c++) {
+    lxw_error rc = worksheet_set_column(p->ws, (lxw_col_t)c, (lxw_col_t)c,
+                                        widths[c] > 0 ? widths[c] : LXW_DEF_COL_WIDTH, NULL);
+    if (rc != LXW_NO_ERROR) {
+      page_fail(p, "set a column width", rc);
+      return NULL;
+    }
+  }
+  return p;
+}
+
+int xlsx_page_put(struct xlsx_page *p, unsigned row, int col, const struct xlsx_cell *v, int style)
+{
+  if (!p || p->f->bad) return -1;
+  lxw_format *fmt = form_format(p->f, style);
+  lxw_error rc = LXW_NO_ERROR;
+  if (v->kind == XLSX_NUM)
+    rc = worksheet_write_number(p->ws, row, (lxw_col_t)col, v->n, fmt);
+  else if (v->kind == XLSX_STR && v->s && *v->s)
+    rc = worksheet_write_string(p->ws, row, (lxw_col_t)col, v->s, fmt);
+  else if (fmt)
+    rc = worksheet_write_blank(p->ws, row, (lxw_col_t)col, fmt);
+  return rc == LXW_NO_ERROR && !p->f->bad ? 0 : page_fail(p, "write a cell", rc);
+}
+
+int xlsx_page_merge(struct xlsx_page *p, unsigned row, int first, int last, const char *text,
+                    int style)
+{
+  if (!p || p->f->bad) return -1;
+  lxw_error rc = worksheet_merge_range(p->ws, row, (lxw_col_t)first, row, (lxw_col_t)last,
+                                       text ? text : "", form_format(p->f, style));
+  return rc == LXW_NO_ERROR && !p->f->bad ? 0 : page_fail(p, "merge cells", rc);
+}
+
+int xlsx_page_height(struct xlsx_page *p, unsigned row, double height)
+{
+  if (!p || p->f->bad) return -1;
+  lxw_error rc = worksheet_set_row(p->ws, row, height, NULL);
+  return rc == LXW_NO_ERROR ? 0 : page_fail(p, "set a row height", rc);
+}
+
+int xlsx_page_print(struct xlsx_page *p, unsigned header_row)
+{
+  if (!p || p->f->bad) return -1;
+  worksheet_set_paper(p->ws, 9); /* A4 */
+  worksheet_set_landscape(p->ws);
+  worksheet_set_margins(p->ws, 0.4, 0.4, 0.5, 0.5);
+  worksheet_center_horizontally(p->ws);
+  worksheet_fit_to_pages(p->ws, 1, 0); /* one page wide, as tall as needed */
+  worksheet_freeze_panes(p->ws, (lxw_row_t)(header_row + 1), 0);
+  lxw_error rc = worksheet_repeat_rows(p->ws, header_row, header_row);
+  return rc == LXW_NO_ERROR ? 0 : page_fail(p, "set the rows repeated on printed pages", rc);
+}
+
+int xlsx_form_close(struct xlsx_form *f)
+{
+  if (!f) return -1;
+  lxw_error rc = workbook_close(f->wb);
+  int bad = f->bad || rc != LXW_NO_ERROR;
+  if (rc != LXW_NO_ERROR) log_error("cannot write workbook %s: %s", f->path, lxw_strerror(rc));
+  for (struct xlsx_page *p = f->pages, *next; p; p = next) {
+    next = p->next;
+    free(p);
+  }
+  free(f->path);
+  free(f);
+  return bad ? -1 : 0;
+}

@@ -82,4 +82,56 @@ size_t xlsx_rows(const struct xlsx_sheet *s);
  * succeeded, else -1 (logged); the caller removes PATH then. */
 int xlsx_close(struct xlsx *x);
 
+/* ---- Forms: small workbooks laid out cell by cell ----
+ *
+ * For printed forms (a unit's 评分表): libxlsxwriter's normal mode keeps the whole workbook in
+ * memory until xlsx_form_close(), so cells may be written in any order and merged; meant for
+ * sheets of hundreds of rows, not millions. Any failure is remembered and reported by
+ * xlsx_form_close(). Rows and columns count from 0. */
+
+struct xlsx_form; /* a form workbook being written (opaque) */
+struct xlsx_page; /* one of its worksheets (opaque, owned by the workbook) */
+
+/* Cell styles of xlsx_page_put() and xlsx_page_merge(), combined with |. */
+#define XLSX_F_BORDER 1   /* thin border on every side */
+#define XLSX_F_BOLD   2   /* bold text */
+#define XLSX_F_WRAP   4   /* text wraps, aligned to the top-left */
+#define XLSX_F_CENTER 8   /* centred horizontally and vertically */
+#define XLSX_F_NUM2   16  /* numbers shown with two decimals ("0.00") */
+#define XLSX_F_TITLE  32  /* bold, 16 points, centred: a form's title */
+#define XLSX_F_FILL   64  /* the light blue background of header rows */
+#define XLSX_F_ALL    128 /* styles are below this */
+
+/* Starts the form workbook PATH (created or truncated at xlsx_form_close()), temporary files in
+ * TMPDIR. Returns the workbook (finish it with xlsx_form_close()), or NULL (logged). */
+struct xlsx_form *xlsx_form_open(const char *path, const char *tmpdir);
+
+/* Adds the worksheet NAME (at most 31 characters, no []:*?/\, unique in the workbook) with
+ * the widths in characters of its first NCOLS columns WIDTHS[NCOLS] (0 = Excel's default).
+ * Returns the page (owned by F), or NULL (logged; F is then marked failed). */
+struct xlsx_page *xlsx_form_page(struct xlsx_form *f, const char *name, const double widths[],
+                                 int ncols);
+
+/* Writes the cell V at ROW, COL of P in the style STYLE (XLSX_F_*): text, a number, or an empty
+ * cell that still shows its style (borders). Returns 0, or -1 (logged; the workbook is then
+ * marked failed). */
+int xlsx_page_put(struct xlsx_page *p, unsigned row, int col, const struct xlsx_cell *v, int style);
+
+/* Merges the columns FIRST..LAST of ROW of P into one cell holding TEXT (NULL = empty) in the
+ * style STYLE. Returns 0, or -1 (logged; the workbook is then marked failed). */
+int xlsx_page_merge(struct xlsx_page *p, unsigned row, int first, int last, const char *text,
+                    int style);
+
+/* Sets the height of ROW of P to HEIGHT points. Returns 0, or -1 (logged; workbook failed). */
+int xlsx_page_height(struct xlsx_page *p, unsigned row, double height);
+
+/* Sets P up for printing: A4 landscape, narrow margins, centred, fitted to one page wide (as many
+ * pages tall as needed), with HEADER_ROW repeated at the top of every printed page and the
+ * rows down to it frozen on screen. Returns 0, or -1 (logged; workbook failed). */
+int xlsx_page_print(struct xlsx_page *p, unsigned header_row);
+
+/* Assembles the file and frees F (NULL is fine: returns -1). Returns 0 when every step
+ * succeeded, else -1 (logged); the caller removes PATH then. */
+int xlsx_form_close(struct xlsx_form *f);
+
 #endif

@@ -166,6 +166,7 @@ static const struct {
     {"GET", "/api/v1/cycles/{cycle}/export.csv", ROLE_ADMIN},
     {"GET", "/api/v1/cycles/{cycle}/export.xlsx", ROLE_ADMIN},
     {"GET", "/api/v1/cycles/{cycle}/export.json", ROLE_ADMIN},
+    {"GET", "/api/v1/cycles/{cycle}/units/{unit}/scoresheet.xlsx", ROLE_ADMIN},
     {"GET", "/api/v1/rubrics", ROLE_ADMIN},
     {"POST", "/api/v1/rubrics", ROLE_ADMIN},
     {"GET", "/api/v1/rubrics/template", ROLE_ADMIN},

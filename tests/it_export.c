@@ -7,7 +7,11 @@
  * results as numbers, one 明细 row per score of a submitted sheet with the same points as the
  * database, and one 评审意见 row per comment; the JSON parses and holds the same results and
  * scores; a new cycle without sheets gives valid files with header rows; a reviewer gets 403,
- * an unknown method 400, an unknown cycle 404. Last, a big cycle (KAOPING_EXPORT_SHEETS extra
+ * an unknown method 400, an unknown cycle 404. A unit's 评分表 (scoresheet.xlsx, the first
+ * ranked unit of cycle 2, scored by reviewer3): 综合 and one sheet per submitted sheet, merged
+ * cells, A4 landscape, one number per leaf scored plus the 合计, a stored score among them;
+ * a unit without sheets gets 综合 alone saying so; 404 outside the cycle, 403 for a reviewer.
+ * Last, a big cycle (KAOPING_EXPORT_SHEETS extra
  * sheets, 1500 by default, ~30 scores each) filled by SQL is exported in every format and the
  * daemon's memory (VmRSS, VmHWM from /proc) and the time are printed, not asserted.
  */
@@ -466,6 +470,144 @@ START_TEST(empty_cycle_and_errors)
 }
 END_TEST
 
+/* The numbers of the 得分 column (E) of worksheet XML X into OUT (at most CAP), in row order:
+ * cells with a value and no type (shared strings have t="s"). Returns how many. */
+static size_t score_numbers(const char *x, double *out, size_t cap)
+{
+  size_t n = 0;
+  for (const char *c = x; (c = strstr(c, "<c r=\"E")) != NULL; c++) {
+    const char *close = strchr(c, '>'), *t = strstr(c, " t=\""), *end = strstr(c, "</c>");
+    const char *v = strstr(c, "<v>");
+    if (close[-1] == '/' || (t && t < close) || !v || !end || v > end) continue;
+    if (n < cap) out[n] = strtod(v + 3, NULL);
+    n++;
+  }
+  return n;
+}
+
+START_TEST(unit_scoresheet)
+{
+  json_t *res = results_of(2);
+  json_t *u = json_array_get(json_object_get(res, "units"), 0);
+  const char *code = json_string_value(json_object_get(u, "code"));
+  long long nsheets = json_integer_value(json_object_get(u, "sheets"));
+  ck_assert_int_gt(nsheets, 0);
+  char path[300];
+  snprintf(path, sizeof path, "/api/v1/cycles/2/results/%s", code);
+  json_t *tj = tu_json(d.url, jar, csrf, "GET", path, NULL, 200);
+  json_t *tr = json_object_get(json_object_get(tj, "unit"), "trace");
+  /* reviewer3's place among the unit's sheets (login order = sheet order after 综合) */
+  size_t i, k, at = 0;
+  json_t *x, *sc;
+  json_array_foreach(json_object_get(tr, "reviewers"), i, x)
+  {
+    if (!strcmp(json_string_value(json_object_get(x, "reviewer")), "reviewer3")) at = i + 1;
+  }
+  ck_assert_msg(at > 0, "reviewer3 did not score unit %s", code);
+  size_t want3 = 0; /* leaves reviewer3 scored with a number */
+  json_array_foreach(json_object_get(tr, "leaves"), i, x)
+  {
+    json_array_foreach(json_object_get(x, "scores"), k, sc)
+    {
+      if (!strcmp(json_string_value(json_object_get(sc, "reviewer")), "reviewer3") &&
+          json_is_number(json_object_get(sc, "points")) && !json_is_true(json_object_get(sc, "na")))
+        want3++;
+    }
+  }
+  size_t want0 = 0; /* leaves with an official value */
+  json_array_foreach(json_object_get(u, "values"), i, x) want0 += json_is_number(x);
+
+  struct tu_resp r;
+  snprintf(path, sizeof path, "/api/v1/cycles/2/units/%s/scoresheet.xlsx", code);
+  get(path, NULL, 200, &r);
+  ck_assert_str_eq(tu_header(&r, "Content-Type"),
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  ck_assert_ptr_nonnull(strstr(tu_header(&r, "Content-Disposition"), ".xlsx"));
+  const char *file = save("scoresheet.xlsx", r.body, r.len);
+  char *wb = zip_entry(file, "xl/workbook.xml");
+  ck_assert_ptr_nonnull(wb);
+  ck_assert_msg(strstr(wb, "<sheet name=\"综合\""), "no 综合: %s", wb);
+  long long nws = 0;
+  for (const char *p = wb; (p = strstr(p, "<sheet ")) != NULL; p++) nws++;
+  ck_assert_int_eq(nws, 1 + nsheets);
+  free(wb);
+  char *ss = zip_entry(file, "xl/sharedStrings.xml");
+  ck_assert_ptr_nonnull(ss);
+  ck_assert_ptr_nonnull(strstr(ss, "（reviewer3）"));
+  ck_assert_ptr_nonnull(strstr(ss, "评审人（签字）"));
+  ck_assert_ptr_nonnull(strstr(ss, "考核办（盖章）"));
+  free(ss);
+
+  /* 综合: merged areas, the official values and the total as numbers */
+  double nums[400];
+  char *x1 = zip_entry(file, "xl/worksheets/sheet1.xml");
+  ck_assert_ptr_nonnull(strstr(x1, "<mergeCells"));
+  ck_assert_ptr_nonnull(strstr(x1, "<pageSetup paperSize=\"9\""));
+  ck_assert_ptr_nonnull(strstr(x1, "orientation=\"landscape\""));
+  size_t n = score_numbers(x1, nums, 400);
+  ck_assert_int_eq(n, want0 + 1);
+  ck_assert(same(nums[n - 1], json_number_value(json_object_get(u, "total"))));
+  free(x1);
+
+  /* reviewer3's sheet: one number per leaf scored, the total, a stored score among them */
+  char entry[64];
+  snprintf(entry, sizeof entry, "xl/worksheets/sheet%zu.xml", at + 1);
+  char *x3 = zip_entry(file, entry);
+  ck_assert_ptr_nonnull(x3);
+  ck_assert_ptr_nonnull(strstr(x3, "<mergeCells"));
+  n = score_numbers(x3, nums, 400);
+  ck_assert_int_eq(n, want3 + 1);
+  char q[900];
+  snprintf(q, sizeof q,
+           "SELECT CAST(round(s.points * 100) AS INTEGER) FROM score s JOIN assignment a ON a.id = "
+           "s.assignment_id JOIN user us ON us.id = a.user_id JOIN unit un ON un.id = a.unit_id "
+           "JOIN indicator i ON i.id = s.indicator_id WHERE a.cycle_id = 2 AND a.kind = 'review' "
+           "AND us.login = 'reviewer3' AND un.code = '%s' AND i.kind = 'item' AND s.na = 0 AND "
+           "s.points IS NOT NULL ORDER BY s.points * 100 %% 100 DESC, i.code LIMIT 1",
+           code);
+  double stored = (double)tu_sql_int(d.dir, q) / 100;
+  int found = 0;
+  for (k = 0; k + 1 < n; k++) found |= same(nums[k], stored);
+  ck_assert_msg(found, "stored score %.2f not in reviewer3's sheet", stored);
+  free(x3);
+  tu_resp_free(&r);
+
+  /* a unit without sheets: 综合 alone, saying so */
+  json_t *c = tu_json(d.url, jar, csrf, "POST", "/api/v1/cycles",
+                      "{\"year\":2025,\"title\":\"2025年度考核\",\"rubric_id\":1}", 201);
+  long long id = json_integer_value(json_object_get(json_object_get(c, "cycle"), "id"));
+  json_decref(c);
+  snprintf(path, sizeof path, "/api/v1/cycles/%lld/units/%s/scoresheet.xlsx", id, code);
+  get(path, NULL, 200, &r);
+  file = save("empty-scoresheet.xlsx", r.body, r.len);
+  wb = zip_entry(file, "xl/workbook.xml");
+  nws = 0;
+  for (const char *p = wb; (p = strstr(p, "<sheet ")) != NULL; p++) nws++;
+  ck_assert_int_eq(nws, 1);
+  free(wb);
+  ss = zip_entry(file, "xl/sharedStrings.xml");
+  ck_assert_ptr_nonnull(strstr(ss, "暂无已提交的评分表"));
+  free(ss);
+  tu_resp_free(&r);
+
+  /* refusals: a unit outside the cycle, an unknown cycle, a reviewer */
+  json_decref(tu_json(d.url, jar, csrf, "POST", "/api/v1/units",
+                      "{\"code\":\"ZZ-OUT\",\"name\":\"周期外单位\",\"kind\":\"县直部门\"}", 201));
+  get("/api/v1/cycles/2/units/ZZ-OUT/scoresheet.xlsx", NULL, 404, &r);
+  tu_resp_free(&r);
+  get("/api/v1/cycles/2/units/NO-SUCH/scoresheet.xlsx", NULL, 404, &r);
+  tu_resp_free(&r);
+  snprintf(path, sizeof path, "/api/v1/cycles/999/units/%s/scoresheet.xlsx", code);
+  get(path, NULL, 404, &r);
+  tu_resp_free(&r);
+  snprintf(path, sizeof path, "/api/v1/cycles/2/units/%s/scoresheet.xlsx", code);
+  get(path, rjar, 403, &r);
+  tu_resp_free(&r);
+  json_decref(tj);
+  json_decref(res);
+}
+END_TEST
+
 /* VmRSS and VmHWM of the daemon in KiB. */
 static void mem(long *rss, long *hwm)
 {
@@ -559,6 +701,7 @@ static Suite *suite(void)
   tcase_add_test(tc, xlsx_read_back);
   tcase_add_test(tc, json_matches);
   tcase_add_test(tc, empty_cycle_and_errors);
+  tcase_add_test(tc, unit_scoresheet);
   tcase_add_test(tc, big_export);
   suite_add_tcase(s, tc);
   return s;

@@ -1823,4 +1823,7 @@ export default {
   'myres.noRow': 'Your unit has no results in this cycle.',
   'myres.failed': 'The results could not be loaded: {reason}',
   'myres.traceFailed': 'The reviewers\u2019 comments could not be loaded: {reason}',
+
+  // Unit score sheet
+  'trace.scoresheet': 'Download the score sheet (Excel)',
 };

@@ -1827,4 +1827,7 @@ export default {
   'myres.noRow': '本单位在该周期没有考核结果。',
   'myres.failed': '考核结果加载失败：{reason}',
   'myres.traceFailed': '评审意见加载失败：{reason}',
+
+  // Unit score sheet
+  'trace.scoresheet': '下载评分表（Excel）',
 };

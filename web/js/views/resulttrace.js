@@ -4,7 +4,8 @@
 // server/results.h), with the names of indicators, items and areas from the cycle's rubric
 // (GET /api/v1/rubrics/{id}) and the reviewers' names from the assignments:
 //  - the head: total, rank and rank in kind (ties said), grade (待定 at a quota's border, the
-//    veto), sheets, disputed indicators, and a link back to the ranking;
+//    veto), sheets, disputed indicators, a link back to the ranking and the download of the
+//    unit's 评分表 (GET /api/v1/cycles/{id}/units/{unit}/scoresheet.xlsx);
 //  - per area a table of its indicators: each reviewer's score (不适用 where they marked it),
 //    the four aggregates with the method shown highlighted (the official one marked 官方), sd,
 //    range; flagged rows marked 分歧大, N/A rows with their reason;
@@ -72,7 +73,11 @@ export function resultTraceView({ refreshCycles, route, unitCode }) {
       h('nav', { class: 'crumbs', 'aria-label': t('trace.crumbs') },
         h('a', { href: backHref() }, t('results.title')), h('span', { 'aria-hidden': 'true' }, ' / '),
         h('span', { 'aria-current': 'page' }, u.name)),
-      pageHead(u.name, t('trace.descOf', { code: u.code, cycle: cycle.title, method: t('results.method.' + shown) }), back));
+      pageHead(u.name, t('trace.descOf', { code: u.code, cycle: cycle.title, method: t('results.method.' + shown) }),
+        h('a', {
+          class: 'btn btn-secondary btn-sm', id: 'trace-scoresheet', download: '',
+          href: `/api/v1/cycles/${cycle.id}/units/${encodeURIComponent(u.code)}/scoresheet.xlsx`,
+        }, t('trace.scoresheet')), back));
 
     // the head: total, ranks, grade
     const disputed = Array.isArray(u.disputed) ? u.disputed.length : 0;
