@@ -22,11 +22,7 @@
 
 static struct tu_daemon d;
 
-/* A signed-in user: cookie jar and CSRF token. */
-struct who {
-  char jar[300], csrf[65];
-};
-static struct who admin, sfj, gaj;
+static struct tu_user admin, sfj, gaj;
 static long long cyc;       /* the small cycle */
 static char base[64];       /* "/api/v1/cycles/<cyc>" */
 static char path[200];      /* scratch path */
@@ -35,43 +31,16 @@ static long long rubric_id; /* the small rubric */
 /* The report text of YL-SFJ: the first 4 characters are quoted as evidence. */
 #define REPORT_TEXT "法治建设年度报告：本年度完成行政执法公示。"
 
-static void as(struct who *w, const char *login)
-{
-  snprintf(w->jar, sizeof w->jar, "%s/jar-%s", d.dir, login);
-  ck_assert_int_eq(tu_login(d.url, login, "kaoping-demo", w->jar, w->csrf), 200);
-}
-
-static json_t *call(struct who *w, const char *method, const char *p, const char *body, long want)
-{
-  return tu_json(d.url, w->jar, w->csrf, method, p, body, want);
-}
-
-static const char *str(json_t *o, const char *k)
-{
-  return json_string_value(json_object_get(o, k));
-}
-
-static double num(json_t *o, const char *k)
-{
-  return json_number_value(json_object_get(o, k));
-}
-
-/* The error member of reply E. */
-static json_t *err(json_t *e)
-{
-  return json_object_get(e, "error");
-}
-
 /* Calls and checks an error reply: status WANT, code CODE, field FIELD (NULL = any). */
-static void refused(struct who *w, const char *method, const char *p, const char *body, long want,
-                    const char *code, const char *field)
+static void refused(struct tu_user *w, const char *method, const char *p, const char *body,
+                    long want, const char *code, const char *field)
 {
-  json_t *e = call(w, method, p, body, want);
-  ck_assert_msg(!strcmp(str(err(e), "code"), code), "%s %s: code %s, want %s", method, p,
-                str(err(e), "code"), code);
+  json_t *e = tu_call(w, method, p, body, want);
+  ck_assert_msg(!strcmp(tu_str(tu_err(e), "code"), code), "%s %s: code %s, want %s", method, p,
+                tu_str(tu_err(e), "code"), code);
   if (field)
-    ck_assert_msg(str(err(e), "field") && !strcmp(str(err(e), "field"), field),
-                  "%s: field %s, want %s", body ? body : "", str(err(e), "field"), field);
+    ck_assert_msg(tu_str(tu_err(e), "field") && !strcmp(tu_str(tu_err(e), "field"), field),
+                  "%s: field %s, want %s", body ? body : "", tu_str(tu_err(e), "field"), field);
   json_decref(e);
 }
 
@@ -95,12 +64,11 @@ static void sheet(const char *login, const char *unit, double p11, double p12)
 
 static void start(void)
 {
-  const char *args[] = {"--demo", NULL};
-  ck_assert_msg(tu_start(&d, NULL, args) == 0, "daemon did not start: %s", d.out);
-  as(&admin, "admin");
-  as(&sfj, "unit-YL-SFJ");
-  as(&gaj, "unit-YL-GAJ");
-  json_t *rb = call(
+  tu_start_demo(&d);
+  tu_demo_login(&admin, &d, "admin");
+  tu_demo_login(&sfj, &d, "unit-YL-SFJ");
+  tu_demo_login(&gaj, &d, "unit-YL-GAJ");
+  json_t *rb = tu_call(
       &admin, "POST", "/api/v1/rubrics",
       "{\"name\":\"复核测试细则\",\"total_points\":100,\"grade_bands\":[{\"name\":\"优秀\","
       "\"min\":90},{\"name\":\"良好\",\"min\":80},{\"name\":\"合格\",\"min\":60},{\"name\":"
@@ -115,12 +83,12 @@ static void start(void)
            "{\"year\":2024,\"title\":\"复核测试\",\"rubric_id\":%lld,\"units\":[\"YL-SFJ\","
            "\"YL-GAJ\",\"YL-JYJ\"]}",
            rubric_id);
-  json_t *c = call(&admin, "POST", "/api/v1/cycles", body, 201);
+  json_t *c = tu_call(&admin, "POST", "/api/v1/cycles", body, 201);
   cyc = json_integer_value(json_object_get(json_object_get(c, "cycle"), "id"));
   json_decref(c);
   snprintf(base, sizeof base, "/api/v1/cycles/%lld", cyc);
-  json_decref(call(&admin, "PATCH", base, "{\"phase\":\"submission\"}", 200));
-  json_decref(call(&admin, "PATCH", base, "{\"phase\":\"review\"}", 200));
+  json_decref(tu_call(&admin, "PATCH", base, "{\"phase\":\"submission\"}", 200));
+  json_decref(tu_call(&admin, "PATCH", base, "{\"phase\":\"review\"}", 200));
   sheet("reviewer1", "YL-SFJ", 60, 40);
   sheet("reviewer3", "YL-SFJ", 54, 36);
   sheet("reviewer5", "YL-SFJ", 30, 20);
@@ -142,27 +110,26 @@ static void start(void)
 
 static void stop(void)
 {
-  ck_assert_int_eq(tu_stop(&d), 0);
-  tu_rmrf(d.dir);
+  tu_stop_clean(&d);
 }
 
 /* SFJ's official total as unit W sees it. */
-static double total(struct who *w)
+static double total(struct tu_user *w)
 {
   snprintf(path, sizeof path, "%s/results", base);
-  json_t *j = call(w, "GET", path, NULL, 200);
+  json_t *j = tu_call(w, "GET", path, NULL, 200);
   json_t *u = json_array_get(json_object_get(json_object_get(j, "results"), "units"), 0);
-  ck_assert_str_eq(str(u, "code"), "YL-SFJ");
-  double t = num(u, "total");
+  ck_assert_str_eq(tu_str(u, "code"), "YL-SFJ");
+  double t = tu_num(u, "total");
   json_decref(j);
   return t;
 }
 
 /* The appeals of the cycle as W sees them (QUERY "" or "?status=…"); a new reference. */
-static json_t *appeals(struct who *w, const char *query)
+static json_t *appeals(struct tu_user *w, const char *query)
 {
   snprintf(path, sizeof path, "%s/appeals%s", base, query);
-  json_t *j = call(w, "GET", path, NULL, 200);
+  json_t *j = tu_call(w, "GET", path, NULL, 200);
   json_t *a = json_incref(json_object_get(j, "appeals"));
   json_decref(j);
   ck_assert(json_is_array(a));
@@ -184,11 +151,12 @@ START_TEST(publish_appeal_rescore_decide)
   refused(&admin, "PATCH", base, "{\"settings\":{\"appeal_days\":\"5\"}}", 400, "E_VALIDATION",
           "settings.appeal_days");
   json_decref(
-      call(&admin, "PATCH", base, "{\"settings\":{\"appeal_days\":5,\"score_step\":1}}", 200));
-  json_t *c = call(&admin, "PATCH", base, "{\"phase\":\"publication\"}", 200);
+      tu_call(&admin, "PATCH", base, "{\"settings\":{\"appeal_days\":5,\"score_step\":1}}", 200));
+  json_t *c = tu_call(&admin, "PATCH", base, "{\"phase\":\"publication\"}", 200);
   json_t *cy = json_object_get(c, "cycle");
-  long long pub = (long long)num(cy, "published_at"), dl = (long long)num(cy, "appeal_deadline");
-  ck_assert_int_eq((int)num(json_object_get(cy, "settings"), "appeal_days"), 5);
+  long long pub = (long long)tu_num(cy, "published_at"),
+            dl = (long long)tu_num(cy, "appeal_deadline");
+  ck_assert_int_eq((int)tu_num(json_object_get(cy, "settings"), "appeal_days"), 5);
   ck_assert(pub > 0);
   ck_assert_int_eq(dl, ((pub + 28800) / 86400 + 6) * 86400 - 1 - 28800);
   ck_assert_int_eq((dl + 28800) % 86400, 86399); /* 23:59:59 China time */
@@ -216,26 +184,26 @@ START_TEST(publish_appeal_rescore_decide)
           "\"end\":1}]}",
           400, "E_VALIDATION", "evidence"); /* GAJ has no report */
   refused(&admin, "POST", apath, good, 403, "E_FORBIDDEN", NULL);
-  struct who zjj; /* a unit outside the cycle */
-  as(&zjj, "unit-YL-ZJJ");
+  struct tu_user zjj; /* a unit outside the cycle */
+  tu_demo_login(&zjj, &d, "unit-YL-ZJJ");
   refused(&zjj, "POST", apath, good, 404, "E_NOT_FOUND", NULL);
   ck_assert_int_eq(tu_sql_int(d.dir, "SELECT count(*) FROM appeal"), 0);
 
   /* the filing */
-  json_t *j = call(&sfj, "POST", apath, good, 201);
+  json_t *j = tu_call(&sfj, "POST", apath, good, 201);
   json_t *rows = json_object_get(j, "appeals");
   ck_assert_int_eq((int)json_array_size(rows), 2);
   json_t *a1 = json_array_get(rows, 0), *a2 = json_array_get(rows, 1);
-  long long id1 = (long long)num(a1, "id"), id2 = (long long)num(a2, "id");
-  ck_assert_str_eq(str(a1, "indicator"), "1.1");
-  ck_assert_str_eq(str(a1, "indicator_name"), "乙");
-  ck_assert_str_eq(str(a1, "status"), "open");
-  ck_assert_str_eq(str(a1, "group_reason"), "评分偏低");
-  ck_assert_str_eq(str(a1, "unit"), "YL-SFJ");
+  long long id1 = (long long)tu_num(a1, "id"), id2 = (long long)tu_num(a2, "id");
+  ck_assert_str_eq(tu_str(a1, "indicator"), "1.1");
+  ck_assert_str_eq(tu_str(a1, "indicator_name"), "乙");
+  ck_assert_str_eq(tu_str(a1, "status"), "open");
+  ck_assert_str_eq(tu_str(a1, "group_reason"), "评分偏低");
+  ck_assert_str_eq(tu_str(a1, "unit"), "YL-SFJ");
   ck_assert(json_is_null(json_object_get(a1, "reviewer")));
   json_t *ev = json_array_get(json_object_get(a2, "evidence"), 0);
-  ck_assert_str_eq(str(ev, "quote"), "法治建设");
-  ck_assert_int_eq((int)num(ev, "end"), 4);
+  ck_assert_str_eq(tu_str(ev, "quote"), "法治建设");
+  ck_assert_int_eq((int)tu_num(ev, "end"), 4);
   json_decref(j);
   /* the same indicator again while undecided */
   refused(&sfj, "POST", apath, "{\"items\":[{\"indicator\":\"1.1\",\"reason\":\"再次\"}]}", 409,
@@ -250,15 +218,15 @@ START_TEST(publish_appeal_rescore_decide)
   refused(&admin, "POST", path, "{\"reviewer\":\"reviewer2\"}", 409, "E_CONFLICT", "reviewer");
   refused(&admin, "POST", path, "{\"reviewer\":\"admin\"}", 400, "E_VALIDATION", "reviewer");
   refused(&sfj, "POST", path, "{\"reviewer\":\"reviewer1\"}", 403, "E_FORBIDDEN", NULL);
-  j = call(&admin, "POST", path, "{\"reviewer\":\"reviewer1\"}", 200);
-  ck_assert_str_eq(str(json_object_get(j, "appeal"), "status"), "in_review");
-  ck_assert_str_eq(str(json_object_get(j, "appeal"), "reviewer"), "reviewer1");
+  j = tu_call(&admin, "POST", path, "{\"reviewer\":\"reviewer1\"}", 200);
+  ck_assert_str_eq(tu_str(json_object_get(j, "appeal"), "status"), "in_review");
+  ck_assert_str_eq(tu_str(json_object_get(j, "appeal"), "reviewer"), "reviewer1");
   json_decref(j);
 
   /* the re-review */
-  struct who r1, r3;
-  as(&r1, "reviewer1");
-  as(&r3, "reviewer3");
+  struct tu_user r1, r3;
+  tu_demo_login(&r1, &d, "reviewer1");
+  tu_demo_login(&r3, &d, "reviewer3");
   snprintf(path, sizeof path, "%s/appeals/%lld/rescore", base, id1);
   refused(&r3, "POST", path, "{\"points\":57,\"comment\":\"复核\"}", 404, "E_NOT_FOUND", NULL);
   refused(&r1, "POST", path, "{\"points\":55.5,\"comment\":\"复核\"}", 400, "E_VALIDATION",
@@ -267,8 +235,8 @@ START_TEST(publish_appeal_rescore_decide)
   refused(&r1, "POST", path, "{\"points\":57}", 400, "E_VALIDATION", "comment");
   snprintf(body, sizeof body, "%s/appeals/%lld/rescore", base, id2); /* not assigned */
   refused(&r1, "POST", body, "{\"points\":30,\"comment\":\"复核\"}", 404, "E_NOT_FOUND", NULL);
-  j = call(&r1, "POST", path, "{\"points\":57,\"comment\":\"执法公示材料完整\"}", 200);
-  ck_assert(num(json_object_get(json_object_get(j, "appeal"), "rescore"), "points") == 57);
+  j = tu_call(&r1, "POST", path, "{\"points\":57,\"comment\":\"执法公示材料完整\"}", 200);
+  ck_assert(tu_num(json_object_get(json_object_get(j, "appeal"), "rescore"), "points") == 57);
   json_decref(j);
   l = appeals(&r1, "");
   ck_assert_int_eq((int)json_array_size(l), 1);
@@ -284,7 +252,7 @@ START_TEST(publish_appeal_rescore_decide)
   /* the unit: no reviewer login, no re-review before the decision */
   l = appeals(&sfj, "");
   ck_assert_int_eq((int)json_array_size(l), 2);
-  ck_assert_str_eq(str(json_array_get(l, 0), "reviewer"), "评审专家");
+  ck_assert_str_eq(tu_str(json_array_get(l, 0), "reviewer"), "评审专家");
   ck_assert(json_is_null(json_object_get(json_array_get(l, 0), "rescore")));
   json_decref(l);
 
@@ -294,11 +262,11 @@ START_TEST(publish_appeal_rescore_decide)
           "outcome");
   refused(&admin, "POST", path, "{\"outcome\":\"upheld\",\"response\":\"x\",\"points\":0.5}", 400,
           "E_VALIDATION", "points");
-  j = call(&admin, "POST", path, "{\"outcome\":\"upheld\",\"response\":\"经复核，调整为 57 分\"}",
-           200);
+  j = tu_call(&admin, "POST", path,
+              "{\"outcome\":\"upheld\",\"response\":\"经复核，调整为 57 分\"}", 200);
   json_t *ap = json_object_get(j, "appeal");
-  ck_assert_str_eq(str(ap, "status"), "upheld");
-  ck_assert(num(ap, "before") == 48 && num(ap, "after") == 57);
+  ck_assert_str_eq(tu_str(ap, "status"), "upheld");
+  ck_assert(tu_num(ap, "before") == 48 && tu_num(ap, "after") == 57);
   json_decref(j);
   ck_assert(total(&sfj) == 89);
   snprintf(path, sizeof path, "%s/appeals/%lld/decide", base, id1);
@@ -308,9 +276,9 @@ START_TEST(publish_appeal_rescore_decide)
   snprintf(path, sizeof path, "%s/appeals/%lld/decide", base, id2);
   refused(&admin, "POST", path, "{\"outcome\":\"upheld\",\"response\":\"x\"}", 400, "E_VALIDATION",
           "points");
-  j = call(&admin, "POST", path, "{\"outcome\":\"rejected\",\"response\":\"材料不支持\"}", 200);
+  j = tu_call(&admin, "POST", path, "{\"outcome\":\"rejected\",\"response\":\"材料不支持\"}", 200);
   ap = json_object_get(j, "appeal");
-  ck_assert(num(ap, "before") == 32 && json_is_null(json_object_get(ap, "after")));
+  ck_assert(tu_num(ap, "before") == 32 && json_is_null(json_object_get(ap, "after")));
   json_decref(j);
   ck_assert(total(&sfj) == 89);
   ck_assert_int_eq(tu_sql_int(d.dir, "SELECT count(*) FROM appeal WHERE status = 'upheld' AND "
@@ -319,8 +287,8 @@ START_TEST(publish_appeal_rescore_decide)
                    1);
   /* the unit now sees the re-review and the answer, still without the login */
   l = appeals(&sfj, "");
-  ck_assert(num(json_object_get(json_array_get(l, 0), "rescore"), "points") == 57);
-  ck_assert_str_eq(str(json_array_get(l, 0), "response"), "经复核，调整为 57 分");
+  ck_assert(tu_num(json_object_get(json_array_get(l, 0), "rescore"), "points") == 57);
+  ck_assert_str_eq(tu_str(json_array_get(l, 0), "response"), "经复核，调整为 57 分");
   char *ld = json_dumps(l, 0);
   ck_assert_ptr_null(strstr(ld, "reviewer1"));
   free(ld);
@@ -341,15 +309,15 @@ START_TEST(publish_appeal_rescore_decide)
                    1);
   /* the unit's trace: comments, anonymous reviewers, the override */
   snprintf(path, sizeof path, "%s/results/YL-SFJ", base);
-  j = call(&sfj, "GET", path, NULL, 200);
+  j = tu_call(&sfj, "GET", path, NULL, 200);
   json_t *leaf = json_array_get(
       json_object_get(json_object_get(json_object_get(j, "unit"), "trace"), "leaves"), 0);
-  ck_assert(num(leaf, "value") == 57);
-  ck_assert_str_eq(str(json_object_get(leaf, "override"), "note"), "复核调整");
-  ck_assert(num(json_object_get(leaf, "override"), "replaced") == 48);
+  ck_assert(tu_num(leaf, "value") == 57);
+  ck_assert_str_eq(tu_str(json_object_get(leaf, "override"), "note"), "复核调整");
+  ck_assert(tu_num(json_object_get(leaf, "override"), "replaced") == 48);
   json_t *s0 = json_array_get(json_object_get(leaf, "scores"), 0);
-  ck_assert_str_eq(str(s0, "reviewer"), "评审专家1");
-  ck_assert_str_eq(str(s0, "comment"), "reviewer1 对 1.1 的意见");
+  ck_assert_str_eq(tu_str(s0, "reviewer"), "评审专家1");
+  ck_assert_str_eq(tu_str(s0, "comment"), "reviewer1 对 1.1 的意见");
   char *dump = json_dumps(j, 0);
   ck_assert_ptr_null(strstr(dump, "\"reviewer1\""));
   free(dump);
@@ -362,7 +330,7 @@ START_TEST(window_and_closed_cycle)
   char apath[200];
   snprintf(apath, sizeof apath, "%s/appeals", base);
   const char *one = "{\"items\":[{\"indicator\":\"1.2\",\"reason\":\"偏低\"}]}";
-  json_decref(call(&admin, "PATCH", base, "{\"phase\":\"publication\"}", 200));
+  json_decref(tu_call(&admin, "PATCH", base, "{\"phase\":\"publication\"}", 200));
   /* an explicit deadline wins over appeal_days; in the past the window is shut */
   char q[200];
   snprintf(q, sizeof q,
@@ -370,20 +338,20 @@ START_TEST(window_and_closed_cycle)
            "id = %lld",
            cyc);
   tu_sql(d.dir, q);
-  json_t *e = call(&gaj, "POST", apath, one, 409);
-  ck_assert_str_eq(str(err(e), "code"), "E_NOT_OPEN");
-  ck_assert_ptr_nonnull(strstr(str(err(e), "detail"), "截止"));
+  json_t *e = tu_call(&gaj, "POST", apath, one, 409);
+  ck_assert_str_eq(tu_str(tu_err(e), "code"), "E_NOT_OPEN");
+  ck_assert_ptr_nonnull(strstr(tu_str(tu_err(e), "detail"), "截止"));
   json_decref(e);
   /* set again through the API: open */
   char body[100];
   snprintf(body, sizeof body, "{\"appeal_deadline\":%lld}",
            tu_sql_int(d.dir, "SELECT CAST(strftime('%s', 'now') AS INTEGER) + 3600"));
-  json_decref(call(&admin, "PATCH", base, body, 200));
-  json_t *j = call(&gaj, "POST", apath, one, 201);
-  long long id = (long long)num(json_array_get(json_object_get(j, "appeals"), 0), "id");
+  json_decref(tu_call(&admin, "PATCH", base, body, 200));
+  json_t *j = tu_call(&gaj, "POST", apath, one, 201);
+  long long id = (long long)tu_num(json_array_get(json_object_get(j, "appeals"), 0), "id");
   json_decref(j);
   /* closed: read-only */
-  json_decref(call(&admin, "PATCH", base, "{\"phase\":\"closed\"}", 200));
+  json_decref(tu_call(&admin, "PATCH", base, "{\"phase\":\"closed\"}", 200));
   refused(&gaj, "POST", apath, "{\"items\":[{\"indicator\":\"1.1\",\"reason\":\"偏低\"}]}", 409,
           "E_CONFLICT", NULL);
   snprintf(path, sizeof path, "%s/appeals/%lld/assign", base, id);

@@ -14,7 +14,6 @@
 #include <check.h>
 #include <iconv.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,63 +27,25 @@ static struct tu_daemon d;
   "\"YL-JTJ\",\"YL-RSJ\",\"YL-YJJ\",\"YL-NYJ\",\"YL-STJ\",\"YL-QSZ\",\"YL-LXZ\",\"YL-BSZ\","       \
   "\"YL-SMX\",\"YL-HPX\",\"YL-CGJD\",\"YL-KFQ\"]"
 
-/* A signed-in user: cookie jar and CSRF token. */
-struct who {
-  char jar[300], csrf[65];
-};
-static struct who admin, rev1;
-
-static void as(struct who *w, const char *login)
-{
-  snprintf(w->jar, sizeof w->jar, "%s/jar-%s", d.dir, login);
-  ck_assert_int_eq(tu_login(d.url, login, "kaoping-demo", w->jar, w->csrf), 200);
-}
-
-static json_t *call(struct who *w, const char *method, const char *p, const char *body, long want)
-{
-  return tu_json(d.url, w->jar, w->csrf, method, p, body, want);
-}
+static struct tu_user admin, rev1;
 
 static void start(void)
 {
-  const char *args[] = {"--demo", NULL};
-  ck_assert_msg(tu_start(&d, NULL, args) == 0, "daemon did not start: %s", d.out);
-  as(&admin, "admin");
-  as(&rev1, "reviewer1");
+  tu_start_demo(&d);
+  tu_demo_login(&admin, &d, "admin");
+  tu_demo_login(&rev1, &d, "reviewer1");
 }
 
 static void stop(void)
 {
-  ck_assert_int_eq(tu_stop(&d), 0);
-  tu_rmrf(d.dir);
+  tu_stop_clean(&d);
 }
 
-/* tu_sql_int with a printf format. */
-static long long sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long sqlf(const char *fmt, ...)
-{
-  char q[1000];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(q, sizeof q, fmt, ap);
-  va_end(ap);
-  return tu_sql_int(d.dir, q);
-}
-
+/* tu_str, but "" for a missing member, so strcmp on it is safe. */
 static const char *str(json_t *o, const char *k)
 {
   const char *s = json_string_value(json_object_get(o, k));
   return s ? s : "";
-}
-
-static long long num(json_t *o, const char *k)
-{
-  return json_integer_value(json_object_get(o, k));
-}
-
-static const char *err_field(json_t *j)
-{
-  return str(json_object_get(j, "error"), "field");
 }
 
 static const char *err_detail(json_t *j)
@@ -108,8 +69,8 @@ static long long new_cycle(const char *units)
 {
   char body[600];
   snprintf(body, sizeof body, "{\"year\":2024,\"title\":\"测试周期\",\"units\":%s}", units);
-  json_t *j = call(&admin, "POST", "/api/v1/cycles", body, 201);
-  long long id = num(json_object_get(j, "cycle"), "id");
+  json_t *j = tu_call(&admin, "POST", "/api/v1/cycles", body, 201);
+  long long id = tu_int(json_object_get(j, "cycle"), "id");
   json_decref(j);
   return id;
 }
@@ -117,16 +78,17 @@ static long long new_cycle(const char *units)
 /* The id of LOGIN's review sheet for UNIT in CYCLE (0 = none). */
 static long long sheet_id(long long cycle, const char *unit, const char *login)
 {
-  return sqlf("SELECT coalesce((SELECT a.id FROM assignment a JOIN unit un ON un.id = a.unit_id "
-              "JOIN user u ON u.id = a.user_id WHERE a.cycle_id = %lld AND un.code = '%s' AND "
-              "u.login = '%s' AND a.kind = 'review'), 0)",
-              cycle, unit, login);
+  return tu_sqlf(d.dir,
+                 "SELECT coalesce((SELECT a.id FROM assignment a JOIN unit un ON un.id = a.unit_id "
+                 "JOIN user u ON u.id = a.user_id WHERE a.cycle_id = %lld AND un.code = '%s' AND "
+                 "u.login = '%s' AND a.kind = 'review'), 0)",
+                 cycle, unit, login);
 }
 
 /* The code of the N-th (from 0) unit with an open sheet of LOGIN in cycle 2, by code. */
 static const char *unit_of(const char *login, int n, char buf[32])
 {
-  json_t *a = call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
+  json_t *a = tu_call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
   size_t i;
   json_t *x;
   buf[0] = 0;
@@ -147,15 +109,15 @@ static const char *unit_of(const char *login, int n, char buf[32])
 
 /* Scores every leaf of the demo rubric that applies to UNIT at its maximum and submits, as W
  * (the sheet at version 0). */
-static void submit_sheet(struct who *w, const char *unit)
+static void submit_sheet(struct tu_user *w, const char *unit)
 {
   char p[200];
   snprintf(p, sizeof p, "/api/v1/units/%s", unit);
-  json_t *u = call(&admin, "GET", p, NULL, 200);
+  json_t *u = tu_call(&admin, "GET", p, NULL, 200);
   char kind[32];
   snprintf(kind, sizeof kind, "%s", str(json_object_get(u, "unit"), "kind"));
   json_decref(u);
-  json_t *rb = call(&admin, "GET", "/api/v1/rubrics/1", NULL, 200), *items = json_object();
+  json_t *rb = tu_call(&admin, "GET", "/api/v1/rubrics/1", NULL, 200), *items = json_object();
   json_t *stack = json_copy(json_object_get(json_object_get(rb, "rubric"), "areas"));
   while (json_array_size(stack)) {
     json_t *n = json_incref(json_array_get(stack, 0));
@@ -178,7 +140,7 @@ static void submit_sheet(struct who *w, const char *unit)
   json_t *body = json_pack("{s:i,s:o,s:b}", "version", 0, "items", items, "submit", 1);
   char *b = json_dumps(body, 0);
   snprintf(p, sizeof p, "/api/v1/cycles/2/units/%s/scores", unit);
-  json_t *s = call(w, "PUT", p, b, 200);
+  json_t *s = tu_call(w, "PUT", p, b, 200);
   ck_assert_str_eq(str(json_object_get(s, "sheet"), "status"), "submitted");
   json_decref(s);
   free(b);
@@ -208,9 +170,9 @@ START_TEST(import_csv_preview_refusal_and_apply)
   snprintf(path, sizeof path, "%s/assign.csv", d.dir);
   snprintf(url, sizeof url, "/api/v1/cycles/%lld/assignments/import", c);
   snprintf(urla, sizeof urla, "%s?apply=1", url);
-  json_decref(call(&admin, "POST", "/api/v1/conflicts",
-                   "{\"reviewer\":\"reviewer3\",\"unit\":\"YL-GAJ\",\"reason\":\"曾在该局任职\"}",
-                   201));
+  json_decref(
+      tu_call(&admin, "POST", "/api/v1/conflicts",
+              "{\"reviewer\":\"reviewer3\",\"unit\":\"YL-GAJ\",\"reason\":\"曾在该局任职\"}", 201));
   /* Lines 2-3 create; 4 own unit; 5 conflict; 6 not in the cycle; 7 unknown unit; 8 unknown
    * reviewer; 9 repeats line 2; the empty line is skipped. */
   write_file(path, "\xef\xbb\xbf单位代码,评审人账号\n"
@@ -226,12 +188,12 @@ START_TEST(import_csv_preview_refusal_and_apply)
   json_t *j = upload(url, path, "assign.csv", 200);
   json_t *rows = json_object_get(j, "rows"), *counts = json_object_get(j, "counts");
   ck_assert_int_eq(json_array_size(rows), 8);
-  ck_assert_int_eq(num(counts, "create"), 2);
-  ck_assert_int_eq(num(counts, "exists"), 0);
-  ck_assert_int_eq(num(counts, "errors"), 6);
+  ck_assert_int_eq(tu_int(counts, "create"), 2);
+  ck_assert_int_eq(tu_int(counts, "exists"), 0);
+  ck_assert_int_eq(tu_int(counts, "errors"), 6);
   ck_assert(json_is_false(json_object_get(j, "applied")));
   json_t *r0 = json_array_get(rows, 0);
-  ck_assert_int_eq(num(r0, "line"), 2);
+  ck_assert_int_eq(tu_int(r0, "line"), 2);
   ck_assert_str_eq(str(r0, "action"), "create");
   ck_assert_str_eq(str(r0, "unit_name"), "云岭县司法局");
   ck_assert_str_eq(str(r0, "reviewer_name"), "县委依法治县办 张明远");
@@ -245,7 +207,7 @@ START_TEST(import_csv_preview_refusal_and_apply)
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     json_t *row = json_array_get(rows, i + 2), *p = json_object_get(row, "problems");
-    ck_assert_int_eq(num(row, "line"), want[i].line);
+    ck_assert_int_eq(tu_int(row, "line"), want[i].line);
     ck_assert_int_eq(json_array_size(p), 1);
     ck_assert_str_eq(str(json_array_get(p, 0), "column"), want[i].column);
     ck_assert_msg(strstr(str(json_array_get(p, 0), "problem"), want[i].words), "line %d: %s",
@@ -257,28 +219,29 @@ START_TEST(import_csv_preview_refusal_and_apply)
   ck_assert_str_eq(str(json_object_get(j, "error"), "code"), "E_VALIDATION");
   ck_assert_int_eq(json_array_size(json_object_get(json_object_get(j, "error"), "rows")), 8);
   json_decref(j);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 0);
+  ck_assert_int_eq(tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 0);
   /* The good rows alone apply in one go; logins are not case-sensitive. */
   write_file(path, "单位代码,评审人账号\nYL-SFJ,reviewer1\nYL-GAJ,reviewer1\nYL-SCJ,REVIEWER5\n");
   j = upload(urla, path, "assign.csv", 200);
   ck_assert(json_is_true(json_object_get(j, "applied")));
-  ck_assert_int_eq(num(json_object_get(j, "counts"), "create"), 3);
+  ck_assert_int_eq(tu_int(json_object_get(j, "counts"), "create"), 3);
   json_decref(j);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 3);
+  ck_assert_int_eq(tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 3);
   ck_assert_int_ne(sheet_id(c, "YL-SCJ", "reviewer5"), 0);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM audit WHERE action = 'assignment.import' AND "
-                        "json_extract(detail, '$.created') = 3"),
+  ck_assert_int_eq(tu_sqlf(d.dir,
+                           "SELECT count(*) FROM audit WHERE action = 'assignment.import' AND "
+                           "json_extract(detail, '$.created') = 3"),
                    1);
   /* The same file again: everything exists already, nothing to create. */
   j = upload(urla, path, "assign.csv", 200);
-  ck_assert_int_eq(num(json_object_get(j, "counts"), "exists"), 3);
-  ck_assert_int_eq(num(json_object_get(j, "counts"), "create"), 0);
+  ck_assert_int_eq(tu_int(json_object_get(j, "counts"), "exists"), 3);
+  ck_assert_int_eq(tu_int(json_object_get(j, "counts"), "create"), 0);
   json_decref(j);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 3);
+  ck_assert_int_eq(tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 3);
   /* No usable header; not a table; a closed cycle; a cycle that does not exist. */
   write_file(path, "甲,乙\nYL-SFJ,reviewer1\n");
   j = upload(url, path, "assign.csv", 400);
-  ck_assert_str_eq(err_field(j), "file");
+  ck_assert_str_eq(tu_err_field(j), "file");
   json_decref(j);
   write_file(path, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old excel");
   json_decref(upload(url, path, "assign.xls", 415));
@@ -329,10 +292,10 @@ START_TEST(import_gb18030_names_and_xlsx)
   const char *cells[] = {"YL-SFJ", "reviewer1", "YL-QSZ", "reviewer2"};
   ck_assert_int_eq(xlsx_write_table(path, d.dir, "分配", head, NULL, 2, cells, 2), 0);
   j = upload(url, path, "assign.xlsx", 200);
-  ck_assert_int_eq(num(json_object_get(j, "counts"), "create"), 2);
+  ck_assert_int_eq(tu_int(json_object_get(j, "counts"), "create"), 2);
   json_decref(j);
   ck_assert_int_ne(sheet_id(c, "YL-QSZ", "reviewer2"), 0);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 4);
+  ck_assert_int_eq(tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 4);
 }
 END_TEST
 
@@ -353,57 +316,57 @@ static void no_own_unit(json_t *j)
 START_TEST(auto_seeded_preview_apply_and_rerun)
 {
   const char *body = "{\"per_unit\":4,\"seed\":7}";
-  json_t *a = call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", body, 200);
-  json_t *b = call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", body, 200);
+  json_t *a = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", body, 200);
+  json_t *b = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", body, 200);
   ck_assert_int_eq(json_array_size(json_object_get(a, "proposed")), 20); /* one more per unit */
   ck_assert_int_eq(json_array_size(json_object_get(a, "short")), 0);
   ck_assert(json_equal(a, b));
   ck_assert(json_is_false(json_object_get(a, "applied")));
-  ck_assert_int_eq(num(a, "seed"), 7);
+  ck_assert_int_eq(tu_int(a, "seed"), 7);
   no_own_unit(a);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = 2 AND kind = 'review'"),
-                   60);
+  ck_assert_int_eq(
+      tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = 2 AND kind = 'review'"), 60);
   /* Every reviewer had 10; 20 more spread evenly. */
   size_t i;
   json_t *x;
   long long lo = 1000, hi = 0, before = 0, after = 0;
   json_array_foreach(json_object_get(a, "load"), i, x)
   {
-    before += num(x, "before");
-    after += num(x, "after");
-    lo = num(x, "after") < lo ? num(x, "after") : lo;
-    hi = num(x, "after") > hi ? num(x, "after") : hi;
+    before += tu_int(x, "before");
+    after += tu_int(x, "after");
+    lo = tu_int(x, "after") < lo ? tu_int(x, "after") : lo;
+    hi = tu_int(x, "after") > hi ? tu_int(x, "after") : hi;
   }
   ck_assert_int_eq(before, 60);
   ck_assert_int_eq(after, 80);
   ck_assert_int_le(hi - lo, 1);
   /* Applying with the same seed stores exactly the preview. */
   json_decref(b);
-  b = call(&admin, "POST", "/api/v1/cycles/2/assignments/auto",
-           "{\"per_unit\":4,\"seed\":7,\"apply\":true}", 200);
+  b = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments/auto",
+              "{\"per_unit\":4,\"seed\":7,\"apply\":true}", 200);
   ck_assert(json_is_true(json_object_get(b, "applied")));
   ck_assert(json_equal(json_object_get(a, "proposed"), json_object_get(b, "proposed")));
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = 2 AND kind = 'review'"),
-                   80);
+  ck_assert_int_eq(
+      tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = 2 AND kind = 'review'"), 80);
   json_array_foreach(json_object_get(b, "proposed"), i, x)
   {
     ck_assert_int_ne(sheet_id(2, str(x, "unit"), str(x, "reviewer")), 0);
   }
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM audit WHERE action = 'assignment.auto' AND "
-                        "json_extract(detail, '$.created') = 20 AND json_extract(detail, "
-                        "'$.seed') = 7"),
+  ck_assert_int_eq(tu_sqlf(d.dir, "SELECT count(*) FROM audit WHERE action = 'assignment.auto' AND "
+                                  "json_extract(detail, '$.created') = 20 AND json_extract(detail, "
+                                  "'$.seed') = 7"),
                    1);
   json_decref(a);
   json_decref(b);
   /* A second run has nothing left to do. */
-  a = call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", "{\"per_unit\":4,\"apply\":true}",
-           200);
+  a = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments/auto",
+              "{\"per_unit\":4,\"apply\":true}", 200);
   ck_assert_int_eq(json_array_size(json_object_get(a, "proposed")), 0);
   ck_assert_int_eq(json_array_size(json_object_get(a, "short")), 0);
-  ck_assert_int_eq(num(a, "seed"), 2); /* the default: the cycle's id */
+  ck_assert_int_eq(tu_int(a, "seed"), 2); /* the default: the cycle's id */
   json_decref(a);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = 2 AND kind = 'review'"),
-                   80);
+  ck_assert_int_eq(
+      tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = 2 AND kind = 'review'"), 80);
   /* Refusals, each naming the field. */
   const struct {
     const char *body, *field;
@@ -430,16 +393,18 @@ START_TEST(auto_seeded_preview_apply_and_rerun)
        "panels[0].leader"},
   };
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-    a = call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", bad[k].body, 400);
-    ck_assert_msg(!strcmp(err_field(a), bad[k].field), "%s: field %s", bad[k].body, err_field(a));
+    a = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", bad[k].body, 400);
+    ck_assert_msg(tu_err_field(a) && !strcmp(tu_err_field(a), bad[k].field), "%s: field %s",
+                  bad[k].body, tu_err_field(a));
     json_decref(a);
   }
-  json_decref(call(&admin, "POST", "/api/v1/cycles/999/assignments/auto", "{\"per_unit\":2}", 404));
-  a = call(&admin, "POST", "/api/v1/cycles/1/assignments/auto", "{\"per_unit\":2}", 409);
+  json_decref(
+      tu_call(&admin, "POST", "/api/v1/cycles/999/assignments/auto", "{\"per_unit\":2}", 404));
+  a = tu_call(&admin, "POST", "/api/v1/cycles/1/assignments/auto", "{\"per_unit\":2}", 409);
   ck_assert_ptr_nonnull(strstr(err_detail(a), "公示"));
   json_decref(a);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = 2 AND kind = 'review'"),
-                   80);
+  ck_assert_int_eq(
+      tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = 2 AND kind = 'review'"), 80);
 }
 END_TEST
 
@@ -449,38 +414,40 @@ START_TEST(auto_cap_and_panels)
   long long c = new_cycle("[\"YL-SFJ\",\"YL-GAJ\",\"YL-SCJ\",\"YL-JYJ\",\"YL-WJJ\",\"YL-ZRJ\"]");
   char url[100];
   snprintf(url, sizeof url, "/api/v1/cycles/%lld/assignments/auto", c);
-  json_t *j = call(&admin, "POST", url, "{\"per_unit\":2,\"cap\":2}", 200);
+  json_t *j = tu_call(&admin, "POST", url, "{\"per_unit\":2,\"cap\":2}", 200);
   ck_assert_int_eq(json_array_size(json_object_get(j, "proposed")), 12);
   ck_assert_int_eq(json_array_size(json_object_get(j, "short")), 0);
   no_own_unit(j);
   size_t i;
   json_t *x;
-  json_array_foreach(json_object_get(j, "load"), i, x) ck_assert_int_eq(num(x, "after"), 2);
+  json_array_foreach(json_object_get(j, "load"), i, x) ck_assert_int_eq(tu_int(x, "after"), 2);
   json_decref(j);
   /* Three each with the same cap: 12 of 18, the rest reported short for the cap. */
-  j = call(&admin, "POST", url, "{\"per_unit\":3,\"cap\":2,\"apply\":true}", 200);
+  j = tu_call(&admin, "POST", url, "{\"per_unit\":3,\"cap\":2,\"apply\":true}", 200);
   ck_assert_int_eq(json_array_size(json_object_get(j, "proposed")), 12);
   long long missing = 0;
   json_array_foreach(json_object_get(j, "short"), i, x)
   {
-    missing += num(x, "missing");
+    missing += tu_int(x, "missing");
     ck_assert_str_eq(str(x, "reason"), "cap");
     ck_assert_ptr_nonnull(strstr(str(x, "problem"), "上限"));
   }
   ck_assert_int_eq(missing, 6);
   json_decref(j);
-  ck_assert_int_eq(sqlf("SELECT max(n) FROM (SELECT count(*) AS n FROM assignment WHERE "
-                        "cycle_id = %lld GROUP BY user_id)",
-                        c),
+  ck_assert_int_eq(tu_sqlf(d.dir,
+                           "SELECT max(n) FROM (SELECT count(*) AS n FROM assignment WHERE "
+                           "cycle_id = %lld GROUP BY user_id)",
+                           c),
                    2);
   /* Panels: departments by reviewers 1 and 3, towns by 5 and 6, townships by nobody. */
   c = new_cycle("[\"YL-SFJ\",\"YL-GAJ\",\"YL-QSZ\",\"YL-LXZ\",\"YL-SMX\"]");
   snprintf(url, sizeof url, "/api/v1/cycles/%lld/assignments/auto", c);
-  j = call(&admin, "POST", url,
-           "{\"per_unit\":2,\"apply\":true,\"panels\":[{\"name\":\"部门组\",\"reviewers\":["
-           "\"reviewer1\",\"reviewer3\"],\"unit_kinds\":[\"部门\"]},{\"reviewers\":[\"reviewer5\","
-           "\"reviewer6\"],\"unit_kinds\":[\"town\"]}]}",
-           200);
+  j = tu_call(
+      &admin, "POST", url,
+      "{\"per_unit\":2,\"apply\":true,\"panels\":[{\"name\":\"部门组\",\"reviewers\":["
+      "\"reviewer1\",\"reviewer3\"],\"unit_kinds\":[\"部门\"]},{\"reviewers\":[\"reviewer5\","
+      "\"reviewer6\"],\"unit_kinds\":[\"town\"]}]}",
+      200);
   ck_assert_int_eq(json_array_size(json_object_get(j, "proposed")), 8);
   json_array_foreach(json_object_get(j, "proposed"), i, x)
   {
@@ -495,10 +462,10 @@ START_TEST(auto_cap_and_panels)
   ck_assert_int_eq(json_array_size(s), 1);
   ck_assert_str_eq(str(json_array_get(s, 0), "unit"), "YL-SMX");
   ck_assert_str_eq(str(json_array_get(s, 0), "reason"), "panel");
-  ck_assert_int_eq(num(json_array_get(s, 0), "missing"), 2);
+  ck_assert_int_eq(tu_int(json_array_get(s, 0), "missing"), 2);
   ck_assert_ptr_nonnull(strstr(str(json_array_get(s, 0), "problem"), "乡"));
   json_decref(j);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 8);
+  ck_assert_int_eq(tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = %lld", c), 8);
 }
 END_TEST
 
@@ -514,10 +481,10 @@ END_TEST
 
 START_TEST(progress_counts_and_late_list)
 {
-  json_t *p = call(&admin, "GET", "/api/v1/cycles/2/progress", NULL, 200);
+  json_t *p = tu_call(&admin, "GET", "/api/v1/cycles/2/progress", NULL, 200);
   ck_assert_int_eq(json_array_size(json_object_get(p, "reviewers")), 6);
   ck_assert_int_eq(json_array_size(json_object_get(p, "units")), 20);
-  ck_assert_int_eq(num(p, "review_deadline"), 1711900799);
+  ck_assert_int_eq(tu_int(p, "review_deadline"), 1711900799);
   ck_assert(json_boolean_value(json_object_get(p, "overdue")) == (time(NULL) > 1711900799));
   /* Each reviewer's counts are what is stored (the demo's round robin is not quite even, and
    * the demo has sheets in progress and submitted). */
@@ -525,13 +492,16 @@ START_TEST(progress_counts_and_late_list)
   json_t *x;
   json_array_foreach(json_object_get(p, "reviewers"), i, x)
   {
-    ck_assert_int_eq(num(x, "assigned"), sqlf(REVIEWER_SHEETS, str(x, "login"), "%"));
-    ck_assert_int_eq(num(x, "not_started"), sqlf(REVIEWER_SHEETS, str(x, "login"), "assigned"));
-    ck_assert_int_eq(num(x, "in_progress"), sqlf(REVIEWER_SHEETS, str(x, "login"), "in_progress"));
-    ck_assert_int_eq(num(x, "submitted"), sqlf(REVIEWER_SHEETS, str(x, "login"), "submitted"));
+    ck_assert_int_eq(tu_int(x, "assigned"), tu_sqlf(d.dir, REVIEWER_SHEETS, str(x, "login"), "%"));
+    ck_assert_int_eq(tu_int(x, "not_started"),
+                     tu_sqlf(d.dir, REVIEWER_SHEETS, str(x, "login"), "assigned"));
+    ck_assert_int_eq(tu_int(x, "in_progress"),
+                     tu_sqlf(d.dir, REVIEWER_SHEETS, str(x, "login"), "in_progress"));
+    ck_assert_int_eq(tu_int(x, "submitted"),
+                     tu_sqlf(d.dir, REVIEWER_SHEETS, str(x, "login"), "submitted"));
   }
   json_t *r = find(json_object_get(p, "reviewers"), "login", "reviewer1");
-  long long n1 = num(r, "assigned");
+  long long n1 = tu_int(r, "assigned");
   ck_assert_int_eq(json_array_size(json_object_get(p, "late")), 6);
   ck_assert_int_eq(json_array_size(json_object_get(p, "recusals")), 0);
   json_decref(p);
@@ -540,37 +510,41 @@ START_TEST(progress_counts_and_late_list)
   unit_of("reviewer1", 0, u1);
   unit_of("reviewer1", 1, u2);
   snprintf(path, sizeof path, "/api/v1/cycles/2/units/%s/scores", u1);
-  json_decref(call(&rev1, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 200));
+  json_decref(
+      tu_call(&rev1, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 200));
   submit_sheet(&rev1, u2);
-  p = call(&admin, "GET", "/api/v1/cycles/2/progress", NULL, 200);
+  p = tu_call(&admin, "GET", "/api/v1/cycles/2/progress", NULL, 200);
   r = find(json_object_get(p, "reviewers"), "login", "reviewer1");
-  ck_assert_int_eq(num(r, "assigned"), n1);
-  ck_assert_int_eq(num(r, "not_started"), n1 - 2);
-  ck_assert_int_eq(num(r, "in_progress"), 1);
-  ck_assert_int_eq(num(r, "submitted"), 1);
-  ck_assert_int_eq(num(r, "recused"), 0);
+  ck_assert_int_eq(tu_int(r, "assigned"), n1);
+  ck_assert_int_eq(tu_int(r, "not_started"), n1 - 2);
+  ck_assert_int_eq(tu_int(r, "in_progress"), 1);
+  ck_assert_int_eq(tu_int(r, "submitted"), 1);
+  ck_assert_int_eq(tu_int(r, "recused"), 0);
   json_t *u = find(json_object_get(p, "units"), "code", u1);
-  ck_assert_int_eq(num(u, "assigned"), 3);
-  ck_assert_int_ge(num(u, "in_progress"), 1);
-  ck_assert_int_eq(num(u, "in_progress"), sqlf(UNIT_SHEETS, u1, "in_progress"));
-  ck_assert_int_eq(num(u, "not_started"), sqlf(UNIT_SHEETS, u1, "assigned"));
-  if (!sqlf("SELECT count(*) FROM assignment a JOIN unit un ON un.id = a.unit_id WHERE "
-            "a.cycle_id = 2 AND a.kind = 'self' AND un.code = '%s'",
-            u1))
+  ck_assert_int_eq(tu_int(u, "assigned"), 3);
+  ck_assert_int_ge(tu_int(u, "in_progress"), 1);
+  ck_assert_int_eq(tu_int(u, "in_progress"), tu_sqlf(d.dir, UNIT_SHEETS, u1, "in_progress"));
+  ck_assert_int_eq(tu_int(u, "not_started"), tu_sqlf(d.dir, UNIT_SHEETS, u1, "assigned"));
+  if (!tu_sqlf(d.dir,
+               "SELECT count(*) FROM assignment a JOIN unit un ON un.id = a.unit_id WHERE "
+               "a.cycle_id = 2 AND a.kind = 'self' AND un.code = '%s'",
+               u1))
     ck_assert(json_is_null(json_object_get(u, "self")));
   ck_assert_str_ne(str(u, "kind"), "");
   u = find(json_object_get(p, "units"), "code", u2);
-  ck_assert_int_eq(num(u, "submitted"), 1);
+  ck_assert_int_eq(tu_int(u, "submitted"), 1);
   /* Late: most unsubmitted first; reviewer1 owes u1 but not u2. */
   json_t *late = json_object_get(p, "late");
   ck_assert_int_eq(json_array_size(late), 6);
   json_array_foreach(late, i, x)
   {
-    ck_assert_int_eq(json_array_size(json_object_get(x, "units")), num(x, "unsubmitted"));
-    if (i) ck_assert_int_le(num(x, "unsubmitted"), num(json_array_get(late, i - 1), "unsubmitted"));
+    ck_assert_int_eq(json_array_size(json_object_get(x, "units")), tu_int(x, "unsubmitted"));
+    if (i)
+      ck_assert_int_le(tu_int(x, "unsubmitted"),
+                       tu_int(json_array_get(late, i - 1), "unsubmitted"));
   }
   json_t *mine = find(late, "login", "reviewer1");
-  ck_assert_int_eq(num(mine, "unsubmitted"), n1 - 1);
+  ck_assert_int_eq(tu_int(mine, "unsubmitted"), n1 - 1);
   int has_u1 = 0;
   json_array_foreach(json_object_get(mine, "units"), i, x)
   {
@@ -580,8 +554,8 @@ START_TEST(progress_counts_and_late_list)
   ck_assert(has_u1);
   json_decref(p);
   /* Only the office sees it; an unknown cycle is 404. */
-  json_decref(call(&rev1, "GET", "/api/v1/cycles/2/progress", NULL, 403));
-  json_decref(call(&admin, "GET", "/api/v1/cycles/999/progress", NULL, 404));
+  json_decref(tu_call(&rev1, "GET", "/api/v1/cycles/2/progress", NULL, 403));
+  json_decref(tu_call(&admin, "GET", "/api/v1/cycles/999/progress", NULL, 404));
 }
 END_TEST
 
@@ -598,43 +572,46 @@ START_TEST(recuse_then_reassign)
   snprintf(spath, sizeof spath, "/api/v1/cycles/2/units/%s/scores", u);
   /* Refusals: no reason, an empty one, a wrong type, someone else's sheet, another cycle, the
    * office itself. */
-  json_t *j = call(&rev1, "POST", p, "{}", 400);
-  ck_assert_str_eq(err_field(j), "reason");
+  json_t *j = tu_call(&rev1, "POST", p, "{}", 400);
+  ck_assert_str_eq(tu_err_field(j), "reason");
   json_decref(j);
-  j = call(&rev1, "POST", p, "{\"reason\":\" \xe3\x80\x80 \"}", 400);
-  ck_assert_str_eq(err_field(j), "reason");
+  j = tu_call(&rev1, "POST", p, "{\"reason\":\" \xe3\x80\x80 \"}", 400);
+  ck_assert_str_eq(tu_err_field(j), "reason");
   json_decref(j);
-  json_decref(call(&rev1, "POST", p, "{\"reason\":\"x\",\"conflict\":\"yes\"}", 400));
+  json_decref(tu_call(&rev1, "POST", p, "{\"reason\":\"x\",\"conflict\":\"yes\"}", 400));
   char other[200];
   snprintf(other, sizeof other, "/api/v1/cycles/2/assignments/%lld/recuse",
-           sqlf("SELECT min(a.id) FROM assignment a JOIN user u ON u.id = a.user_id WHERE "
-                "a.cycle_id = 2 AND u.login = 'reviewer3'"));
-  json_decref(call(&rev1, "POST", other, "{\"reason\":\"x\"}", 404));
+           tu_sqlf(d.dir,
+                   "SELECT min(a.id) FROM assignment a JOIN user u ON u.id = a.user_id WHERE "
+                   "a.cycle_id = 2 AND u.login = 'reviewer3'"));
+  json_decref(tu_call(&rev1, "POST", other, "{\"reason\":\"x\"}", 404));
   char wrong[200];
   snprintf(wrong, sizeof wrong, "/api/v1/cycles/1/assignments/%lld/recuse", id);
-  json_decref(call(&rev1, "POST", wrong, "{\"reason\":\"x\"}", 404));
-  json_decref(call(&admin, "POST", p, "{\"reason\":\"x\"}", 403));
+  json_decref(tu_call(&rev1, "POST", wrong, "{\"reason\":\"x\"}", 404));
+  json_decref(tu_call(&admin, "POST", p, "{\"reason\":\"x\"}", 403));
   /* The reviewer recuses: the sheet is gone for them. */
-  j = call(&rev1, "POST", p, "{\"reason\":\"与该单位负责人有亲属关系\"}", 200);
+  j = tu_call(&rev1, "POST", p, "{\"reason\":\"与该单位负责人有亲属关系\"}", 200);
   ck_assert_str_eq(str(json_object_get(j, "assignment"), "status"), "recused");
   json_decref(j);
-  j = call(&rev1, "POST", p, "{\"reason\":\"again\"}", 409);
+  j = tu_call(&rev1, "POST", p, "{\"reason\":\"again\"}", 409);
   ck_assert_ptr_nonnull(strstr(err_detail(j), "已回避"));
   json_decref(j);
-  json_decref(call(&rev1, "GET", spath, NULL, 404));
-  json_decref(call(&rev1, "PUT", spath, "{\"version\":1,\"items\":{\"1.1\":{\"points\":1}}}", 404));
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM audit WHERE action = 'assignment.recuse' AND "
-                        "object = 'assignment:%lld'",
-                        id),
+  json_decref(tu_call(&rev1, "GET", spath, NULL, 404));
+  json_decref(
+      tu_call(&rev1, "PUT", spath, "{\"version\":1,\"items\":{\"1.1\":{\"points\":1}}}", 404));
+  ck_assert_int_eq(tu_sqlf(d.dir,
+                           "SELECT count(*) FROM audit WHERE action = 'assignment.recuse' AND "
+                           "object = 'assignment:%lld'",
+                           id),
                    1);
   /* The office sees why, in the list and the progress view, and assigns someone else. */
-  j = call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
+  j = tu_call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
   size_t i;
   json_t *x;
   int seen = 0;
   json_array_foreach(json_object_get(j, "assignments"), i, x)
   {
-    if (num(x, "id") == id) {
+    if (tu_int(x, "id") == id) {
       seen = 1;
       ck_assert_str_eq(str(x, "status"), "recused");
       ck_assert_str_eq(str(x, "recuse_reason"), "与该单位负责人有亲属关系");
@@ -644,19 +621,19 @@ START_TEST(recuse_then_reassign)
   }
   ck_assert(seen);
   json_decref(j);
-  j = call(&admin, "GET", "/api/v1/cycles/2/progress", NULL, 200);
+  j = tu_call(&admin, "GET", "/api/v1/cycles/2/progress", NULL, 200);
   json_t *rc = json_array_get(json_object_get(j, "recusals"), 0);
-  ck_assert_int_eq(num(rc, "assignment"), id);
+  ck_assert_int_eq(tu_int(rc, "assignment"), id);
   ck_assert_str_eq(str(rc, "reason"), "与该单位负责人有亲属关系");
   ck_assert_str_eq(str(rc, "by"), "reviewer1");
   ck_assert_str_eq(str(rc, "unit"), u);
   json_t *un = find(json_object_get(j, "units"), "code", u);
-  ck_assert_int_eq(num(un, "assigned"), 2);
-  ck_assert_int_eq(num(un, "recused"), 1);
+  ck_assert_int_eq(tu_int(un, "assigned"), 2);
+  ck_assert_int_eq(tu_int(un, "recused"), 1);
   json_decref(j);
   char body[200];
   snprintf(body, sizeof body, "{\"unit\":\"%s\",\"reviewer\":\"reviewer1\"}", u);
-  json_decref(call(&admin, "POST", "/api/v1/cycles/2/assignments", body, 409)); /* still on it */
+  json_decref(tu_call(&admin, "POST", "/api/v1/cycles/2/assignments", body, 409)); /* still on it */
   /* A reviewer not on the unit and not of it. */
   char login[32] = "";
   for (int k = 2; k <= 6 && !login[0]; k++) {
@@ -668,23 +645,23 @@ START_TEST(recuse_then_reassign)
   }
   ck_assert(login[0]);
   snprintf(body, sizeof body, "{\"unit\":\"%s\",\"reviewer\":\"%s\"}", u, login);
-  json_decref(call(&admin, "POST", "/api/v1/cycles/2/assignments", body, 201));
+  json_decref(tu_call(&admin, "POST", "/api/v1/cycles/2/assignments", body, 201));
   /* The unit has its three again: automatic assignment has nothing to add. */
-  j = call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", "{\"per_unit\":3}", 200);
+  j = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments/auto", "{\"per_unit\":3}", 200);
   ck_assert_int_eq(json_array_size(json_object_get(j, "proposed")), 0);
   json_decref(j);
   /* A submitted sheet cannot be recused. */
   submit_sheet(&rev1, u2);
   snprintf(p, sizeof p, "/api/v1/cycles/2/assignments/%lld/recuse", sheet_id(2, u2, "reviewer1"));
-  j = call(&rev1, "POST", p, "{\"reason\":\"x\"}", 409);
+  j = tu_call(&rev1, "POST", p, "{\"reason\":\"x\"}", 409);
   ck_assert_ptr_nonnull(strstr(err_detail(j), "已提交"));
   json_decref(j);
   /* Recusing with a conflict declares it for later cycles too. */
   snprintf(p, sizeof p, "/api/v1/cycles/2/assignments/%lld/recuse", sheet_id(2, u3, "reviewer1"));
-  j = call(&rev1, "POST", p, "{\"reason\":\"曾在该单位工作\",\"conflict\":true}", 200);
+  j = tu_call(&rev1, "POST", p, "{\"reason\":\"曾在该单位工作\",\"conflict\":true}", 200);
   ck_assert(json_is_true(json_object_get(j, "conflict")));
   json_decref(j);
-  j = call(&rev1, "GET", "/api/v1/conflicts", NULL, 200);
+  j = tu_call(&rev1, "GET", "/api/v1/conflicts", NULL, 200);
   ck_assert_int_eq(json_array_size(json_object_get(j, "conflicts")), 1);
   ck_assert_str_eq(str(json_array_get(json_object_get(j, "conflicts"), 0), "unit"), u3);
   ck_assert_str_eq(str(json_array_get(json_object_get(j, "conflicts"), 0), "declared_by"),
@@ -694,7 +671,7 @@ START_TEST(recuse_then_reassign)
   snprintf(body, sizeof body, "{\"unit\":\"%s\",\"reviewer\":\"reviewer1\"}", u3);
   char ap[100];
   snprintf(ap, sizeof ap, "/api/v1/cycles/%lld/assignments", c);
-  j = call(&admin, "POST", ap, body, 400);
+  j = tu_call(&admin, "POST", ap, body, 400);
   ck_assert_ptr_nonnull(strstr(err_detail(j), "利益冲突"));
   json_decref(j);
 }
@@ -704,10 +681,10 @@ END_TEST
 
 START_TEST(conflicts_recuse_open_sheets_only)
 {
-  struct who rev3, rev5, unit;
-  as(&rev3, "reviewer3");
-  as(&rev5, "reviewer5");
-  as(&unit, "unit-YL-SFJ");
+  struct tu_user rev3, rev5, unit;
+  tu_demo_login(&rev3, &d, "reviewer3");
+  tu_demo_login(&rev5, &d, "reviewer5");
+  tu_demo_login(&unit, &d, "unit-YL-SFJ");
   char x[32], y[32], body[300];
   unit_of("reviewer3", 0, x);
   /* reviewer3 also has X in a new (draft) cycle and in the closed 2022 cycle. */
@@ -715,7 +692,7 @@ START_TEST(conflicts_recuse_open_sheets_only)
   char ap[100];
   snprintf(ap, sizeof ap, "/api/v1/cycles/%lld/assignments", c);
   snprintf(body, sizeof body, "{\"unit\":\"%s\",\"reviewer\":\"reviewer3\"}", x);
-  json_decref(call(&admin, "POST", ap, body, 201));
+  json_decref(tu_call(&admin, "POST", ap, body, 201));
   char q[400];
   snprintf(q, sizeof q,
            "INSERT INTO assignment (cycle_id, unit_id, user_id, created_at, updated_at) SELECT 1, "
@@ -724,68 +701,74 @@ START_TEST(conflicts_recuse_open_sheets_only)
            x);
   tu_sql(d.dir, q);
   /* Refusals. */
-  json_t *j = call(&rev3, "POST", "/api/v1/conflicts", "{\"unit\":\"NOPE\",\"reason\":\"x\"}", 400);
-  ck_assert_str_eq(err_field(j), "unit");
+  json_t *j =
+      tu_call(&rev3, "POST", "/api/v1/conflicts", "{\"unit\":\"NOPE\",\"reason\":\"x\"}", 400);
+  ck_assert_str_eq(tu_err_field(j), "unit");
   json_decref(j);
-  j = call(&rev3, "POST", "/api/v1/conflicts",
-           "{\"reviewer\":\"reviewer5\",\"unit\":\"YL-GAJ\",\"reason\":\"x\"}", 400);
-  ck_assert_str_eq(err_field(j), "reviewer");
+  j = tu_call(&rev3, "POST", "/api/v1/conflicts",
+              "{\"reviewer\":\"reviewer5\",\"unit\":\"YL-GAJ\",\"reason\":\"x\"}", 400);
+  ck_assert_str_eq(tu_err_field(j), "reviewer");
   json_decref(j);
   snprintf(body, sizeof body, "{\"unit\":\"%s\"}", x);
-  json_decref(call(&rev3, "POST", "/api/v1/conflicts", body, 400));
+  json_decref(tu_call(&rev3, "POST", "/api/v1/conflicts", body, 400));
   json_decref(
-      call(&unit, "POST", "/api/v1/conflicts", "{\"unit\":\"YL-GAJ\",\"reason\":\"x\"}", 403));
-  json_decref(call(&unit, "GET", "/api/v1/conflicts", NULL, 403));
+      tu_call(&unit, "POST", "/api/v1/conflicts", "{\"unit\":\"YL-GAJ\",\"reason\":\"x\"}", 403));
+  json_decref(tu_call(&unit, "GET", "/api/v1/conflicts", NULL, 403));
   /* Declared: the open sheets of cycle 2 and the draft cycle are recused, the closed one's not. */
   snprintf(body, sizeof body, "{\"unit\":\"%s\",\"reason\":\"配偶在该单位任职\"}", x);
-  j = call(&rev3, "POST", "/api/v1/conflicts", body, 201);
+  j = tu_call(&rev3, "POST", "/api/v1/conflicts", body, 201);
   ck_assert_str_eq(str(json_object_get(j, "conflict"), "unit"), x);
   ck_assert_str_eq(str(json_object_get(j, "conflict"), "reviewer"), "reviewer3");
   ck_assert_int_eq(json_array_size(json_object_get(j, "recused")), 2);
   json_decref(j);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment a JOIN unit un ON un.id = a.unit_id JOIN "
-                        "user u ON u.id = a.user_id WHERE un.code = '%s' AND u.login = "
-                        "'reviewer3' AND a.status = 'recused' AND a.recuse_reason = "
-                        "'配偶在该单位任职' AND a.cycle_id IN (2, %lld)",
-                        x, c),
-                   2);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment a JOIN unit un ON un.id = a.unit_id "
-                        "WHERE un.code = '%s' AND a.cycle_id = 1 AND a.status = 'assigned'",
-                        x),
+  ck_assert_int_eq(
+      tu_sqlf(d.dir,
+              "SELECT count(*) FROM assignment a JOIN unit un ON un.id = a.unit_id JOIN "
+              "user u ON u.id = a.user_id WHERE un.code = '%s' AND u.login = "
+              "'reviewer3' AND a.status = 'recused' AND a.recuse_reason = "
+              "'配偶在该单位任职' AND a.cycle_id IN (2, %lld)",
+              x, c),
+      2);
+  ck_assert_int_eq(tu_sqlf(d.dir,
+                           "SELECT count(*) FROM assignment a JOIN unit un ON un.id = a.unit_id "
+                           "WHERE un.code = '%s' AND a.cycle_id = 1 AND a.status = 'assigned'",
+                           x),
                    1);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM audit WHERE action = 'assignment.recuse'"), 2);
-  json_decref(call(&rev3, "POST", "/api/v1/conflicts", body, 409));
+  ck_assert_int_eq(tu_sqlf(d.dir, "SELECT count(*) FROM audit WHERE action = 'assignment.recuse'"),
+                   2);
+  json_decref(tu_call(&rev3, "POST", "/api/v1/conflicts", body, 409));
   /* The office declares one for reviewer5 on a unit whose sheet reviewer5 already submitted:
    * a submitted sheet stays. */
   unit_of("reviewer5", 0, y);
   submit_sheet(&rev5, y);
   snprintf(body, sizeof body,
            "{\"reviewer\":\"reviewer5\",\"unit\":\"%s\",\"reason\":\"利害关系\"}", y);
-  j = call(&admin, "POST", "/api/v1/conflicts", body, 201);
+  j = tu_call(&admin, "POST", "/api/v1/conflicts", body, 201);
   ck_assert_int_eq(json_array_size(json_object_get(j, "recused")), 0);
   ck_assert_str_eq(str(json_object_get(j, "conflict"), "declared_by"), "admin");
   json_decref(j);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE id = %lld AND status = "
-                        "'submitted'",
-                        sheet_id(2, y, "reviewer5")),
+  ck_assert_int_eq(tu_sqlf(d.dir,
+                           "SELECT count(*) FROM assignment WHERE id = %lld AND status = "
+                           "'submitted'",
+                           sheet_id(2, y, "reviewer5")),
                    1);
-  j = call(&admin, "POST", "/api/v1/conflicts", "{\"unit\":\"YL-GAJ\",\"reason\":\"x\"}", 400);
-  ck_assert_str_eq(err_field(j), "reviewer");
+  j = tu_call(&admin, "POST", "/api/v1/conflicts", "{\"unit\":\"YL-GAJ\",\"reason\":\"x\"}", 400);
+  ck_assert_str_eq(tu_err_field(j), "reviewer");
   json_decref(j);
-  j = call(&admin, "POST", "/api/v1/conflicts",
-           "{\"reviewer\":\"unit-YL-SFJ\",\"unit\":\"YL-GAJ\",\"reason\":\"x\"}", 400);
-  ck_assert_str_eq(err_field(j), "reviewer");
+  j = tu_call(&admin, "POST", "/api/v1/conflicts",
+              "{\"reviewer\":\"unit-YL-SFJ\",\"unit\":\"YL-GAJ\",\"reason\":\"x\"}", 400);
+  ck_assert_str_eq(tu_err_field(j), "reviewer");
   json_decref(j);
   /* Each reviewer sees their own; the office sees all. */
-  j = call(&rev3, "GET", "/api/v1/conflicts", NULL, 200);
+  j = tu_call(&rev3, "GET", "/api/v1/conflicts", NULL, 200);
   ck_assert_int_eq(json_array_size(json_object_get(j, "conflicts")), 1);
   json_decref(j);
-  j = call(&admin, "GET", "/api/v1/conflicts", NULL, 200);
+  j = tu_call(&admin, "GET", "/api/v1/conflicts", NULL, 200);
   ck_assert_int_eq(json_array_size(json_object_get(j, "conflicts")), 2);
   json_decref(j);
   /* Automatic assignment of the new cycle never gives reviewer3 unit X again. */
   snprintf(ap, sizeof ap, "/api/v1/cycles/%lld/assignments/auto", c);
-  j = call(&admin, "POST", ap, "{\"per_unit\":3}", 200);
+  j = tu_call(&admin, "POST", ap, "{\"per_unit\":3}", 200);
   size_t i;
   json_t *e;
   json_array_foreach(json_object_get(j, "proposed"), i, e)
@@ -806,40 +789,43 @@ START_TEST(reopen_review_and_self_sheets)
   unit_of("reviewer1", 0, u);
   submit_sheet(&rev1, u);
   long long id = sheet_id(2, u, "reviewer1");
-  long long v = sqlf("SELECT sheet_version FROM assignment WHERE id = %lld", id);
+  long long v = tu_sqlf(d.dir, "SELECT sheet_version FROM assignment WHERE id = %lld", id);
   snprintf(p, sizeof p, "/api/v1/cycles/2/assignments/%lld/reopen", id);
   snprintf(spath, sizeof spath, "/api/v1/cycles/2/units/%s/scores", u);
-  json_t *j = call(&admin, "POST", p, "{}", 400);
-  ck_assert_str_eq(err_field(j), "reason");
+  json_t *j = tu_call(&admin, "POST", p, "{}", 400);
+  ck_assert_str_eq(tu_err_field(j), "reason");
   json_decref(j);
-  json_decref(call(&rev1, "POST", p, "{\"reason\":\"x\"}", 403));
+  json_decref(tu_call(&rev1, "POST", p, "{\"reason\":\"x\"}", 403));
   char q[200];
   snprintf(q, sizeof q, "/api/v1/cycles/1/assignments/%lld/reopen", id);
-  json_decref(call(&admin, "POST", q, "{\"reason\":\"x\"}", 404));
-  json_decref(
-      call(&admin, "POST", "/api/v1/cycles/2/assignments/99999/reopen", "{\"reason\":\"x\"}", 404));
+  json_decref(tu_call(&admin, "POST", q, "{\"reason\":\"x\"}", 404));
+  json_decref(tu_call(&admin, "POST", "/api/v1/cycles/2/assignments/99999/reopen",
+                      "{\"reason\":\"x\"}", 404));
   /* Reopened: back in progress with a new version, editable again, audited with the reason. */
-  j = call(&admin, "POST", p, "{\"reason\":\"1.1 的评分依据引用有误，请核对\"}", 200);
+  j = tu_call(&admin, "POST", p, "{\"reason\":\"1.1 的评分依据引用有误，请核对\"}", 200);
   ck_assert_str_eq(str(json_object_get(j, "assignment"), "status"), "in_progress");
-  ck_assert_int_eq(num(json_object_get(j, "assignment"), "version"), v + 1);
+  ck_assert_int_eq(tu_int(json_object_get(j, "assignment"), "version"), v + 1);
   json_decref(j);
-  j = call(&rev1, "GET", spath, NULL, 200);
+  j = tu_call(&rev1, "GET", spath, NULL, 200);
   ck_assert_str_eq(str(json_object_get(j, "sheet"), "status"), "in_progress");
-  ck_assert_int_eq(num(json_object_get(j, "sheet"), "version"), v + 1);
+  ck_assert_int_eq(tu_int(json_object_get(j, "sheet"), "version"), v + 1);
   json_decref(j);
   char body[200];
   snprintf(body, sizeof body, "{\"version\":%lld,\"items\":{\"1.1\":{\"points\":1}}}", v + 1);
-  json_decref(call(&rev1, "PUT", spath, body, 200));
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM audit WHERE action = 'assignment.reopen' AND object "
-                        "= 'assignment:%lld' AND json_extract(detail, '$.reason') = '1.1 "
-                        "的评分依据引用有误，请核对'",
-                        id),
+  json_decref(tu_call(&rev1, "PUT", spath, body, 200));
+  ck_assert_int_eq(
+      tu_sqlf(d.dir,
+              "SELECT count(*) FROM audit WHERE action = 'assignment.reopen' AND object "
+              "= 'assignment:%lld' AND json_extract(detail, '$.reason') = '1.1 "
+              "的评分依据引用有误，请核对'",
+              id),
+      1);
+  ck_assert_int_eq(tu_sqlf(d.dir,
+                           "SELECT count(*) FROM assignment_reopen WHERE assignment_id = %lld AND "
+                           "version = %lld AND submitted_at IS NOT NULL",
+                           id, v + 1),
                    1);
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment_reopen WHERE assignment_id = %lld AND "
-                        "version = %lld AND submitted_at IS NOT NULL",
-                        id, v + 1),
-                   1);
-  j = call(&admin, "POST", p, "{\"reason\":\"x\"}", 409);
+  j = tu_call(&admin, "POST", p, "{\"reason\":\"x\"}", 409);
   ck_assert_ptr_nonnull(strstr(err_detail(j), "已提交"));
   json_decref(j);
   /* A unit's submitted self-assessment, in the submission phase. */
@@ -847,20 +833,20 @@ START_TEST(reopen_review_and_self_sheets)
                 "submitted_at, created_at, updated_at) SELECT 2, un.id, u.id, 'self', "
                 "'submitted', 3, 1700000000, 0, 0 FROM unit un, user u WHERE un.code = 'YL-SFJ' "
                 "AND u.login = 'unit-YL-SFJ'");
-  long long self = sqlf("SELECT id FROM assignment WHERE kind = 'self' AND cycle_id = 2");
+  long long self = tu_sqlf(d.dir, "SELECT id FROM assignment WHERE kind = 'self' AND cycle_id = 2");
   snprintf(p, sizeof p, "/api/v1/cycles/2/assignments/%lld/reopen", self);
-  j = call(&admin, "POST", p, "{\"reason\":\"自评得分与佐证不符\"}", 409); /* in review */
+  j = tu_call(&admin, "POST", p, "{\"reason\":\"自评得分与佐证不符\"}", 409); /* in review */
   ck_assert_ptr_nonnull(strstr(err_detail(j), "自评"));
   json_decref(j);
   tu_sql(d.dir, "UPDATE cycle SET phase = 'submission' WHERE id = 2");
-  j = call(&admin, "POST", p, "{\"reason\":\"自评得分与佐证不符\"}", 200);
-  ck_assert_int_eq(num(json_object_get(j, "assignment"), "version"), 4);
+  j = tu_call(&admin, "POST", p, "{\"reason\":\"自评得分与佐证不符\"}", 200);
+  ck_assert_int_eq(tu_int(json_object_get(j, "assignment"), "version"), 4);
   ck_assert_str_eq(str(json_object_get(j, "assignment"), "kind"), "self");
   json_decref(j);
-  struct who unit;
-  as(&unit, "unit-YL-SFJ");
-  json_decref(call(&unit, "PUT", "/api/v1/cycles/2/units/YL-SFJ/scores",
-                   "{\"version\":4,\"items\":{\"1.1\":{\"points\":1}}}", 200));
+  struct tu_user unit;
+  tu_demo_login(&unit, &d, "unit-YL-SFJ");
+  json_decref(tu_call(&unit, "PUT", "/api/v1/cycles/2/units/YL-SFJ/scores",
+                      "{\"version\":4,\"items\":{\"1.1\":{\"points\":1}}}", 200));
 }
 END_TEST
 
@@ -870,22 +856,23 @@ END_TEST
  * change (publication allows unit accounts, which units need to read their results). */
 START_TEST(closed_cycle_is_read_only)
 {
-  json_t *e = call(&admin, "POST", "/api/v1/cycles/1/assignments",
-                   "{\"unit\":\"YL-GAJ\",\"reviewer\":\"reviewer1\"}", 409);
+  json_t *e = tu_call(&admin, "POST", "/api/v1/cycles/1/assignments",
+                      "{\"unit\":\"YL-GAJ\",\"reviewer\":\"reviewer1\"}", 409);
   ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "error"), "code")),
                    "E_NOT_OPEN");
   json_decref(e);
   char p[120];
   snprintf(p, sizeof p, "/api/v1/cycles/1/assignments/%lld",
-           sqlf("SELECT min(id) FROM assignment WHERE cycle_id = 1"));
-  long long before = sqlf("SELECT count(*) FROM assignment WHERE cycle_id = 1");
+           tu_sqlf(d.dir, "SELECT min(id) FROM assignment WHERE cycle_id = 1"));
+  long long before = tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = 1");
   ck_assert_int_gt(before, 0);
-  json_decref(call(&admin, "DELETE", p, NULL, 409));
-  ck_assert_int_eq(sqlf("SELECT count(*) FROM assignment WHERE cycle_id = 1"), before);
-  json_decref(call(&admin, "POST", "/api/v1/cycles/1/units/YL-GAJ/late-upload",
-                   "{\"until\":1893456000}", 409));
-  json_decref(call(&admin, "POST", "/api/v1/cycles/1/unit-accounts", NULL, 409));
-  json_decref(call(&admin, "POST", "/api/v1/cycles/1/assignments/auto", "{\"per_unit\":1}", 409));
+  json_decref(tu_call(&admin, "DELETE", p, NULL, 409));
+  ck_assert_int_eq(tu_sqlf(d.dir, "SELECT count(*) FROM assignment WHERE cycle_id = 1"), before);
+  json_decref(tu_call(&admin, "POST", "/api/v1/cycles/1/units/YL-GAJ/late-upload",
+                      "{\"until\":1893456000}", 409));
+  json_decref(tu_call(&admin, "POST", "/api/v1/cycles/1/unit-accounts", NULL, 409));
+  json_decref(
+      tu_call(&admin, "POST", "/api/v1/cycles/1/assignments/auto", "{\"per_unit\":1}", 409));
 }
 END_TEST
 

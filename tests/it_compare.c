@@ -15,27 +15,7 @@
 
 static struct tu_daemon d;
 
-/* A signed-in user: cookie jar and CSRF token. */
-struct who {
-  char jar[300], csrf[65];
-};
-static struct who admin, rev1, unit_sfj;
-
-static void as(struct who *w, const char *login)
-{
-  snprintf(w->jar, sizeof w->jar, "%s/jar-%s", d.dir, login);
-  ck_assert_int_eq(tu_login(d.url, login, "kaoping-demo", w->jar, w->csrf), 200);
-}
-
-static json_t *call(struct who *w, const char *p, long want)
-{
-  return tu_json(d.url, w->jar, w->csrf, "GET", p, NULL, want);
-}
-
-static const char *str(json_t *o, const char *k)
-{
-  return json_string_value(json_object_get(o, k));
-}
+static struct tu_user admin, rev1, unit_sfj;
 
 /* The row of unit CODE in the array UNITS (NULL when absent). */
 static json_t *row(json_t *units, const char *code)
@@ -44,51 +24,49 @@ static json_t *row(json_t *units, const char *code)
   json_t *u;
   json_array_foreach(units, i, u)
   {
-    if (!strcmp(str(u, "code"), code)) return u;
+    if (!strcmp(tu_str(u, "code"), code)) return u;
   }
   return NULL;
 }
 
 /* Asserts that GET P as W answers 400 naming FIELD. */
-static void bad(struct who *w, const char *p, const char *field)
+static void bad(struct tu_user *w, const char *p, const char *field)
 {
-  json_t *e = call(w, p, 400);
-  ck_assert_str_eq(str(json_object_get(e, "error"), "field"), field);
+  json_t *e = tu_call(w, "GET", p, NULL, 400);
+  ck_assert_str_eq(tu_str(json_object_get(e, "error"), "field"), field);
   json_decref(e);
 }
 
 static void start(void)
 {
-  const char *args[] = {"--demo", NULL};
-  ck_assert_msg(tu_start(&d, NULL, args) == 0, "daemon did not start: %s", d.out);
-  as(&admin, "admin");
-  as(&rev1, "reviewer1");
-  as(&unit_sfj, "unit-YL-SFJ");
+  tu_start_demo(&d);
+  tu_demo_login(&admin, &d, "admin");
+  tu_demo_login(&rev1, &d, "reviewer1");
+  tu_demo_login(&unit_sfj, &d, "unit-YL-SFJ");
 }
 
 static void stop(void)
 {
-  ck_assert_int_eq(tu_stop(&d), 0);
-  tu_rmrf(d.dir);
+  tu_stop_clean(&d);
 }
 
 START_TEST(compare_equals_results)
 {
-  json_t *rj = call(&admin, "/api/v1/cycles/2/results", 200);
+  json_t *rj = tu_call(&admin, "GET", "/api/v1/cycles/2/results", NULL, 200);
   json_t *res = json_object_get(rj, "results");
   json_t *runits = json_object_get(res, "units");
   char a[32], b[32];
-  snprintf(a, sizeof a, "%s", str(json_array_get(runits, 0), "code"));
-  snprintf(b, sizeof b, "%s", str(json_array_get(runits, 1), "code"));
+  snprintf(a, sizeof a, "%s", tu_str(json_array_get(runits, 0), "code"));
+  snprintf(b, sizeof b, "%s", tu_str(json_array_get(runits, 1), "code"));
   char p[200];
   snprintf(p, sizeof p, "/api/v1/cycles/2/compare?units=%s,%s", b, a);
-  json_t *c = call(&admin, p, 200);
+  json_t *c = tu_call(&admin, "GET", p, NULL, 200);
   ck_assert(json_equal(json_object_get(c, "areas"), json_object_get(res, "areas")));
   ck_assert(json_equal(json_object_get(c, "leaves"), json_object_get(res, "leaves")));
-  ck_assert_str_eq(str(c, "method"), str(res, "method"));
+  ck_assert_str_eq(tu_str(c, "method"), tu_str(res, "method"));
   json_t *units = json_object_get(c, "units");
   ck_assert_int_eq((int)json_array_size(units), 2);
-  ck_assert_str_eq(str(json_array_get(units, 0), "code"), b); /* the order asked */
+  ck_assert_str_eq(tu_str(json_array_get(units, 0), "code"), b); /* the order asked */
   static const char *const keys[] = {"name",  "kind",  "total",  "rank",
                                      "grade", "areas", "values", NULL};
   for (int k = 0; keys[k]; k++) {
@@ -115,7 +93,7 @@ START_TEST(compare_equals_results)
         entries++;
         quotes += json_array_size(json_object_get(e, "quotes"));
         ck_assert(json_is_string(json_object_get(e, "comment")));
-        ck_assert(strncmp(str(e, "reviewer"), "评审专家", strlen("评审专家")) != 0);
+        ck_assert(strncmp(tu_str(e, "reviewer"), "评审专家", strlen("评审专家")) != 0);
       }
     }
   }
@@ -125,9 +103,9 @@ START_TEST(compare_equals_results)
   json_decref(c);
   /* another method: the results route's numbers under that method */
   json_decref(rj);
-  rj = call(&admin, "/api/v1/cycles/2/results?method=median", 200);
+  rj = tu_call(&admin, "GET", "/api/v1/cycles/2/results?method=median", NULL, 200);
   snprintf(p, sizeof p, "/api/v1/cycles/2/compare?units=%s,%s&method=median", a, b);
-  c = call(&admin, p, 200);
+  c = tu_call(&admin, "GET", p, NULL, 200);
   ck_assert(json_equal(
       json_object_get(row(json_object_get(c, "units"), a), "total"),
       json_object_get(row(json_object_get(json_object_get(rj, "results"), "units"), a), "total")));
@@ -147,12 +125,13 @@ START_TEST(bad_inputs)
   bad(&admin, "/api/v1/cycles/2/compare?units=A,B,C,D,E,F,G", "units");
   bad(&admin, "/api/v1/cycles/2/compare?units=YL-SFJ,YL-GAJ&method=best", "method");
   bad(&admin, "/api/v1/cycles/2/heatmap?method=best", "method");
-  json_decref(call(&admin, "/api/v1/cycles/99/compare?units=YL-SFJ,YL-GAJ", 404));
-  json_decref(call(&admin, "/api/v1/cycles/99/heatmap", 404));
-  json_decref(call(&admin, "/api/v1/units/NOPE/history", 404));
+  json_decref(tu_call(&admin, "GET", "/api/v1/cycles/99/compare?units=YL-SFJ,YL-GAJ", NULL, 404));
+  json_decref(tu_call(&admin, "GET", "/api/v1/cycles/99/heatmap", NULL, 404));
+  json_decref(tu_call(&admin, "GET", "/api/v1/units/NOPE/history", NULL, 404));
   /* six units are fine */
-  json_t *c = call(
-      &admin, "/api/v1/cycles/2/compare?units=YL-SFJ,YL-GAJ,YL-JYJ,YL-SCJ,YL-QSZ,YL-CGJD", 200);
+  json_t *c = tu_call(&admin, "GET",
+                      "/api/v1/cycles/2/compare?units=YL-SFJ,YL-GAJ,YL-JYJ,YL-SCJ,YL-QSZ,YL-CGJD",
+                      NULL, 200);
   ck_assert_int_eq((int)json_array_size(json_object_get(c, "units")), 6);
   json_decref(c);
 }
@@ -160,8 +139,8 @@ END_TEST
 
 START_TEST(heatmap_shares)
 {
-  json_t *rj = call(&admin, "/api/v1/cycles/2/results", 200);
-  json_t *h = call(&admin, "/api/v1/cycles/2/heatmap", 200);
+  json_t *rj = tu_call(&admin, "GET", "/api/v1/cycles/2/results", NULL, 200);
+  json_t *h = tu_call(&admin, "GET", "/api/v1/cycles/2/heatmap", NULL, 200);
   json_t *res = json_object_get(rj, "results"), *areas = json_object_get(res, "areas");
   json_t *leaves = json_object_get(res, "leaves"), *u, *a, *l;
   ck_assert(json_equal(json_object_get(h, "areas"), areas));
@@ -172,7 +151,7 @@ START_TEST(heatmap_shares)
   json_array_foreach(json_object_get(res, "units"), i, u)
   {
     json_t *hr = json_array_get(json_object_get(h, "units"), i);
-    ck_assert_str_eq(str(hr, "code"), str(u, "code"));
+    ck_assert_str_eq(tu_str(hr, "code"), tu_str(u, "code"));
     ck_assert(json_equal(json_object_get(hr, "total"), json_object_get(u, "total")));
     json_array_foreach(areas, k, a)
     {
@@ -181,7 +160,7 @@ START_TEST(heatmap_shares)
       json_array_foreach(leaves, j, l)
       {
         json_t *v = json_array_get(json_object_get(u, "values"), j);
-        if (!json_is_number(v) || strcmp(str(l, "area"), str(a, "code"))) continue;
+        if (!json_is_number(v) || strcmp(tu_str(l, "area"), tu_str(a, "code"))) continue;
         got += json_number_value(v);
         max += json_number_value(json_object_get(l, "max"));
       }
@@ -218,8 +197,8 @@ static const char *years(json_t *h, char *buf, size_t cap)
 START_TEST(history_across_cycles)
 {
   char y[100];
-  json_t *h = call(&admin, "/api/v1/units/YL-SFJ/history", 200);
-  ck_assert_str_eq(str(json_object_get(h, "unit"), "name"), "云岭县司法局");
+  json_t *h = tu_call(&admin, "GET", "/api/v1/units/YL-SFJ/history", NULL, 200);
+  ck_assert_str_eq(tu_str(json_object_get(h, "unit"), "name"), "云岭县司法局");
   ck_assert_str_eq(years(h, y, sizeof y), "2022,2023");
   /* each year equals that cycle's results */
   size_t i;
@@ -229,12 +208,12 @@ START_TEST(history_across_cycles)
     char p[100];
     snprintf(p, sizeof p, "/api/v1/cycles/%lld/results",
              (long long)json_integer_value(json_object_get(c, "cycle")));
-    json_t *rj = call(&admin, p, 200), *res = json_object_get(rj, "results");
+    json_t *rj = tu_call(&admin, "GET", p, NULL, 200), *res = json_object_get(rj, "results");
     json_t *u = row(json_object_get(res, "units"), "YL-SFJ");
     ck_assert(json_equal(json_object_get(c, "total"), json_object_get(u, "total")));
     ck_assert(json_equal(json_object_get(c, "grade"), json_object_get(u, "grade")));
     json_t *leaf = json_array_get(json_object_get(res, "leaves"), 0);
-    ck_assert(json_equal(json_object_get(json_object_get(c, "values"), str(leaf, "code")),
+    ck_assert(json_equal(json_object_get(json_object_get(c, "values"), tu_str(leaf, "code")),
                          json_array_get(json_object_get(u, "values"), 0)));
     ck_assert_int_eq((int)json_array_size(json_object_get(c, "areas")),
                      (int)json_array_size(json_object_get(res, "areas")));
@@ -242,10 +221,10 @@ START_TEST(history_across_cycles)
   }
   json_decref(h);
   /* others see published cycles only: 2022 */
-  h = call(&rev1, "/api/v1/units/YL-SFJ/history", 200);
+  h = tu_call(&rev1, "GET", "/api/v1/units/YL-SFJ/history", NULL, 200);
   ck_assert_str_eq(years(h, y, sizeof y), "2022");
   json_decref(h);
-  h = call(&unit_sfj, "/api/v1/units/YL-SFJ/history", 200);
+  h = tu_call(&unit_sfj, "GET", "/api/v1/units/YL-SFJ/history", NULL, 200);
   ck_assert_str_eq(years(h, y, sizeof y), "2022");
   json_decref(h);
 }
@@ -254,12 +233,12 @@ END_TEST
 START_TEST(roles_and_phases)
 {
   /* reviewers: cycle 2 is in review, not yet published */
-  json_t *e = call(&rev1, "/api/v1/cycles/2/compare?units=YL-SFJ,YL-SCJ", 409);
-  ck_assert_str_eq(str(json_object_get(e, "error"), "code"), "E_NOT_OPEN");
+  json_t *e = tu_call(&rev1, "GET", "/api/v1/cycles/2/compare?units=YL-SFJ,YL-SCJ", NULL, 409);
+  ck_assert_str_eq(tu_str(json_object_get(e, "error"), "code"), "E_NOT_OPEN");
   json_decref(e);
-  json_decref(call(&rev1, "/api/v1/cycles/2/heatmap", 409));
+  json_decref(tu_call(&rev1, "GET", "/api/v1/cycles/2/heatmap", NULL, 409));
   /* the closed 2022 cycle: reviewers compare, reviewers masked */
-  json_t *c = call(&rev1, "/api/v1/cycles/1/compare?units=YL-SFJ,YL-SCJ", 200);
+  json_t *c = tu_call(&rev1, "GET", "/api/v1/cycles/1/compare?units=YL-SFJ,YL-SCJ", NULL, 200);
   json_t *com = json_object_get(c, "comments"), *by_unit;
   const char *leaf;
   int masked = 0;
@@ -269,18 +248,18 @@ START_TEST(roles_and_phases)
     size_t i;
     json_array_foreach(list, i, x)
     {
-      ck_assert_msg(!strncmp(str(x, "reviewer"), "评审专家", strlen("评审专家")), "%s",
-                    str(x, "reviewer"));
+      ck_assert_msg(!strncmp(tu_str(x, "reviewer"), "评审专家", strlen("评审专家")), "%s",
+                    tu_str(x, "reviewer"));
       masked++;
     }
   }
   ck_assert_int_gt(masked, 0);
   json_decref(c);
-  json_decref(call(&rev1, "/api/v1/cycles/1/heatmap", 200));
+  json_decref(tu_call(&rev1, "GET", "/api/v1/cycles/1/heatmap", NULL, 200));
   /* unit users see only their own unit: no comparing, no heatmap, no other unit's history */
-  json_decref(call(&unit_sfj, "/api/v1/cycles/1/compare?units=YL-SFJ,YL-SCJ", 403));
-  json_decref(call(&unit_sfj, "/api/v1/cycles/1/heatmap", 403));
-  json_decref(call(&unit_sfj, "/api/v1/units/YL-SCJ/history", 404));
+  json_decref(tu_call(&unit_sfj, "GET", "/api/v1/cycles/1/compare?units=YL-SFJ,YL-SCJ", NULL, 403));
+  json_decref(tu_call(&unit_sfj, "GET", "/api/v1/cycles/1/heatmap", NULL, 403));
+  json_decref(tu_call(&unit_sfj, "GET", "/api/v1/units/YL-SCJ/history", NULL, 404));
   /* anonymous */
   json_decref(tu_json(d.url, NULL, NULL, "GET", "/api/v1/units/YL-SFJ/history", NULL, 401));
 }

@@ -27,30 +27,27 @@
 #include <string.h>
 
 static struct tu_daemon d;
-static char jar[300], csrf[65], rjar[300], rcsrf[65];
+static struct tu_user admin, rev;
 
 static void start(void)
 {
-  ck_assert_msg(tu_start(&d, NULL, (const char *[]){"--demo", NULL}) == 0,
-                "daemon did not start: %s", d.out);
-  snprintf(jar, sizeof jar, "%s/jar", d.dir);
-  snprintf(rjar, sizeof rjar, "%s/rjar", d.dir);
-  ck_assert_int_eq(tu_login(d.url, "admin", "kaoping-demo", jar, csrf), 200);
-  ck_assert_int_eq(tu_login(d.url, "reviewer1", "kaoping-demo", rjar, rcsrf), 200);
+  tu_start_demo(&d);
+  tu_demo_login(&admin, &d, "admin");
+  tu_demo_login(&rev, &d, "reviewer1");
 }
 
 static void stop(void)
 {
-  ck_assert_int_eq(tu_stop(&d), 0);
-  tu_rmrf(d.dir);
+  tu_stop_clean(&d);
 }
 
-/* GET PATH as the admin (or with JAR), asserting status WANT; the response in *R. */
+/* GET PATH as the admin (or with the cookie jar COOKIES), asserting status WANT; the response in
+ * *R. */
 static void get(const char *path, const char *cookies, long want, struct tu_resp *r)
 {
   char url[600];
   snprintf(url, sizeof url, "%s%s", d.url, path);
-  ck_assert_int_eq(tu_http("GET", url, NULL, NULL, 0, cookies ? cookies : jar, r), 0);
+  ck_assert_int_eq(tu_http("GET", url, NULL, NULL, 0, cookies ? cookies : admin.jar, r), 0);
   ck_assert_msg(r->status == want, "GET %s: %ld, want %ld: %.300s", path, r->status, want, r->body);
 }
 
@@ -59,7 +56,7 @@ static json_t *results_of(long long cycle)
 {
   char path[100];
   snprintf(path, sizeof path, "/api/v1/cycles/%lld/results", cycle);
-  json_t *j = tu_json(d.url, jar, csrf, "GET", path, NULL, 200);
+  json_t *j = tu_call(&admin, "GET", path, NULL, 200);
   json_t *res = json_incref(json_object_get(j, "results"));
   json_decref(j);
   ck_assert_ptr_nonnull(res);
@@ -409,7 +406,7 @@ END_TEST
 
 START_TEST(empty_cycle_and_errors)
 {
-  json_t *c = tu_json(d.url, jar, csrf, "POST", "/api/v1/cycles",
+  json_t *c = tu_call(&admin, "POST", "/api/v1/cycles",
                       "{\"year\":2024,\"title\":\"2024年度考核\",\"rubric_id\":1}", 201);
   long long id = json_integer_value(json_object_get(json_object_get(c, "cycle"), "id"));
   json_decref(c);
@@ -455,7 +452,7 @@ START_TEST(empty_cycle_and_errors)
   tu_resp_free(&r);
 
   /* errors */
-  get("/api/v1/cycles/2/export.csv", rjar, 403, &r);
+  get("/api/v1/cycles/2/export.csv", rev.jar, 403, &r);
   tu_resp_free(&r);
   get("/api/v1/cycles/2/export.xlsx?method=average", NULL, 400, &r);
   j = json_loads(r.body, 0, NULL);
@@ -494,7 +491,7 @@ START_TEST(unit_scoresheet)
   ck_assert_int_gt(nsheets, 0);
   char path[300];
   snprintf(path, sizeof path, "/api/v1/cycles/2/results/%s", code);
-  json_t *tj = tu_json(d.url, jar, csrf, "GET", path, NULL, 200);
+  json_t *tj = tu_call(&admin, "GET", path, NULL, 200);
   json_t *tr = json_object_get(json_object_get(tj, "unit"), "trace");
   /* reviewer3's place among the unit's sheets (login order = sheet order after 综合) */
   size_t i, k, at = 0;
@@ -573,7 +570,7 @@ START_TEST(unit_scoresheet)
   tu_resp_free(&r);
 
   /* a unit without sheets: 综合 alone, saying so */
-  json_t *c = tu_json(d.url, jar, csrf, "POST", "/api/v1/cycles",
+  json_t *c = tu_call(&admin, "POST", "/api/v1/cycles",
                       "{\"year\":2025,\"title\":\"2025年度考核\",\"rubric_id\":1}", 201);
   long long id = json_integer_value(json_object_get(json_object_get(c, "cycle"), "id"));
   json_decref(c);
@@ -591,7 +588,7 @@ START_TEST(unit_scoresheet)
   tu_resp_free(&r);
 
   /* refusals: a unit outside the cycle, an unknown cycle, a reviewer */
-  json_decref(tu_json(d.url, jar, csrf, "POST", "/api/v1/units",
+  json_decref(tu_call(&admin, "POST", "/api/v1/units",
                       "{\"code\":\"ZZ-OUT\",\"name\":\"周期外单位\",\"kind\":\"县直部门\"}", 201));
   get("/api/v1/cycles/2/units/ZZ-OUT/scoresheet.xlsx", NULL, 404, &r);
   tu_resp_free(&r);
@@ -601,7 +598,7 @@ START_TEST(unit_scoresheet)
   get(path, NULL, 404, &r);
   tu_resp_free(&r);
   snprintf(path, sizeof path, "/api/v1/cycles/2/units/%s/scoresheet.xlsx", code);
-  get(path, rjar, 403, &r);
+  get(path, rev.jar, 403, &r);
   tu_resp_free(&r);
   json_decref(tj);
   json_decref(res);

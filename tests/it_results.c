@@ -24,42 +24,11 @@
 
 static struct tu_daemon d;
 
-/* A signed-in user: cookie jar and CSRF token. */
-struct who {
-  char jar[300], csrf[65];
-};
-static struct who admin;
+static struct tu_user admin;
 static long long cyc;       /* the small cycle */
 static char base[64];       /* "/api/v1/cycles/<cyc>" */
 static char path[200];      /* scratch path */
 static long long rubric_id; /* the small rubric */
-
-static void as(struct who *w, const char *login)
-{
-  snprintf(w->jar, sizeof w->jar, "%s/jar-%s", d.dir, login);
-  ck_assert_int_eq(tu_login(d.url, login, "kaoping-demo", w->jar, w->csrf), 200);
-}
-
-static json_t *call(struct who *w, const char *method, const char *p, const char *body, long want)
-{
-  return tu_json(d.url, w->jar, w->csrf, method, p, body, want);
-}
-
-static const char *str(json_t *o, const char *k)
-{
-  return json_string_value(json_object_get(o, k));
-}
-
-static double num(json_t *o, const char *k)
-{
-  return json_number_value(json_object_get(o, k));
-}
-
-/* The "error" member of an error reply E. */
-static json_t *err(json_t *e)
-{
-  return json_object_get(e, "error");
-}
 
 /* The row of unit CODE in the results RES (NULL when absent). */
 static json_t *row(json_t *res, const char *code)
@@ -68,7 +37,7 @@ static json_t *row(json_t *res, const char *code)
   json_t *u;
   json_array_foreach(json_object_get(res, "units"), i, u)
   {
-    if (!strcmp(str(u, "code"), code)) return u;
+    if (!strcmp(tu_str(u, "code"), code)) return u;
   }
   return NULL;
 }
@@ -81,12 +50,12 @@ static long long new_cycle(int year)
            "{\"year\":%d,\"title\":\"结果测试\",\"rubric_id\":%lld,\"units\":[\"YL-SFJ\","
            "\"YL-GAJ\",\"YL-JYJ\"]}",
            year, rubric_id);
-  json_t *c = call(&admin, "POST", "/api/v1/cycles", body, 201);
+  json_t *c = tu_call(&admin, "POST", "/api/v1/cycles", body, 201);
   long long id = json_integer_value(json_object_get(json_object_get(c, "cycle"), "id"));
   json_decref(c);
   snprintf(path, sizeof path, "/api/v1/cycles/%lld", id);
-  json_decref(call(&admin, "PATCH", path, "{\"phase\":\"submission\"}", 200));
-  json_decref(call(&admin, "PATCH", path, "{\"phase\":\"review\"}", 200));
+  json_decref(tu_call(&admin, "PATCH", path, "{\"phase\":\"submission\"}", 200));
+  json_decref(tu_call(&admin, "PATCH", path, "{\"phase\":\"review\"}", 200));
   return id;
 }
 
@@ -110,10 +79,9 @@ static void sheet(const char *login, const char *unit, double p11, double p12)
 
 static void start(void)
 {
-  const char *args[] = {"--demo", NULL};
-  ck_assert_msg(tu_start(&d, NULL, args) == 0, "daemon did not start: %s", d.out);
-  as(&admin, "admin");
-  json_t *rb = call(
+  tu_start_demo(&d);
+  tu_demo_login(&admin, &d, "admin");
+  json_t *rb = tu_call(
       &admin, "POST", "/api/v1/rubrics",
       "{\"name\":\"结果测试细则\",\"total_points\":100,\"grade_bands\":[{\"name\":\"优秀\","
       "\"min\":90},{\"name\":\"良好\",\"min\":80},{\"name\":\"合格\",\"min\":60},{\"name\":"
@@ -146,16 +114,15 @@ static void start(void)
 
 static void stop(void)
 {
-  ck_assert_int_eq(tu_stop(&d), 0);
-  tu_rmrf(d.dir);
+  tu_stop_clean(&d);
 }
 
 /* GET the small cycle's results with QUERY ("" or "?method=…") as W; the "results" member (a
  * new reference). */
-static json_t *results(struct who *w, const char *query)
+static json_t *results(struct tu_user *w, const char *query)
 {
   snprintf(path, sizeof path, "%s/results%s", base, query);
-  json_t *j = call(w, "GET", path, NULL, 200);
+  json_t *j = tu_call(w, "GET", path, NULL, 200);
   json_t *r = json_incref(json_object_get(j, "results"));
   json_decref(j);
   ck_assert_ptr_nonnull(r);
@@ -165,62 +132,62 @@ static json_t *results(struct who *w, const char *query)
 START_TEST(totals_ranks_grades_and_methods)
 {
   json_t *r = results(&admin, "");
-  ck_assert_str_eq(str(r, "method"), "mean");
+  ck_assert_str_eq(tu_str(r, "method"), "mean");
   ck_assert(json_is_false(json_object_get(r, "empty")));
   json_t *c = json_object_get(r, "counts");
-  ck_assert_int_eq((int)num(c, "units"), 3);
-  ck_assert_int_eq((int)num(c, "ranked"), 3);
-  ck_assert_int_eq((int)num(c, "sheets"), 9);
-  ck_assert_int_eq((int)num(c, "reviewers"), 3);
+  ck_assert_int_eq((int)tu_num(c, "units"), 3);
+  ck_assert_int_eq((int)tu_num(c, "ranked"), 3);
+  ck_assert_int_eq((int)tu_num(c, "sheets"), 9);
+  ck_assert_int_eq((int)tu_num(c, "reviewers"), 3);
   /* rank order: JYJ, then the tie in code order GAJ, SFJ */
   json_t *units = json_object_get(r, "units");
-  ck_assert_str_eq(str(json_array_get(units, 0), "code"), "YL-JYJ");
-  ck_assert_str_eq(str(json_array_get(units, 1), "code"), "YL-GAJ");
-  ck_assert_str_eq(str(json_array_get(units, 2), "code"), "YL-SFJ");
+  ck_assert_str_eq(tu_str(json_array_get(units, 0), "code"), "YL-JYJ");
+  ck_assert_str_eq(tu_str(json_array_get(units, 1), "code"), "YL-GAJ");
+  ck_assert_str_eq(tu_str(json_array_get(units, 2), "code"), "YL-SFJ");
   json_t *jyj = row(r, "YL-JYJ"), *gaj = row(r, "YL-GAJ"), *sfj = row(r, "YL-SFJ");
-  ck_assert(num(jyj, "total") == 95 && num(gaj, "total") == 80 && num(sfj, "total") == 80);
-  ck_assert_int_eq((int)num(jyj, "rank"), 1);
-  ck_assert_int_eq((int)num(gaj, "rank"), 2);
-  ck_assert_int_eq((int)num(sfj, "rank"), 2);
+  ck_assert(tu_num(jyj, "total") == 95 && tu_num(gaj, "total") == 80 && tu_num(sfj, "total") == 80);
+  ck_assert_int_eq((int)tu_num(jyj, "rank"), 1);
+  ck_assert_int_eq((int)tu_num(gaj, "rank"), 2);
+  ck_assert_int_eq((int)tu_num(sfj, "rank"), 2);
   ck_assert(json_is_true(json_object_get(sfj, "tied")) &&
             json_is_true(json_object_get(gaj, "tied")));
   ck_assert(json_is_false(json_object_get(jyj, "tied")));
-  ck_assert_str_eq(str(jyj, "grade"), "优秀");
-  ck_assert_str_eq(str(sfj, "grade"), "良好");
+  ck_assert_str_eq(tu_str(jyj, "grade"), "优秀");
+  ck_assert_str_eq(tu_str(sfj, "grade"), "良好");
   ck_assert_int_eq((int)json_array_size(json_object_get(sfj, "disputed")), 2);
   ck_assert_int_eq((int)json_array_size(json_object_get(r, "disagreements")), 2);
   ck_assert_ptr_null(json_object_get(sfj, "trace"));
   /* the method switch: trimmed drops 60/40 and 30/20 */
   json_t *by = json_object_get(json_object_get(sfj, "by_method"), "trimmed");
-  ck_assert(num(by, "total") == 90);
+  ck_assert(tu_num(by, "total") == 90);
   json_decref(r);
   r = results(&admin, "?method=trimmed");
-  ck_assert_str_eq(str(r, "method"), "trimmed");
+  ck_assert_str_eq(tu_str(r, "method"), "trimmed");
   sfj = row(r, "YL-SFJ");
-  ck_assert(num(sfj, "total") == 90);
-  ck_assert_int_eq((int)num(sfj, "rank"), 2);
+  ck_assert(tu_num(sfj, "total") == 90);
+  ck_assert_int_eq((int)tu_num(sfj, "rank"), 2);
   ck_assert(json_is_false(json_object_get(sfj, "tied")));
-  ck_assert_str_eq(str(sfj, "grade"), "优秀");
-  ck_assert_int_eq((int)num(row(r, "YL-GAJ"), "rank"), 3);
+  ck_assert_str_eq(tu_str(sfj, "grade"), "优秀");
+  ck_assert_int_eq((int)tu_num(row(r, "YL-GAJ"), "rank"), 3);
   json_decref(r);
   /* bad method, unknown cycle */
   snprintf(path, sizeof path, "%s/results?method=average", base);
-  json_t *e = call(&admin, "GET", path, NULL, 400);
-  ck_assert_str_eq(str(err(e), "field"), "method");
+  json_t *e = tu_call(&admin, "GET", path, NULL, 400);
+  ck_assert_str_eq(tu_str(tu_err(e), "field"), "method");
   json_decref(e);
-  json_decref(call(&admin, "GET", "/api/v1/cycles/9999/results", NULL, 404));
-  json_decref(call(&admin, "GET", "/api/v1/cycles/9999/statistics", NULL, 404));
+  json_decref(tu_call(&admin, "GET", "/api/v1/cycles/9999/results", NULL, 404));
+  json_decref(tu_call(&admin, "GET", "/api/v1/cycles/9999/statistics", NULL, 404));
 }
 END_TEST
 
 START_TEST(settings_quota_and_method)
 {
   /* defaults shown */
-  json_t *c = call(&admin, "GET", base, NULL, 200);
+  json_t *c = tu_call(&admin, "GET", base, NULL, 200);
   json_t *s = json_object_get(json_object_get(c, "cycle"), "settings");
   json_t *agg = json_object_get(s, "aggregation");
-  ck_assert_str_eq(str(agg, "method"), "mean");
-  ck_assert(num(agg, "flag_share") == 0.5);
+  ck_assert_str_eq(tu_str(agg, "method"), "mean");
+  ck_assert(tu_num(agg, "flag_share") == 0.5);
   ck_assert_int_eq((int)json_array_size(json_object_get(agg, "quotas")), 0);
   ck_assert(json_is_true(json_object_get(s, "show_ranks")));
   json_decref(c);
@@ -245,34 +212,35 @@ START_TEST(settings_quota_and_method)
       {"{\"settings\":{\"show_ranks\":1}}", "settings.show_ranks"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    json_t *e = call(&admin, "PATCH", base, bad[i].body, 400);
-    const char *f = str(err(e), "field");
+    json_t *e = tu_call(&admin, "PATCH", base, bad[i].body, 400);
+    const char *f = tu_str(tu_err(e), "field");
     ck_assert_msg(f && !strcmp(f, bad[i].field), "case %zu: field %s", i, f ? f : "(none)");
     json_decref(e);
   }
   /* trimmed with one third of 优秀: SFJ (90, second) moves down to 良好 */
-  json_decref(call(&admin, "PATCH", base,
-                   "{\"settings\":{\"aggregation\":{\"method\":\"trimmed\",\"quotas\":[{\"grade\":"
-                   "\"优秀\",\"max_share\":0.34}]}}}",
-                   200));
+  json_decref(
+      tu_call(&admin, "PATCH", base,
+              "{\"settings\":{\"aggregation\":{\"method\":\"trimmed\",\"quotas\":[{\"grade\":"
+              "\"优秀\",\"max_share\":0.34}]}}}",
+              200));
   json_t *r = results(&admin, "");
-  ck_assert_str_eq(str(r, "method"), "trimmed");
+  ck_assert_str_eq(tu_str(r, "method"), "trimmed");
   json_t *sfj = row(r, "YL-SFJ");
-  ck_assert(num(sfj, "total") == 90);
-  ck_assert_str_eq(str(sfj, "band_grade"), "优秀");
-  ck_assert_str_eq(str(sfj, "grade"), "良好");
-  ck_assert_str_eq(str(row(r, "YL-JYJ"), "grade"), "优秀");
+  ck_assert(tu_num(sfj, "total") == 90);
+  ck_assert_str_eq(tu_str(sfj, "band_grade"), "优秀");
+  ck_assert_str_eq(tu_str(sfj, "grade"), "良好");
+  ck_assert_str_eq(tu_str(row(r, "YL-JYJ"), "grade"), "优秀");
   json_t *g0 = json_array_get(json_object_get(r, "grades"), 0);
-  ck_assert_int_eq((int)num(g0, "limit"), 1);
-  ck_assert_int_eq((int)num(g0, "count"), 1);
+  ck_assert_int_eq((int)tu_num(g0, "limit"), 1);
+  ck_assert_int_eq((int)tu_num(g0, "count"), 1);
   json_decref(r);
   ck_assert_int_eq(tu_sql_int(d.dir, "SELECT count(*) FROM audit WHERE action = 'cycle.settings' "
                                      "AND detail LIKE '%trimmed%'"),
                    1);
   /* a partial change keeps the rest */
-  c = call(&admin, "PATCH", base, "{\"settings\":{\"aggregation\":{\"flag_share\":0.9}}}", 200);
+  c = tu_call(&admin, "PATCH", base, "{\"settings\":{\"aggregation\":{\"flag_share\":0.9}}}", 200);
   agg = json_object_get(json_object_get(json_object_get(c, "cycle"), "settings"), "aggregation");
-  ck_assert_str_eq(str(agg, "method"), "trimmed");
+  ck_assert_str_eq(tu_str(agg, "method"), "trimmed");
   ck_assert_int_eq((int)json_array_size(json_object_get(agg, "quotas")), 1);
   json_decref(c);
   r = results(&admin, "");
@@ -284,68 +252,69 @@ END_TEST
 START_TEST(trace_and_statistics)
 {
   snprintf(path, sizeof path, "%s/results/YL-SFJ?method=trimmed", base);
-  json_t *t = call(&admin, "GET", path, NULL, 200);
+  json_t *t = tu_call(&admin, "GET", path, NULL, 200);
   json_t *u = json_object_get(t, "unit");
-  ck_assert_str_eq(str(u, "code"), "YL-SFJ");
-  ck_assert(num(u, "total") == 90);
+  ck_assert_str_eq(tu_str(u, "code"), "YL-SFJ");
+  ck_assert(tu_num(u, "total") == 90);
   json_t *tr = json_object_get(u, "trace");
   json_t *l0 = json_array_get(json_object_get(tr, "leaves"), 0);
-  ck_assert_str_eq(str(l0, "code"), "1.1");
+  ck_assert_str_eq(tu_str(l0, "code"), "1.1");
   ck_assert_int_eq((int)json_array_size(json_object_get(l0, "scores")), 3);
-  ck_assert(num(l0, "mean") == 48 && num(l0, "trimmed") == 54 && num(l0, "value") == 54);
-  ck_assert_str_eq(str(json_array_get(json_object_get(l0, "scores"), 0), "reviewer"), "reviewer1");
+  ck_assert(tu_num(l0, "mean") == 48 && tu_num(l0, "trimmed") == 54 && tu_num(l0, "value") == 54);
+  ck_assert_str_eq(tu_str(json_array_get(json_object_get(l0, "scores"), 0), "reviewer"),
+                   "reviewer1");
   ck_assert_int_eq((int)json_array_size(json_object_get(tr, "reviewers")), 3);
   json_decref(t);
   snprintf(path, sizeof path, "%s/results/YL-ZJJ", base); /* not in the cycle */
-  json_decref(call(&admin, "GET", path, NULL, 404));
+  json_decref(tu_call(&admin, "GET", path, NULL, 404));
   snprintf(path, sizeof path, "%s/results/NOPE", base);
-  json_decref(call(&admin, "GET", path, NULL, 404));
+  json_decref(tu_call(&admin, "GET", path, NULL, 404));
   /* statistics */
   snprintf(path, sizeof path, "%s/statistics", base);
-  json_t *s = call(&admin, "GET", path, NULL, 200);
+  json_t *s = tu_call(&admin, "GET", path, NULL, 200);
   json_t *st = json_object_get(s, "statistics"), *comp = json_object_get(st, "completion");
-  ck_assert_int_eq((int)num(comp, "assigned"), 10);
-  ck_assert_int_eq((int)num(comp, "submitted"), 9);
-  ck_assert_int_eq((int)num(comp, "not_started"), 1);
+  ck_assert_int_eq((int)tu_num(comp, "assigned"), 10);
+  ck_assert_int_eq((int)tu_num(comp, "submitted"), 9);
+  ck_assert_int_eq((int)tu_num(comp, "not_started"), 1);
   json_t *revs = json_object_get(st, "reviewers");
   ck_assert_int_eq((int)json_array_size(revs), 4);
-  ck_assert_str_eq(str(json_array_get(revs, 0), "reviewer"), "reviewer1");
-  ck_assert_int_eq((int)num(json_array_get(revs, 0), "submitted"), 3);
-  ck_assert_int_eq((int)num(json_array_get(revs, 0), "scores"), 6);
+  ck_assert_str_eq(tu_str(json_array_get(revs, 0), "reviewer"), "reviewer1");
+  ck_assert_int_eq((int)tu_num(json_array_get(revs, 0), "submitted"), 3);
+  ck_assert_int_eq((int)tu_num(json_array_get(revs, 0), "scores"), 6);
   json_decref(s);
 }
 END_TEST
 
 START_TEST(roles_and_phases)
 {
-  struct who rev, sfj, gaj;
-  as(&rev, "reviewer1");
-  as(&sfj, "unit-YL-SFJ");
-  as(&gaj, "unit-YL-GAJ");
+  struct tu_user rev, sfj, gaj;
+  tu_demo_login(&rev, &d, "reviewer1");
+  tu_demo_login(&sfj, &d, "unit-YL-SFJ");
+  tu_demo_login(&gaj, &d, "unit-YL-GAJ");
   snprintf(path, sizeof path, "%s/results", base);
-  json_t *e = call(&rev, "GET", path, NULL, 409);
-  ck_assert_str_eq(str(err(e), "code"), "E_NOT_OPEN");
-  ck_assert_ptr_nonnull(str(err(e), "detail"));
+  json_t *e = tu_call(&rev, "GET", path, NULL, 409);
+  ck_assert_str_eq(tu_str(tu_err(e), "code"), "E_NOT_OPEN");
+  ck_assert_ptr_nonnull(tu_str(tu_err(e), "detail"));
   json_decref(e);
-  json_decref(call(&sfj, "GET", path, NULL, 409));
+  json_decref(tu_call(&sfj, "GET", path, NULL, 409));
   snprintf(path, sizeof path, "%s/results/YL-SFJ", base);
-  json_decref(call(&sfj, "GET", path, NULL, 409));
+  json_decref(tu_call(&sfj, "GET", path, NULL, 409));
   snprintf(path, sizeof path, "%s/statistics", base);
-  json_decref(call(&rev, "GET", path, NULL, 403));
+  json_decref(tu_call(&rev, "GET", path, NULL, 403));
   /* publication */
-  json_decref(call(&admin, "PATCH", base, "{\"phase\":\"publication\"}", 200));
+  json_decref(tu_call(&admin, "PATCH", base, "{\"phase\":\"publication\"}", 200));
   json_t *r = results(&sfj, "");
   ck_assert_int_eq((int)json_array_size(json_object_get(r, "units")), 1);
   json_t *own = row(r, "YL-SFJ");
   ck_assert_ptr_nonnull(own);
-  ck_assert_int_eq((int)num(own, "rank"), 2);
+  ck_assert_int_eq((int)tu_num(own, "rank"), 2);
   ck_assert_ptr_null(json_object_get(r, "normalization"));
   ck_assert_ptr_null(json_object_get(r, "notes"));
   size_t i;
   json_t *x;
   json_array_foreach(json_object_get(r, "disagreements"), i, x)
   {
-    ck_assert_str_eq(str(x, "unit"), "YL-SFJ");
+    ck_assert_str_eq(tu_str(x, "unit"), "YL-SFJ");
   }
   json_decref(r);
   r = results(&rev, "");
@@ -354,16 +323,17 @@ START_TEST(roles_and_phases)
   json_decref(r);
   /* the trace: the unit's own, reviewers masked; another unit's 404 */
   snprintf(path, sizeof path, "%s/results/YL-SFJ", base);
-  json_t *t = call(&sfj, "GET", path, NULL, 200);
+  json_t *t = tu_call(&sfj, "GET", path, NULL, 200);
   json_t *l0 = json_array_get(
       json_object_get(json_object_get(json_object_get(t, "unit"), "trace"), "leaves"), 0);
-  ck_assert_str_eq(str(json_array_get(json_object_get(l0, "scores"), 0), "reviewer"), "评审专家1");
+  ck_assert_str_eq(tu_str(json_array_get(json_object_get(l0, "scores"), 0), "reviewer"),
+                   "评审专家1");
   json_decref(t);
-  json_decref(call(&gaj, "GET", path, NULL, 404));
+  json_decref(tu_call(&gaj, "GET", path, NULL, 404));
   /* show_ranks false, allowed after publication; other settings are not */
-  json_decref(call(&admin, "PATCH", base, "{\"settings\":{\"show_ranks\":false}}", 200));
-  e = call(&admin, "PATCH", base, "{\"settings\":{\"comment_below\":0.5,\"show_ranks\":true}}",
-           409);
+  json_decref(tu_call(&admin, "PATCH", base, "{\"settings\":{\"show_ranks\":false}}", 200));
+  e = tu_call(&admin, "PATCH", base, "{\"settings\":{\"comment_below\":0.5,\"show_ranks\":true}}",
+              409);
   json_decref(e);
   r = results(&sfj, "");
   own = row(r, "YL-SFJ");
@@ -375,14 +345,14 @@ START_TEST(roles_and_phases)
   json_decref(r);
   r = results(&rev, "");
   ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(r, "units"), 0), "rank"));
-  ck_assert_str_eq(str(json_array_get(json_object_get(r, "units"), 0), "code"), "YL-GAJ");
+  ck_assert_str_eq(tu_str(json_array_get(json_object_get(r, "units"), 0), "code"), "YL-GAJ");
   json_decref(r);
   r = results(&admin, ""); /* the office always sees ranks */
-  ck_assert_int_eq((int)num(row(r, "YL-JYJ"), "rank"), 1);
+  ck_assert_int_eq((int)tu_num(row(r, "YL-JYJ"), "rank"), 1);
   json_decref(r);
   /* closed: no more changes */
-  json_decref(call(&admin, "PATCH", base, "{\"phase\":\"closed\"}", 200));
-  json_decref(call(&admin, "PATCH", base, "{\"settings\":{\"show_ranks\":true}}", 409));
+  json_decref(tu_call(&admin, "PATCH", base, "{\"phase\":\"closed\"}", 200));
+  json_decref(tu_call(&admin, "PATCH", base, "{\"settings\":{\"show_ranks\":true}}", 409));
 }
 END_TEST
 
@@ -391,17 +361,17 @@ START_TEST(empty_cycle_and_the_demo)
   json_t *full = results(&admin, "");
   long long empty_cycle = new_cycle(2025);
   snprintf(path, sizeof path, "/api/v1/cycles/%lld/results", empty_cycle);
-  json_t *j = call(&admin, "GET", path, NULL, 200);
+  json_t *j = tu_call(&admin, "GET", path, NULL, 200);
   json_t *r = json_object_get(j, "results");
   ck_assert(json_is_true(json_object_get(r, "empty")));
-  ck_assert_int_eq((int)num(json_object_get(r, "counts"), "ranked"), 0);
+  ck_assert_int_eq((int)tu_num(json_object_get(r, "counts"), "ranked"), 0);
   ck_assert_int_eq((int)json_array_size(json_object_get(r, "units")), 3);
   size_t i;
   json_t *x;
   const char *k;
   json_array_foreach(json_object_get(r, "units"), i, x)
   {
-    ck_assert_str_eq(str(x, "status"), "no_sheets");
+    ck_assert_str_eq(tu_str(x, "status"), "no_sheets");
     ck_assert(json_is_null(json_object_get(x, "rank")));
   }
   json_object_foreach(full, k, x) ck_assert_msg(json_object_get(r, k), "empty result lacks %s", k);
@@ -413,17 +383,17 @@ START_TEST(empty_cycle_and_the_demo)
   json_decref(full);
   /* the demo's cycle 2: reviewer3's submitted sheets give ranked units */
   long long t0 = tu_now_ms();
-  j = call(&admin, "GET", "/api/v1/cycles/2/results", NULL, 200);
+  j = tu_call(&admin, "GET", "/api/v1/cycles/2/results", NULL, 200);
   long long ms = tu_now_ms() - t0;
   fprintf(stderr, "GET /api/v1/cycles/2/results: %lld ms\n", ms);
   ck_assert(ms < 2000 * TU_SLOW);
   r = json_object_get(j, "results");
-  ck_assert(num(json_object_get(r, "counts"), "ranked") >= 1);
+  ck_assert(tu_num(json_object_get(r, "counts"), "ranked") >= 1);
   json_t *first = json_array_get(json_object_get(r, "units"), 0);
-  ck_assert_int_eq((int)num(first, "rank"), 1);
-  ck_assert_str_eq(str(first, "status"), "ok");
+  ck_assert_int_eq((int)tu_num(first, "rank"), 1);
+  ck_assert_str_eq(tu_str(first, "status"), "ok");
   json_decref(j);
-  json_decref(call(&admin, "GET", "/api/v1/cycles/2/statistics", NULL, 200));
+  json_decref(tu_call(&admin, "GET", "/api/v1/cycles/2/statistics", NULL, 200));
 }
 END_TEST
 

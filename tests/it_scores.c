@@ -17,32 +17,16 @@
 
 static struct tu_daemon d;
 
-/* A signed-in user: cookie jar and CSRF token. */
-struct who {
-  char jar[300], csrf[65];
-};
-static struct who admin, rev;
+static struct tu_user admin, rev;
 static char unit[32], path[200]; /* a unit assigned to reviewer1, and its scores path */
-
-static void as(struct who *w, const char *login)
-{
-  snprintf(w->jar, sizeof w->jar, "%s/jar-%s", d.dir, login);
-  ck_assert_int_eq(tu_login(d.url, login, "kaoping-demo", w->jar, w->csrf), 200);
-}
-
-static json_t *call(struct who *w, const char *method, const char *p, const char *body, long want)
-{
-  return tu_json(d.url, w->jar, w->csrf, method, p, body, want);
-}
 
 static void start(void)
 {
-  const char *args[] = {"--demo", NULL};
-  ck_assert_msg(tu_start(&d, NULL, args) == 0, "daemon did not start: %s", d.out);
-  as(&admin, "admin");
-  as(&rev, "reviewer1");
+  tu_start_demo(&d);
+  tu_demo_login(&admin, &d, "admin");
+  tu_demo_login(&rev, &d, "reviewer1");
   /* The first unit assigned to reviewer1 that has a report. */
-  json_t *a = call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
+  json_t *a = tu_call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
   size_t i;
   json_t *x;
   unit[0] = 0;
@@ -67,19 +51,13 @@ static void start(void)
 
 static void stop(void)
 {
-  ck_assert_int_eq(tu_stop(&d), 0);
-  tu_rmrf(d.dir);
-}
-
-static double num(json_t *o, const char *k)
-{
-  return json_number_value(json_object_get(o, k));
+  tu_stop_clean(&d);
 }
 
 /* The leaves of the demo rubric that apply to unit kind KIND, as {"code": max}. */
 static json_t *leaves(const char *kind)
 {
-  json_t *rb = call(&admin, "GET", "/api/v1/rubrics/1", NULL, 200), *out = json_object();
+  json_t *rb = tu_call(&admin, "GET", "/api/v1/rubrics/1", NULL, 200), *out = json_object();
   json_t *stack = json_copy(json_object_get(json_object_get(rb, "rubric"), "areas"));
   while (json_array_size(stack)) {
     json_t *n = json_incref(json_array_get(stack, 0));
@@ -95,7 +73,7 @@ static json_t *leaves(const char *kind)
       json_array_foreach(ap, i, k) applies |= !strcmp(json_string_value(k), kind);
       if (applies)
         json_object_set_new(out, json_string_value(json_object_get(n, "code")),
-                            json_real(num(n, "max_points")));
+                            json_real(tu_num(n, "max_points")));
     }
     json_decref(n);
   }
@@ -110,7 +88,7 @@ static const char *unit_kind(const char *code)
   static char kind[32];
   char p[100];
   snprintf(p, sizeof p, "/api/v1/units/%s", code);
-  json_t *u = call(&admin, "GET", p, NULL, 200);
+  json_t *u = tu_call(&admin, "GET", p, NULL, 200);
   snprintf(kind, sizeof kind, "%s",
            json_string_value(json_object_get(json_object_get(u, "unit"), "kind")));
   json_decref(u);
@@ -119,33 +97,33 @@ static const char *unit_kind(const char *code)
 
 START_TEST(first_save_total_and_stale_version)
 {
-  json_t *s = call(&rev, "GET", path, NULL, 200);
+  json_t *s = tu_call(&rev, "GET", path, NULL, 200);
   json_t *sheet = json_object_get(s, "sheet");
   ck_assert_int_eq(json_integer_value(json_object_get(sheet, "version")), 0);
   ck_assert_str_eq(json_string_value(json_object_get(sheet, "status")), "assigned");
   ck_assert_int_eq(json_object_size(json_object_get(sheet, "items")), 0);
   json_decref(s);
-  s = call(&rev, "PUT", path,
-           "{\"version\":0,\"items\":{\"1.1\":{\"points\":2.5,\"comment\":\"学习制度健全\"},"
-           "\"1.2\":{\"points\":1}}}",
-           200);
+  s = tu_call(&rev, "PUT", path,
+              "{\"version\":0,\"items\":{\"1.1\":{\"points\":2.5,\"comment\":\"学习制度健全\"},"
+              "\"1.2\":{\"points\":1}}}",
+              200);
   sheet = json_object_get(s, "sheet");
   ck_assert_int_eq(json_integer_value(json_object_get(sheet, "version")), 1);
   ck_assert_str_eq(json_string_value(json_object_get(sheet, "status")), "in_progress");
   json_t *it = json_object_get(json_object_get(sheet, "items"), "1.1");
-  ck_assert(num(it, "points") == 2.5);
+  ck_assert(tu_num(it, "points") == 2.5);
   ck_assert_str_eq(json_string_value(json_object_get(it, "comment")), "学习制度健全");
-  ck_assert(num(json_object_get(sheet, "total"), "base") == 3.5);
+  ck_assert(tu_num(json_object_get(sheet, "total"), "base") == 3.5);
   json_decref(s);
   /* A second tab still holding version 0: refused, nothing overwritten. */
-  json_t *e = call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":0}}}", 409);
+  json_t *e = tu_call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":0}}}", 409);
   ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "error"), "field")),
                    "version");
   json_decref(e);
   /* Only the members sent change: the comment stays when the points change. */
-  s = call(&rev, "PUT", path, "{\"version\":1,\"items\":{\"1.1\":{\"points\":3}}}", 200);
+  s = tu_call(&rev, "PUT", path, "{\"version\":1,\"items\":{\"1.1\":{\"points\":3}}}", 200);
   it = json_object_get(json_object_get(json_object_get(s, "sheet"), "items"), "1.1");
-  ck_assert(num(it, "points") == 3);
+  ck_assert(tu_num(it, "points") == 3);
   ck_assert_str_eq(json_string_value(json_object_get(it, "comment")), "学习制度健全");
   json_decref(s);
   ck_assert_int_eq(tu_sql_int(d.dir, "SELECT count(*) FROM audit WHERE action = 'score.save'"), 2);
@@ -154,7 +132,8 @@ END_TEST
 
 START_TEST(every_bad_value_names_the_indicator)
 {
-  json_decref(call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 200));
+  json_decref(
+      tu_call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 200));
   char big[2200 * 3 + 100];
   strcpy(big, "{\"version\":1,\"items\":{\"1.1\":{\"comment\":\"");
   for (int i = 0; i < 2001; i++) strcat(big, "字");
@@ -185,20 +164,21 @@ START_TEST(every_bad_value_names_the_indicator)
        "items.1.1.points"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    json_t *e = call(&rev, "PUT", path, cases[i].body, 400);
+    json_t *e = tu_call(&rev, "PUT", path, cases[i].body, 400);
     json_t *err = json_object_get(e, "error");
     ck_assert_msg(!strcmp(json_string_value(json_object_get(err, "field")), cases[i].field),
                   "case %zu: field %s", i, json_string_value(json_object_get(err, "field")));
     ck_assert_ptr_nonnull(json_string_value(json_object_get(err, "detail")));
     json_decref(e);
   }
-  json_t *s = call(&rev, "GET", path, NULL, 200);
+  json_t *s = tu_call(&rev, "GET", path, NULL, 200);
   json_t *sheet = json_object_get(s, "sheet");
   ck_assert_int_eq(json_integer_value(json_object_get(sheet, "version")), 1);
   ck_assert_int_eq(json_object_size(json_object_get(sheet, "items")), 1);
   json_decref(s);
   /* Not JSON numbers at all (NaN) is refused by the parser. */
-  json_decref(call(&rev, "PUT", path, "{\"version\":1,\"items\":{\"1.1\":{\"points\":NaN}}}", 400));
+  json_decref(
+      tu_call(&rev, "PUT", path, "{\"version\":1,\"items\":{\"1.1\":{\"points\":NaN}}}", 400));
 }
 END_TEST
 
@@ -206,7 +186,7 @@ START_TEST(evidence_is_quoted_from_the_report)
 {
   char rp[200];
   snprintf(rp, sizeof rp, "/api/v1/cycles/2/units/%s/report", unit);
-  json_t *rep = call(&rev, "GET", rp, NULL, 200);
+  json_t *rep = tu_call(&rev, "GET", rp, NULL, 200);
   const char *text = json_string_value(json_object_get(json_object_get(rep, "report"), "text"));
   ck_assert_ptr_nonnull(text);
   /* The first 12 characters (UTF-8: count code points, not bytes). */
@@ -217,17 +197,17 @@ START_TEST(evidence_is_quoted_from_the_report)
   }
   char want[200];
   snprintf(want, sizeof want, "%.*s", (int)(p - text), text);
-  json_t *s = call(&rev, "PUT", path,
-                   "{\"version\":0,\"items\":{\"2.1\":{\"points\":1,\"evidence\":[{\"start\":0,"
-                   "\"end\":12}]}}}",
-                   200);
+  json_t *s = tu_call(&rev, "PUT", path,
+                      "{\"version\":0,\"items\":{\"2.1\":{\"points\":1,\"evidence\":[{\"start\":0,"
+                      "\"end\":12}]}}}",
+                      200);
   json_t *ev = json_object_get(
       json_object_get(json_object_get(json_object_get(s, "sheet"), "items"), "2.1"), "evidence");
   ck_assert_int_eq(json_array_size(ev), 1);
   ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ev, 0), "quote")), want);
   json_decref(s);
   /* Replaced as a list; an empty list removes it. */
-  s = call(&rev, "PUT", path, "{\"version\":1,\"items\":{\"2.1\":{\"evidence\":[]}}}", 200);
+  s = tu_call(&rev, "PUT", path, "{\"version\":1,\"items\":{\"2.1\":{\"evidence\":[]}}}", 200);
   ev = json_object_get(
       json_object_get(json_object_get(json_object_get(s, "sheet"), "items"), "2.1"), "evidence");
   ck_assert_int_eq(json_array_size(ev), 0);
@@ -239,7 +219,7 @@ END_TEST
 START_TEST(who_may_score_what)
 {
   /* A unit not assigned to reviewer1. */
-  json_t *a = call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
+  json_t *a = tu_call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
   char other[32] = "";
   size_t i, j;
   json_t *x, *y;
@@ -258,22 +238,22 @@ START_TEST(who_may_score_what)
   ck_assert(other[0]);
   char p[200];
   snprintf(p, sizeof p, "/api/v1/cycles/2/units/%s/scores", other);
-  json_decref(call(&rev, "GET", p, NULL, 404));
-  json_decref(call(&rev, "PUT", p, "{\"version\":0}", 404));
+  json_decref(tu_call(&rev, "GET", p, NULL, 404));
+  json_decref(tu_call(&rev, "PUT", p, "{\"version\":0}", 404));
   /* The admin sees every sheet of a unit but scores none. */
-  json_t *all = call(&admin, "GET", path, NULL, 200);
+  json_t *all = tu_call(&admin, "GET", path, NULL, 200);
   ck_assert_int_ge(json_array_size(json_object_get(all, "sheets")), 1);
   json_decref(all);
-  json_decref(call(&admin, "PUT", path, "{\"version\":0}", 403));
+  json_decref(tu_call(&admin, "PUT", path, "{\"version\":0}", 403));
   /* A unit user in the review phase: no self-assessment any more. */
-  struct who u;
-  as(&u, "unit-YL-SFJ");
-  json_t *e = call(&u, "PUT", "/api/v1/cycles/2/units/YL-SFJ/scores", "{\"version\":0}", 409);
+  struct tu_user u;
+  tu_demo_login(&u, &d, "unit-YL-SFJ");
+  json_t *e = tu_call(&u, "PUT", "/api/v1/cycles/2/units/YL-SFJ/scores", "{\"version\":0}", 409);
   json_decref(e);
-  json_decref(call(&u, "GET", path, NULL, 404));
+  json_decref(tu_call(&u, "GET", path, NULL, 404));
   /* Outside the review phase a reviewer cannot score either. */
-  json_decref(call(&admin, "PATCH", "/api/v1/cycles/2", "{\"phase\":\"publication\"}", 200));
-  e = call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 409);
+  json_decref(tu_call(&admin, "PATCH", "/api/v1/cycles/2", "{\"phase\":\"publication\"}", 200));
+  e = tu_call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 409);
   ck_assert_ptr_nonnull(
       strstr(json_string_value(json_object_get(json_object_get(e, "error"), "detail")), "评审"));
   json_decref(e);
@@ -284,8 +264,8 @@ START_TEST(submit_checks_and_locks)
 {
   json_t *l = leaves(unit_kind(unit));
   /* Incomplete: refused with the missing codes. */
-  json_t *e = call(&rev, "PUT", path,
-                   "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}},\"submit\":true}", 400);
+  json_t *e = tu_call(&rev, "PUT", path,
+                      "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}},\"submit\":true}", 400);
   ck_assert_ptr_nonnull(
       strstr(json_string_value(json_object_get(json_object_get(e, "error"), "detail")), "未打分"));
   json_decref(e);
@@ -307,7 +287,7 @@ START_TEST(submit_checks_and_locks)
   }
   json_t *body = json_pack("{s:i,s:O,s:b}", "version", 0, "items", items, "submit", 1);
   char *b = json_dumps(body, 0);
-  e = call(&rev, "PUT", path, b, 400);
+  e = tu_call(&rev, "PUT", path, b, 400);
   ck_assert_ptr_nonnull(
       strstr(json_string_value(json_object_get(json_object_get(e, "error"), "detail")), "评语"));
   json_decref(e);
@@ -317,13 +297,13 @@ START_TEST(submit_checks_and_locks)
                       "comment", json_string("制度未按要求落实"));
   json_object_set(body, "items", items);
   b = json_dumps(body, 0);
-  json_t *s = call(&rev, "PUT", path, b, 200);
+  json_t *s = tu_call(&rev, "PUT", path, b, 200);
   free(b);
   json_t *sheet = json_object_get(s, "sheet");
   ck_assert_str_eq(json_string_value(json_object_get(sheet, "status")), "submitted");
   ck_assert(json_is_integer(json_object_get(sheet, "submitted_at")));
   json_decref(s);
-  e = call(&rev, "PUT", path, "{\"version\":1,\"items\":{\"1.1\":{\"points\":1}}}", 409);
+  e = tu_call(&rev, "PUT", path, "{\"version\":1,\"items\":{\"1.1\":{\"points\":1}}}", 409);
   ck_assert_ptr_nonnull(
       strstr(json_string_value(json_object_get(json_object_get(e, "error"), "detail")), "已提交"));
   json_decref(e);
@@ -337,8 +317,8 @@ END_TEST
 
 START_TEST(self_assessment_freezes_a_new_rubric)
 {
-  json_t *c = call(&admin, "POST", "/api/v1/cycles",
-                   "{\"year\":2024,\"title\":\"2024年度考核\",\"rubric_copy_from\":1}", 201);
+  json_t *c = tu_call(&admin, "POST", "/api/v1/cycles",
+                      "{\"year\":2024,\"title\":\"2024年度考核\",\"rubric_copy_from\":1}", 201);
   long long cid = json_integer_value(json_object_get(json_object_get(c, "cycle"), "id"));
   long long rid = json_integer_value(json_object_get(json_object_get(c, "cycle"), "rubric_id"));
   json_decref(c);
@@ -346,54 +326,54 @@ START_TEST(self_assessment_freezes_a_new_rubric)
   snprintf(cp, sizeof cp, "/api/v1/cycles/%lld", cid);
   snprintf(sp, sizeof sp, "/api/v1/cycles/%lld/units/YL-SFJ/scores", cid);
   snprintf(rp, sizeof rp, "/api/v1/rubrics/%lld", rid);
-  json_decref(call(&admin, "PATCH", cp, "{\"phase\":\"submission\"}", 200));
-  struct who u;
-  as(&u, "unit-YL-SFJ");
-  json_t *s = call(&u, "GET", sp, NULL, 200);
+  json_decref(tu_call(&admin, "PATCH", cp, "{\"phase\":\"submission\"}", 200));
+  struct tu_user u;
+  tu_demo_login(&u, &d, "unit-YL-SFJ");
+  json_t *s = tu_call(&u, "GET", sp, NULL, 200);
   ck_assert(json_is_null(json_object_get(s, "sheet")));
   json_decref(s);
-  json_t *r = call(&admin, "GET", rp, NULL, 200);
+  json_t *r = tu_call(&admin, "GET", rp, NULL, 200);
   ck_assert(json_is_false(json_object_get(json_object_get(r, "rubric"), "frozen")));
   json_decref(r);
-  s = call(&u, "PUT", sp,
-           "{\"version\":0,\"items\":{\"1.1\":{\"points\":3,\"comment\":\"自评说明\"}}}", 200);
+  s = tu_call(&u, "PUT", sp,
+              "{\"version\":0,\"items\":{\"1.1\":{\"points\":3,\"comment\":\"自评说明\"}}}", 200);
   ck_assert_str_eq(json_string_value(json_object_get(json_object_get(s, "sheet"), "kind")), "self");
   json_decref(s);
-  r = call(&admin, "GET", rp, NULL, 200);
+  r = tu_call(&admin, "GET", rp, NULL, 200);
   ck_assert(json_is_true(json_object_get(json_object_get(r, "rubric"), "frozen")));
   json_decref(r);
   /* Another unit's self-assessment is not theirs. */
   snprintf(sp, sizeof sp, "/api/v1/cycles/%lld/units/YL-GAJ/scores", cid);
-  json_decref(call(&u, "PUT", sp, "{\"version\":0}", 404));
+  json_decref(tu_call(&u, "PUT", sp, "{\"version\":0}", 404));
 }
 END_TEST
 
 START_TEST(manual_assignments)
 {
   /* reviewer2 belongs to 云岭县司法局 (YL-SFJ). */
-  json_t *e = call(&admin, "POST", "/api/v1/cycles/2/assignments",
-                   "{\"unit\":\"YL-SFJ\",\"reviewer\":\"reviewer2\"}", 400);
+  json_t *e = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments",
+                      "{\"unit\":\"YL-SFJ\",\"reviewer\":\"reviewer2\"}", 400);
   ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "error"), "field")),
                    "reviewer");
   json_decref(e);
   tu_sql(d.dir, "INSERT INTO conflict (user_id, unit_id, reason, created_at) SELECT u.id, un.id, "
                 "'配偶在该单位任职', 0 FROM user u, unit un WHERE u.login = 'reviewer3' AND "
                 "un.code = 'YL-JYJ'");
-  e = call(&admin, "POST", "/api/v1/cycles/2/assignments",
-           "{\"unit\":\"YL-JYJ\",\"reviewer\":\"reviewer3\"}", 400);
+  e = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments",
+              "{\"unit\":\"YL-JYJ\",\"reviewer\":\"reviewer3\"}", 400);
   ck_assert_ptr_nonnull(strstr(
       json_string_value(json_object_get(json_object_get(e, "error"), "detail")), "利益冲突"));
   json_decref(e);
-  json_decref(call(&admin, "POST", "/api/v1/cycles/2/assignments",
-                   "{\"unit\":\"NOPE\",\"reviewer\":\"reviewer3\"}", 400));
-  json_decref(call(&admin, "POST", "/api/v1/cycles/2/assignments",
-                   "{\"unit\":\"YL-JYJ\",\"reviewer\":\"unit-YL\"}", 400));
+  json_decref(tu_call(&admin, "POST", "/api/v1/cycles/2/assignments",
+                      "{\"unit\":\"NOPE\",\"reviewer\":\"reviewer3\"}", 400));
+  json_decref(tu_call(&admin, "POST", "/api/v1/cycles/2/assignments",
+                      "{\"unit\":\"YL-JYJ\",\"reviewer\":\"unit-YL\"}", 400));
   /* A fresh assignment, a duplicate, and removal. */
   char body[200];
   snprintf(body, sizeof body, "{\"unit\":\"%s\",\"reviewer\":\"reviewer1\"}", unit);
-  json_decref(call(&admin, "POST", "/api/v1/cycles/2/assignments", body, 409));
+  json_decref(tu_call(&admin, "POST", "/api/v1/cycles/2/assignments", body, 409));
   /* A reviewer not yet on YL-JYJ (nor in conflict with it). */
-  json_t *list = call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
+  json_t *list = tu_call(&admin, "GET", "/api/v1/cycles/2/assignments", NULL, 200);
   char free_rev[32] = "";
   const char *cands[] = {"reviewer1", "reviewer4", "reviewer5", "reviewer6"};
   for (int c = 0; c < 4 && !free_rev[0]; c++) {
@@ -410,22 +390,23 @@ START_TEST(manual_assignments)
   json_decref(list);
   ck_assert(free_rev[0]);
   snprintf(body, sizeof body, "{\"unit\":\"YL-JYJ\",\"reviewer\":\"%s\"}", free_rev);
-  json_t *a = call(&admin, "POST", "/api/v1/cycles/2/assignments", body, 201);
+  json_t *a = tu_call(&admin, "POST", "/api/v1/cycles/2/assignments", body, 201);
   long long id = json_integer_value(json_object_get(json_object_get(a, "assignment"), "id"));
   json_decref(a);
   char dp[100];
   snprintf(dp, sizeof dp, "/api/v1/cycles/2/assignments/%lld", id);
-  json_decref(call(&admin, "DELETE", dp, NULL, 204));
-  json_decref(call(&admin, "DELETE", dp, NULL, 404));
+  json_decref(tu_call(&admin, "DELETE", dp, NULL, 204));
+  json_decref(tu_call(&admin, "DELETE", dp, NULL, 404));
   /* One with scores stays. */
-  json_decref(call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 200));
+  json_decref(
+      tu_call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 200));
   char q[300];
   snprintf(q, sizeof q,
            "SELECT a.id FROM assignment a JOIN unit un ON un.id = a.unit_id JOIN user u ON u.id "
            "= a.user_id WHERE a.cycle_id = 2 AND un.code = '%s' AND u.login = 'reviewer1'",
            unit);
   snprintf(dp, sizeof dp, "/api/v1/cycles/2/assignments/%lld", tu_sql_int(d.dir, q));
-  json_decref(call(&admin, "DELETE", dp, NULL, 409));
+  json_decref(tu_call(&admin, "DELETE", dp, NULL, 409));
 }
 END_TEST
 

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,4 +413,65 @@ long long tu_sql_int(const char *dir, const char *q)
   sqlite3_finalize(st);
   sqlite3_close(h);
   return v;
+}
+
+long long tu_sqlf(const char *dir, const char *fmt, ...)
+{
+  char q[1000];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(q, sizeof q, fmt, ap);
+  va_end(ap);
+  ck_assert_msg(n >= 0 && (size_t)n < sizeof q, "tu_sqlf: query too long: %s", fmt);
+  return tu_sql_int(dir, q);
+}
+
+void tu_demo_login(struct tu_user *u, const struct tu_daemon *d, const char *login)
+{
+  u->d = d;
+  snprintf(u->jar, sizeof u->jar, "%s/jar-%s", d->dir, login);
+  ck_assert_int_eq(tu_login(d->url, login, "kaoping-demo", u->jar, u->csrf), 200);
+}
+
+json_t *tu_call(const struct tu_user *u, const char *method, const char *path, const char *body,
+                long want)
+{
+  return tu_json(u->d->url, u->jar, u->csrf, method, path, body, want);
+}
+
+const char *tu_str(const json_t *o, const char *k)
+{
+  return json_string_value(json_object_get(o, k));
+}
+
+double tu_num(const json_t *o, const char *k)
+{
+  return json_number_value(json_object_get(o, k));
+}
+
+long long tu_int(const json_t *o, const char *k)
+{
+  return json_integer_value(json_object_get(o, k));
+}
+
+json_t *tu_err(const json_t *r)
+{
+  return json_object_get(r, "error");
+}
+
+const char *tu_err_field(const json_t *r)
+{
+  return tu_str(tu_err(r), "field");
+}
+
+void tu_start_demo(struct tu_daemon *d)
+{
+  const char *args[] = {"--demo", NULL};
+  ck_assert_msg(tu_start(d, NULL, args) == 0, "daemon did not start: %s", d->out);
+}
+
+void tu_stop_clean(struct tu_daemon *d)
+{
+  ck_assert_int_eq(tu_stop(d), 0);
+  tu_rmrf(d->dir);
 }

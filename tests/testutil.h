@@ -108,6 +108,48 @@ json_t *tu_json(const char *base, const char *jar, const char *csrf, const char 
 json_t *tu_upload(const char *base, const char *jar, const char *csrf, const char *path,
                   const char *file, const char *name, const char *extra, long want);
 
+/* tu_start(D, NULL, {"--demo"}): a daemon with the demo data in a new temporary folder. Asserts
+ * it started. */
+void tu_start_demo(struct tu_daemon *d);
+
+/* tu_stop(D), asserting the daemon exited with 0, then removes its data dir. */
+void tu_stop_clean(struct tu_daemon *d);
+
+/* A signed-in user of daemon D: a cookie jar file in D's data dir and the CSRF token. */
+struct tu_user {
+  const struct tu_daemon *d;
+  char jar[300], csrf[65];
+};
+
+/* Signs U in to the running daemon D as the demo user LOGIN (password "kaoping-demo") with the
+ * cookie jar D->dir/jar-LOGIN. Asserts the sign-in succeeds. D must outlive U's use. */
+void tu_demo_login(struct tu_user *u, const struct tu_daemon *d, const char *login);
+
+/* tu_json as the signed-in U against its daemon: METHOD PATH with JSON BODY (NULL = none).
+ * Asserts the status is WANT and returns the parsed reply; the caller decrefs. */
+json_t *tu_call(const struct tu_user *u, const char *method, const char *path, const char *body,
+                long want);
+
+/* Member K of the JSON object O as a string; NULL when O is not an object, K is absent or not a
+ * string. */
+const char *tu_str(const json_t *o, const char *k);
+
+/* Member K of O as a number (integer or real); 0 when absent or not a number. */
+double tu_num(const json_t *o, const char *k);
+
+/* Member K of O as an integer; 0 when absent or not an integer (reals included). */
+long long tu_int(const json_t *o, const char *k);
+
+/* The "error" member of an error reply R (NULL when there is none). */
+json_t *tu_err(const json_t *r);
+
+/* The "field" of the error in reply R, as tu_str: NULL when there is none. */
+const char *tu_err_field(const json_t *r);
+
+/* tu_sql_int on DIR's database with the SQL built from the printf format FMT (at most 999
+ * bytes; longer aborts the test). */
+long long tu_sqlf(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Runs the Check suite S and returns the process exit status for main(). */
 int tu_run_suite(Suite *s);
 
