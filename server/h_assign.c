@@ -11,6 +11,7 @@
 #include "db.h"
 #include "dbjson.h"
 #include "err.h"
+#include "h_cycles.h"
 #include "json.h"
 #include "sheet.h"
 #include "store.h"
@@ -43,23 +44,8 @@ static int audit_json(struct req *r, const char *action, const char *object, jso
   return rc;
 }
 
-/* The phase of CYCLE into PHASE. E_OK, E_NOT_FOUND or a db error. */
-static int cycle_phase(struct req *r, int64_t cycle, char phase[16])
-{
-  db_stmt *st = db_prepare(r->db, "SELECT phase FROM cycle WHERE id = :c");
-  int rc;
-  if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":c", cycle))) {
-    db_reset(st);
-    return rc;
-  }
-  rc = db_step(st);
-  if (rc == DB_ROW) snprintf(phase, 16, "%s", db_col_text(st, 0));
-  db_reset(st);
-  return rc == DB_ROW ? E_OK : rc == DB_DONE ? E_NOT_FOUND : rc;
-}
-
-/* Assignments may change until the cycle is published: E_OK, or E_NOT_OPEN explained. */
+/* An assignment row of a cycle in PHASE may change until the cycle is published: E_OK, or
+ * E_NOT_OPEN explained (whole cycles are checked with cycle_check_open()). */
 static int need_open(struct reply *out, const char *phase)
 {
   if (strcmp(phase, "publication") && strcmp(phase, "closed")) return E_OK;
@@ -301,10 +287,9 @@ static int import_rules(struct req *r, int64_t cycle, struct irow *ir, int64_t o
 int h_assignments_import(struct req *r, struct reply *out)
 {
   int64_t cycle, apply;
-  char phase[16];
   int rc = req_param_id(r, "cycle", &cycle);
   if (rc || (rc = req_query_int(r, out, "apply", 0, 0, 1, &apply)) ||
-      (rc = cycle_phase(r, cycle, phase)) || (rc = need_open(out, phase)))
+      (rc = cycle_check_open(r->db, cycle, 0, &out->detail)))
     return rc;
   struct sheet sh;
   const char *detail = NULL;
@@ -691,9 +676,8 @@ int h_assignments_auto(struct req *r, struct reply *out)
   static const char *const keys[] = {"per_unit", "cap", "panels", "seed", "apply", NULL};
   static const char *const reasons[] = {"", "few", "cap", "panel"};
   int64_t cycle, per_unit = 0, cap = 0, seed;
-  char phase[16];
   int rc = req_param_id(r, "cycle", &cycle);
-  if (rc || (rc = cycle_phase(r, cycle, phase))) return rc;
+  if (rc || (rc = cycle_check_open(r->db, cycle, 0, &out->detail))) return rc;
   seed = cycle;
   json_t *ap = json_object_get(r->jbody, "apply");
   if ((rc = json_only_keys(out, r->jbody, keys)) ||
@@ -703,7 +687,6 @@ int h_assignments_auto(struct req *r, struct reply *out)
     return rc;
   if (ap && !json_is_boolean(ap)) return reply_invalid(out, "apply", "应为 true 或 false");
   int apply = json_is_true(ap);
-  if ((rc = need_open(out, phase))) return rc;
   /* Read, compute and (when applying) store under the write lock: the proposal is computed
    * from exactly what is stored next to it. */
   if ((rc = db_begin(r->db))) return rc;

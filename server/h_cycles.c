@@ -786,12 +786,12 @@ int cycle_check_open(struct db *db, int64_t cycle, int until_closed, const char 
   int closed = !strcmp(db_col_text(st, 0), "closed"),
       published = !strcmp(db_col_text(st, 0), "publication");
   db_reset(st);
-  if (closed) {
+  if (closed && until_closed) {
     *detail = "该考核周期已结束，只能查看，不能再更改";
     return E_NOT_OPEN;
   }
-  if (published && !until_closed) {
-    *detail = "该考核周期已公示结果，不能再更改评审分配或上传";
+  if ((closed || published) && !until_closed) {
+    *detail = "该考核周期已进入公示或已结束，不能再更改评审分配或上传";
     return E_NOT_OPEN;
   }
   return E_OK;
