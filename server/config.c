@@ -22,7 +22,7 @@ struct opt {
 };
 
 #define OFF(m) offsetof(struct config, m)
-#define ALL    (CMD_SERVE | CMD_BACKUP | CMD_USER_ADD | CMD_AUDIT_VERIFY)
+#define ALL    (CMD_SERVE | CMD_BACKUP | CMD_USER_ADD | CMD_AUDIT_VERIFY | CMD_DEMO)
 
 static const struct opt opts[] = {
     {"listen", "KAOPING_LISTEN", OPT_STR, OFF(listen), CMD_SERVE, "127.0.0.1:8080",
@@ -53,8 +53,8 @@ static const struct opt opts[] = {
      "serve HTTPS with this PEM certificate (with --tls-key)"},
     {"tls-key", "KAOPING_TLS_KEY", OPT_STR, OFF(tls_key), CMD_SERVE, "(none)",
      "the PEM private key of --tls-cert"},
-    {"pwhash", "KAOPING_PWHASH", OPT_STR, OFF(pwhash), CMD_SERVE | CMD_USER_ADD, "interactive",
-     "password hashing cost: interactive, moderate, or min (tests only)"},
+    {"pwhash", "KAOPING_PWHASH", OPT_STR, OFF(pwhash), CMD_SERVE | CMD_USER_ADD | CMD_DEMO,
+     "interactive", "password hashing cost: interactive, moderate, or min (tests only)"},
     {"session-idle", "KAOPING_SESSION_IDLE", OPT_UINT, OFF(session_idle), CMD_SERVE, "30",
      "minutes of inactivity that end a session"},
     {"session-max", "KAOPING_SESSION_MAX", OPT_UINT, OFF(session_max), CMD_SERVE, "12",
@@ -66,6 +66,9 @@ static const struct opt opts[] = {
     {"unit", NULL, OPT_STR, OFF(unit), CMD_USER_ADD, "", "unit code (required for role unit)"},
     {"name", NULL, OPT_STR, OFF(display_name), CMD_USER_ADD, "(login)",
      "name shown in the web app"},
+    {"scale", NULL, OPT_UINT, OFF(scale), CMD_DEMO, "0",
+     "generate N units with reports and submitted sheets (benchmarks); 0 = the small demo"},
+    {"seed", NULL, OPT_UINT, OFF(seed), CMD_DEMO, "1", "seed of the generated data"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -114,6 +117,7 @@ int config_parse(enum cmd cmd, int argc, char **argv, struct config *c, char **p
   c->session_idle = 30;
   c->session_max = 12;
   c->log_level = "info";
+  c->seed = 1;
   *npos = 0;
 
   for (size_t i = 0; i < NOPTS; i++) {

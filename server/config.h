@@ -16,6 +16,7 @@ enum cmd {
   CMD_BACKUP = 1 << 1,
   CMD_USER_ADD = 1 << 2,
   CMD_AUDIT_VERIFY = 1 << 3,
+  CMD_DEMO = 1 << 4,
 };
 
 /* Every setting of every command. */
@@ -42,6 +43,8 @@ struct config {
   const char *role;         /* user add: admin | reviewer | unit */
   const char *unit;         /* user add: unit code (required for role unit) */
   const char *display_name; /* user add: the name shown in the UI */
+  unsigned scale;           /* demo: units of the national-scale data set; 0 = the small demo */
+  unsigned seed;            /* demo: seed of the generated data */
 };
 
 /* Fills C with the defaults, then the environment, then ARGV (options only; positional

@@ -2,7 +2,7 @@
  * main.c - the kaoping command: parses the command line, and for `serve` sets up signals,
  * storage and the HTTP server, waits for SIGINT/SIGTERM and shuts down gracefully.
  *
- * Commands: serve, backup, user add, audit verify, --version, --help. Exit status: 0 on
+ * Commands: serve, demo, backup, user add, audit verify, --version, --help. Exit status: 0 on
  * success, 1 on failure (message on stderr), 2 on a usage error.
  */
 #include "audit.h"
@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "demo.h"
+#include "demo_scale.h"
 #include "err.h"
 #include "h_system.h"
 #include "http.h"
@@ -39,6 +40,7 @@ static void usage(FILE *f)
           "kaoping %s - 法治政府建设考核 (rule-of-law government assessment) server\n\n"
           "usage:\n"
           "  kaoping serve [options]                 run the web server\n"
+          "  kaoping demo [--scale N] [options]      fill an empty data dir with demo data\n"
           "  kaoping backup [options] FILE           write a consistent copy of the database\n"
           "  kaoping user add [options]              create a user; password on standard input\n"
           "  kaoping audit verify [options]          check the audit trail's hash chain\n"
@@ -46,6 +48,8 @@ static void usage(FILE *f)
           "serve options:\n",
           KAOPING_VERSION);
   config_usage(CMD_SERVE, f);
+  fprintf(f, "\ndemo options:\n");
+  config_usage(CMD_DEMO, f);
   fprintf(f, "\nbackup and audit verify options:\n");
   config_usage(CMD_BACKUP, f);
   fprintf(f, "\nuser add options:\n");
@@ -158,6 +162,36 @@ static int cmd_serve(struct config *c)
   db_global_close();
   log_info("stopped; database closed");
   return 0;
+}
+
+/* kaoping demo: the small demonstration data (as serve --demo) or, with --scale N, the
+ * national-scale data set of demo_scale.h, into an empty data dir; then exits. */
+static int cmd_demo(struct config *c)
+{
+  if (crypto_init(c->pwhash) != 0) {
+    fprintf(stderr, "kaoping: cannot start libsodium or unknown --pwhash '%s'\n", c->pwhash);
+    return 1;
+  }
+  if (c->scale > DEMO_SCALE_MAX) {
+    fprintf(stderr, "kaoping: --scale is at most %d units\n", DEMO_SCALE_MAX);
+    return 2;
+  }
+  json_object_seed(0);
+  if (make_data_dir(c->data_dir) || lock_data_dir(c->data_dir) || store_init(c->data_dir) ||
+      open_storage(c->data_dir))
+    return 1;
+  int rc = c->scale ? demo_scale(c->data_dir, (int)c->scale, c->seed) : demo_seed(c->data_dir);
+  db_global_close();
+  if (rc == E_OK) {
+    printf("data dir ready: kaoping serve --data-dir %s\n", c->data_dir);
+    return 0;
+  }
+  if (rc != E_CONFLICT)
+    fprintf(stderr,
+            "kaoping: the demo data could not be created (see the log above); remove %s "
+            "and try again\n",
+            c->data_dir);
+  return 1;
 }
 
 static int cmd_backup(struct config *c, const char *file)
@@ -278,6 +312,8 @@ int main(int argc, char **argv)
   int skip = 2;
   if (!strcmp(argv[1], "serve"))
     cmd = CMD_SERVE;
+  else if (!strcmp(argv[1], "demo"))
+    cmd = CMD_DEMO;
   else if (!strcmp(argv[1], "backup"))
     cmd = CMD_BACKUP;
   else if (!strcmp(argv[1], "user") && argc > 2 && !strcmp(argv[2], "add"))
@@ -311,6 +347,8 @@ int main(int argc, char **argv)
       return 2;
     }
     return cmd_backup(&c, pos[0]);
+  case CMD_DEMO:
+    return cmd_demo(&c);
   case CMD_USER_ADD:
     return cmd_user_add(&c);
   case CMD_AUDIT_VERIFY:
