@@ -167,6 +167,58 @@ static struct xlsx_cell score_cell(const struct export_row *row, char *buf, size
   return (struct xlsx_cell){.kind = XLSX_STR, .s = buf};
 }
 
+/* ---- the detail CSV ---- */
+
+/* What the detail-row callback of the CSV writes to. */
+struct csv_ctx {
+  FILE *f;
+  char who[512];  /* the reviewer as shown */
+  char score[64]; /* the score of a special item as text */
+};
+
+/* export_row_fn: one score as a line of the detail CSV. */
+static int csv_detail_row(const struct export_row *row, void *vctx)
+{
+  struct csv_ctx *x = vctx;
+  struct xlsx_cell score = score_cell(row, x->score, sizeof x->score);
+  csv_field(x->f, row->unit_code, 1);
+  fputc(',', x->f);
+  csv_field(x->f, row->unit_name, 1);
+  fputc(',', x->f);
+  csv_field(x->f, row->ind_code, 1);
+  fputc(',', x->f);
+  csv_field(x->f, row->ind_name, 1);
+  fputc(',', x->f);
+  csv_field(x->f, reviewer_label(row, x->who, sizeof x->who), 1);
+  fputc(',', x->f);
+  csv_cell(x->f, &score, 0);
+  fputc(',', x->f);
+  csv_field(x->f, row->comment, 1);
+  fputs("\r\n", x->f);
+  return ferror(x->f) ? E_INTERNAL : E_OK;
+}
+
+int export_csv_detail(struct db *db, int64_t cycle, FILE *f)
+{
+  static const char *const head[] = {"单位代码", "单位名称", "指标编号", "指标名称",
+                                     "评审人",   "得分",     "评语"};
+  struct csv_ctx ctx = {.f = f};
+  fputs("\xEF\xBB\xBF", f);
+  for (size_t c = 0; c < sizeof head / sizeof head[0]; c++) {
+    if (c) fputc(',', f);
+    csv_field(f, head[c], 1);
+  }
+  fputs("\r\n", f);
+  int rc = export_rows_each(db, cycle, csv_detail_row, &ctx);
+  if (!rc && (fflush(f) || ferror(f))) {
+    log_error("cannot write the CSV export");
+    rc = E_INTERNAL;
+  }
+  return rc;
+}
+
+/* ---- XLSX detail ---- */
+
 /* export_row_fn: one score into 明细 and, when commented, into 评审意见. */
 static int xlsx_detail_row(const struct export_row *row, void *vctx)
 {

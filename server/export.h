@@ -22,6 +22,14 @@ struct db;
  * leading apostrophe. Returns E_OK, or E_INTERNAL when writing fails. */
 int export_csv(FILE *f, json_t *results, json_t *kinds);
 
+/* Writes the detail table of cycle CYCLE to F: a UTF-8 BOM, the header 单位代码, 单位名称,
+ * 指标编号, 指标名称, 评审人, 得分, 评语, then one CRLF line per row of export_rows_each()
+ * (the columns of the XLSX 明细 sheet: 得分 with two decimals, "不适用", or the special item's
+ * count or flag), streamed: memory does not grow with the number of scores and the results
+ * are not computed. Text cells are guarded as in export_csv(). Returns E_OK, a db error, or
+ * E_INTERNAL when writing fails. */
+int export_csv_detail(struct db *db, int64_t cycle, FILE *f);
+
 /* Writes the workbook PATH (libxlsxwriter's temporary files in TMPDIR): 汇总 (the summary of
  * export_csv() with totals and area scores as numbers with two decimals, the rank as an
  * integer, and 备注: no sheets, border groups, quota moves, vetoes), 明细 (one row per score of

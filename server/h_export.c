@@ -20,15 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The download's file name: "<cycle title>结果.<ext>", without path separators or control
- * characters. In R's arena. */
-static const char *export_name(struct req *r, json_t *cyc, const char *ext)
+/* The download's file name: "<cycle title>结果<LABEL>.<ext>", without path separators or
+ * control characters. In R's arena. */
+static const char *export_name(struct req *r, json_t *cyc, const char *label, const char *ext)
 {
   char name[400];
   snprintf(name, sizeof name, "%s", json_string_value(json_object_get(cyc, "title")) ?: "考核");
   for (char *c = name; *c; c++)
     if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20) *c = '_';
-  return arena_printf(&r->a, "%s结果.%s", name, ext);
+  return arena_printf(&r->a, "%s结果%s.%s", name, label, ext);
 }
 
 int h_export(struct req *r, struct reply *out)
@@ -37,10 +37,20 @@ int h_export(struct req *r, struct reply *out)
   int rc = req_param_id(r, "cycle", &cycle);
   if (rc) return rc;
   const char *ext = strrchr(r->path, '.') + 1; /* the route table names .csv, .xlsx or .json */
-  const char *method = req_query(r, "method");
+  const char *method = req_query(r, "method"), *sheet = req_query(r, "sheet");
   json_t *cyc = NULL, *res = NULL, *kinds = NULL;
   const char *field = NULL, *problem = NULL;
+  int detail = sheet && !strcmp(sheet, "detail");
+  if (sheet && !detail && strcmp(sheet, "summary"))
+    return reply_invalid(out, "sheet", "sheet 只能是 summary（汇总）或 detail（明细）");
+  if (sheet && strcmp(ext, "csv"))
+    return reply_invalid(out, "sheet", "sheet 只用于 CSV 导出：Excel 文件已含汇总与明细两张表");
   if ((rc = export_cycle(r->db, cycle, &cyc))) return rc;
+  if (detail && method) {
+    rc = reply_invalid(out, "method", "明细导出列出每位评审人的原始评分，与汇总方法无关");
+    goto done;
+  }
+  if (detail) goto write; /* the scores as they are: no results to compute */
   rc = results_load(r->db, cycle, method, NULL, &res, &field, &problem);
   if (rc == E_VALIDATION) {
     /* copied: results_load's buffer is thread-local until its next call */
@@ -51,6 +61,7 @@ int h_export(struct req *r, struct reply *out)
   if (!rc) rc = export_kind_names(r->db, &kinds);
   if (rc) goto done;
 
+write:;
   const struct config *cfg = config_active();
   char tmpdir[4100], path[4200];
   snprintf(tmpdir, sizeof tmpdir, "%s/tmp", cfg->data_dir);
@@ -72,7 +83,10 @@ int h_export(struct req *r, struct reply *out)
       rc = E_INTERNAL;
     } else {
       setvbuf(f, NULL, _IOFBF, 1 << 16);
-      if (!strcmp(ext, "csv")) {
+      if (detail) {
+        rc = export_csv_detail(r->db, cycle, f);
+        ctype = "text/csv; charset=utf-8";
+      } else if (!strcmp(ext, "csv")) {
         rc = export_csv(f, res, kinds);
         ctype = "text/csv; charset=utf-8";
       } else {
@@ -82,7 +96,7 @@ int h_export(struct req *r, struct reply *out)
       if (fclose(f) && !rc) rc = E_INTERNAL;
     }
   }
-  if (!rc) rc = reply_file(r, out, path, ctype, export_name(r, cyc, ext));
+  if (!rc) rc = reply_file(r, out, path, ctype, export_name(r, cyc, detail ? "明细" : "", ext));
   unlink(path); /* reply_file holds the open file; the name is no longer needed */
 done:
   json_decref(cyc);

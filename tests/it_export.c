@@ -290,6 +290,58 @@ START_TEST(csv_matches_results)
 }
 END_TEST
 
+/* The detail CSV (?sheet=detail): one line per detail row in 明细's columns, in the order of
+ * unit code, the rubric tree and the login, the same rows as the XLSX's 明细; bad parameters. */
+START_TEST(csv_detail)
+{
+  struct tu_resp r;
+  get("/api/v1/cycles/2/export.csv?sheet=detail", NULL, 200, &r);
+  ck_assert_str_eq(tu_header(&r, "Content-Type"), "text/csv; charset=utf-8");
+  ck_assert_ptr_nonnull(strstr(tu_header(&r, "Content-Disposition"), "%E6%98%8E%E7%BB%86.csv"));
+  ck_assert(r.len > 3 && !memcmp(r.body, "\xEF\xBB\xBF", 3));
+  json_t *rows = csv_parse(r.body + 3, r.len - 3);
+  ck_assert_int_eq(json_array_size(rows), 1 + detail_count(2, ""));
+  json_t *head = json_array_get(rows, 0);
+  const char *want[] = {"单位代码", "单位名称", "指标编号", "指标名称", "评审人", "得分", "评语"};
+  ck_assert_int_eq(json_array_size(head), 7);
+  for (size_t c = 0; c < 7; c++)
+    ck_assert_str_eq(json_string_value(json_array_get(head, c)), want[c]);
+  /* units in code order; every score of a unit together; a number or 不适用 for items */
+  const char *prev = "";
+  size_t i, items = 0;
+  json_t *row;
+  json_array_foreach(rows, i, row)
+  {
+    if (!i) continue;
+    const char *unit = json_string_value(json_array_get(row, 0));
+    ck_assert_msg(strcmp(prev, unit) <= 0, "unit %s after %s", unit, prev);
+    prev = unit;
+    double x;
+    const char *score = json_string_value(json_array_get(row, 5));
+    if (sscanf(score, "%lf", &x) == 1) items++;
+  }
+  ck_assert_int_eq(items, detail_count(2, "AND i.kind = 'item' AND s.points IS NOT NULL AND "
+                                          "s.na = 0"));
+  json_decref(rows);
+  tu_resp_free(&r);
+  /* the same rows as the summary's method-free detail: a method, an unknown sheet, or a sheet
+   * on another format are refused */
+  const char *bad[] = {"/api/v1/cycles/2/export.csv?sheet=detail&method=median",
+                       "/api/v1/cycles/2/export.csv?sheet=scores",
+                       "/api/v1/cycles/2/export.xlsx?sheet=detail"};
+  for (size_t k = 0; k < 3; k++) {
+    get(bad[k], NULL, 400, &r);
+    json_t *e = json_loads(r.body, 0, NULL);
+    ck_assert_str_eq(tu_err_field(e), k ? "sheet" : "method");
+    json_decref(e);
+    tu_resp_free(&r);
+  }
+  get("/api/v1/cycles/2/export.csv?sheet=summary", NULL, 200, &r);
+  ck_assert_ptr_nonnull(strstr(r.body, "总分"));
+  tu_resp_free(&r);
+}
+END_TEST
+
 START_TEST(xlsx_read_back)
 {
   json_t *res = results_of(2);
@@ -695,6 +747,7 @@ static Suite *suite(void)
   tcase_add_checked_fixture(tc, start, stop);
   tcase_set_timeout(tc, 280);
   tcase_add_test(tc, csv_matches_results);
+  tcase_add_test(tc, csv_detail);
   tcase_add_test(tc, xlsx_read_back);
   tcase_add_test(tc, json_matches);
   tcase_add_test(tc, empty_cycle_and_errors);
