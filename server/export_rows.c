@@ -9,16 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One unit's rows. The indicators of the cycle's rubric get a sort key from their path in
- * the tree (each level's sort and id, zero-padded), so ORDER BY on it is the rubric's order.
- * For one unit's 评分表 (export_unit_sheets); the whole cycle is read by CYCLE_ROWS_SQL. */
-static const char ROWS_SQL[] =
-    "WITH RECURSIVE ord(id, k) AS ("
-    " SELECT id, printf('%08d%012d', sort, id) FROM indicator"
-    "  WHERE rubric_id = (SELECT rubric_id FROM cycle WHERE id = :cycle) AND parent_id IS NULL"
-    " UNION ALL"
-    " SELECT i.id, o.k || printf('%08d%012d', i.sort, i.id) FROM indicator i"
-    "  JOIN ord o ON i.parent_id = o.id)"
+/* The indicators of the cycle's rubric with a sort key from their path in the tree (each
+ * level's sort and id, zero-padded), so ORDER BY on it is the rubric's order. */
+#define ORDER_CTE                                                                                  \
+  "WITH RECURSIVE ord(id, k) AS ("                                                                 \
+  " SELECT id, printf('%08d%012d', sort, id) FROM indicator"                                       \
+  "  WHERE rubric_id = (SELECT rubric_id FROM cycle WHERE id = :cycle) AND parent_id IS NULL"      \
+  " UNION ALL"                                                                                     \
+  " SELECT i.id, o.k || printf('%08d%012d', i.sort, i.id) FROM indicator i"                        \
+  "  JOIN ord o ON i.parent_id = o.id)"
+
+/* One unit's rows in the rubric's order, for one unit's 评分表 (export_unit_sheets); the whole
+ * cycle is read by CYCLE_ROWS_SQL. */
+static const char ROWS_SQL[] = ORDER_CTE
     " SELECT un.code, un.name, i.code, i.name, i.kind, us.login, us.display_name, s.comment,"
     "  s.points, s.na, coalesce(s.count, 0), s.veto"
     " FROM assignment a"
@@ -63,14 +66,7 @@ static int unit_rows(struct db *db, int64_t cycle, int64_t unit, export_row_fn e
 }
 
 /* The indicators of the cycle's rubric in the tree's order (the sort key of ROWS_SQL). */
-static const char ORDER_SQL[] =
-    "WITH RECURSIVE ord(id, k) AS ("
-    " SELECT id, printf('%08d%012d', sort, id) FROM indicator"
-    "  WHERE rubric_id = (SELECT rubric_id FROM cycle WHERE id = :cycle) AND parent_id IS NULL"
-    " UNION ALL"
-    " SELECT i.id, o.k || printf('%08d%012d', i.sort, i.id) FROM indicator i"
-    "  JOIN ord o ON i.parent_id = o.id)"
-    " SELECT id FROM ord ORDER BY k";
+static const char ORDER_SQL[] = ORDER_CTE " SELECT id FROM ord ORDER BY k";
 
 /* Every row of the cycle in one pass, grouped by unit code: the CROSS JOINs keep unit as the
  * outer loop, read in the order of its code index, so SQLite never sorts (or holds) the
