@@ -141,6 +141,7 @@ static int grow_cmp(const void *a, const void *b)
 static int flush(struct group *g, export_row_fn each, void *ctx)
 {
   int rc = E_OK;
+  if (!g->n) return E_OK; /* qsort must not get NULL, even for no rows */
   group_text = g->text;
   qsort(g->rows, g->n, sizeof *g->rows, grow_cmp);
   for (size_t i = 0; i < g->n && !rc; i++) {
@@ -192,7 +193,7 @@ int export_rows_each(struct db *db, int64_t cycle, export_row_fn each, void *ctx
   }
   if (st) db_reset(st);
   if (rc != DB_DONE) goto done;
-  qsort(ranks, nrank, sizeof *ranks, rank_cmp);
+  if (nrank) qsort(ranks, nrank, sizeof *ranks, rank_cmp);
   if (!(st = db_prepare(db, CYCLE_ROWS_SQL))) {
     rc = E_DB;
     goto done;
@@ -217,7 +218,7 @@ int export_rows_each(struct db *db, int64_t cycle, export_row_fn each, void *ctx
     }
     struct grow *w = &g.rows[g.n];
     struct rank key = {db_col_int(st, 2), 0},
-                *k = bsearch(&key, ranks, nrank, sizeof *ranks, rank_cmp);
+                *k = nrank ? bsearch(&key, ranks, nrank, sizeof *ranks, rank_cmp) : NULL;
     static const int col[8] = {0, 1, 3, 4, 5, 6, 7, 8};
     int bad = 0;
     for (int c = 0; c < 8; c++) bad |= keep(&g, db_col_text(st, col[c]), &w->s[c]);
