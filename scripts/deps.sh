@@ -5,7 +5,7 @@
 # why each one is there, and docker/Dockerfile installs the "build" group the same way.
 set -euo pipefail
 
-build=(build-essential cmake pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3
+build=(build-essential cmake pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 nettle-dev
   libjansson-dev libsodium-dev libxlsxwriter-dev libzip-dev libxml2-dev poppler-utils)
 test=(check libsubunit-dev libcurl4-openssl-dev chromium fonts-noto-cjk nodejs npm curl
   clang libclang-rt-14-dev clang-format python3-cairo openssl)

@@ -1,11 +1,12 @@
 /*
- * crypto.h - kaoping's cryptography: the only interface to libsodium (crypto.c is the only
- * file that includes sodium.h).
+ * crypto.h - kaoping's cryptography: the only interface to libsodium and nettle (crypto.c is
+ * the only file that includes sodium.h or a nettle header).
  *
  * Passwords: Argon2id strings from crypto_pwhash_str, at a cost chosen once at start-up;
  * at most CRYPTO_PWHASH_PARALLEL hashes run at once (each takes tens of MiB).
  * Tokens: 32 random bytes, sent to the client as 64 hex digits; only their BLAKE2b-256 hash is
- * stored. File content hashes: SHA-256.
+ * stored. File content hashes: SHA-256 (nettle's, which uses the CPU's SHA instructions when
+ * there are any: uploads are hashed as they arrive).
  */
 #ifndef KAOPING_CRYPTO_H
 #define KAOPING_CRYPTO_H
@@ -51,7 +52,7 @@ int crypto_equal(const void *a, const void *b, size_t n);
 
 /* Streaming SHA-256: init, update any number of times, final into 64 hex digits + NUL. */
 struct crypto_sha256 {
-  _Alignas(16) unsigned char state[512]; /* holds crypto_hash_sha256_state (checked in .c) */
+  _Alignas(16) unsigned char state[512]; /* holds nettle's struct sha256_ctx (checked in .c) */
 };
 void crypto_sha256_init(struct crypto_sha256 *s);
 void crypto_sha256_update(struct crypto_sha256 *s, const void *p, size_t n);
