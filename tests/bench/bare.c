@@ -5,16 +5,23 @@
  * is this machine's limit for "an HTTP reply" through libmicrohttpd with the same daemon flags and
  * limits as kaoping (server/http.c): epoll internal thread, error log, inter-thread channel, a
  * thread pool of one thread per core, 30 s idle timeout, 4096 connections, 256 per address, listen
- * backlog 1024. Any other method gets 405 with an empty body.
+ * backlog 1024 (the timeout and both connection limits can be changed with the options of the
+ * same name as kaoping's). A POST gets the same reply after its body has been read and thrown
+ * away: the limit for an upload through libmicrohttpd (tests/bench/load.sh). Any other method
+ * gets 405 with an empty body.
  *
  * The reply is queued on the access handler's second call, not its first: libmicrohttpd 0.9.75
  * treats a response queued while only the headers are processed as "early", stops reading the
  * connection and answers with "Connection: close", so every request would pay for a new TCP
  * connection. kaoping queues on the second call too, so both keep connections alive.
  *
- * usage: bare [--listen ADDR:PORT] [--threads N]
- *   --listen   IPv4 address and port, port 0 picks a free one (default 127.0.0.1:0)
- *   --threads  worker threads (default: number of cores)
+ * usage: bare [--listen ADDR:PORT] [--threads N] [--timeout S] [--max-connections N]
+ *             [--per-ip-limit N]
+ *   --listen           IPv4 address and port, port 0 picks a free one (default 127.0.0.1:0)
+ *   --threads          worker threads (default: number of cores)
+ *   --timeout          seconds before an idle connection is closed (default 30)
+ *   --max-connections  open connections at most (default 4096)
+ *   --per-ip-limit     open connections per client address at most, 0 = no limit (default 256)
  * Prints "listening on http://ADDR:PORT" on stdout, then runs until SIGINT or SIGTERM.
  *
  * Built by tests/bench/run.sh:  cc -std=c11 -O2 bare.c $(pkg-config --cflags --libs libmicrohttpd)
@@ -61,10 +68,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
   }
   if (*upload_data_size) {
-    *upload_data_size = 0; /* ignore any body */
+    *upload_data_size = 0; /* read and throw away any body */
     return MHD_YES;
   }
-  if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+  if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_POST) != 0)
     return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, refuse_resp);
   return MHD_queue_response(c, MHD_HTTP_OK, ok_resp);
 }
@@ -89,7 +96,8 @@ static int parse_listen(const char *s, struct sockaddr_in *sa)
 
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: bare [--listen ADDR:PORT] [--threads N]\n");
+  fprintf(f, "usage: bare [--listen ADDR:PORT] [--threads N] [--timeout S] [--max-connections N]"
+             " [--per-ip-limit N]\n");
 }
 
 int main(int argc, char **argv)
@@ -97,22 +105,33 @@ int main(int argc, char **argv)
   const char *listen = "127.0.0.1:0";
   long threads = sysconf(_SC_NPROCESSORS_ONLN);
   if (threads < 1) threads = 1;
+  long timeout = 30, max_conns = 4096, per_ip = 256;
   for (int i = 1; i < argc; i++) {
+    long *num = NULL, lo = 0, hi = 0;
     if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
       listen = argv[++i];
     } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-      char *end;
-      threads = strtol(argv[++i], &end, 10);
-      if (*end || threads < 1 || threads > 1024) {
-        fprintf(stderr, "bare: bad --threads '%s'\n", argv[i]);
-        return 2;
-      }
+      num = &threads, lo = 1, hi = 1024;
+    } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+      num = &timeout, lo = 0, hi = 86400;
+    } else if (!strcmp(argv[i], "--max-connections") && i + 1 < argc) {
+      num = &max_conns, lo = 1, hi = 1000000;
+    } else if (!strcmp(argv[i], "--per-ip-limit") && i + 1 < argc) {
+      num = &per_ip, lo = 0, hi = 1000000;
     } else if (!strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;
     } else {
       usage(stderr);
       return 2;
+    }
+    if (num) {
+      char *end;
+      *num = strtol(argv[++i], &end, 10);
+      if (*end || !argv[i][0] || *num < lo || *num > hi) {
+        fprintf(stderr, "bare: bad %s '%s'\n", argv[i - 1], argv[i]);
+        return 2;
+      }
     }
   }
   struct sockaddr_in sa;
@@ -126,7 +145,7 @@ int main(int argc, char **argv)
   if (!ok_resp || !refuse_resp ||
       MHD_add_response_header(ok_resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") !=
           MHD_YES ||
-      MHD_add_response_header(refuse_resp, MHD_HTTP_HEADER_ALLOW, "GET") != MHD_YES) {
+      MHD_add_response_header(refuse_resp, MHD_HTTP_HEADER_ALLOW, "GET, POST") != MHD_YES) {
     fprintf(stderr, "bare: out of memory\n");
     return 1;
   }
@@ -148,9 +167,9 @@ int main(int argc, char **argv)
   struct MHD_Daemon *d = MHD_start_daemon(
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC, 0, NULL, NULL, on_request,
       NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-      (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-      MHD_OPTION_END);
+      (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      (unsigned)per_ip, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
   if (!d) {
     fprintf(stderr, "bare: cannot listen on %s: %s\n", listen, strerror(errno));
     return 1;

@@ -98,6 +98,7 @@ trap 'exit 143' TERM
 start_server() {
   local name=$1 err=$2 out=$tmp/$1.out pid i
   shift 2
+  : >"$out" # exists before the first read below, however slowly the server starts
   "$@" >"$out" 2>"$err" &
   pid=$!
   pids+=("$pid")
