@@ -632,6 +632,11 @@ int db_rollback(struct db *db)
  * nothing. (PRAGMA query_only would do it too, but setting it expires every prepared
  * statement of the connection, so each GET recompiled all of its SQL: measured at a third of
  * the daemon's CPU on /healthz; see tests/bench/RESULTS.md.) */
+int db_in_transaction(struct db *db)
+{
+  return db->depth > 0;
+}
+
 int db_request_begin(struct db *db, int readonly)
 {
   db->readonly = readonly;

@@ -95,6 +95,10 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
+/* 1 while DB is inside db_begin() … db_commit()/db_rollback() (what it reads may be undone),
+ * else 0. */
+int db_in_transaction(struct db *db);
+
 /* Marks the start of one HTTP request on DB. During a READONLY request (GET, HEAD) db_step()
  * refuses any statement that could write (E_INTERNAL, logged), so a write during a GET is an
  * error at run time. */

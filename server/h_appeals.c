@@ -8,6 +8,7 @@
 #include "db.h"
 #include "err.h"
 #include "json.h"
+#include "results_cache.h"
 #include "results_db.h"
 #include "sheets.h"
 
@@ -716,7 +717,8 @@ static int official_value(struct req *r, struct reply *out, int64_t cycle, const
   json_t *res = NULL, *x;
   size_t i, li = (size_t)-1;
   *before = NULL;
-  int rc = results_load(r->db, cycle, NULL, NULL, &res, &field, &problem);
+  struct results_filter f = {.unit = unit};
+  int rc = results_cached_of(r->db, cycle, NULL, &f, &res, &field, &problem);
   if (rc == E_VALIDATION) {
     out->field = field ? arena_strdup(&r->a, field) : NULL;
     out->detail = problem ? arena_strdup(&r->a, problem) : "无法计算考核结果";

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "err.h"
 #include "h_results.h"
+#include "results_cache.h"
 #include "results_db.h"
 
 #include <math.h>
@@ -220,7 +221,7 @@ int h_compare_get(struct req *r, struct reply *out)
   if (rc) return rc;
   if ((rc = h_results_method(r, out, &method)) || (rc = take_units(r, out, s.cycle, &asked)))
     goto done;
-  if ((rc = results_load(r->db, s.cycle, method, NULL, &res, &field, &problem))) {
+  if ((rc = results_cached(r->db, s.cycle, method, &res, &field, &problem))) {
     rc = h_results_load_error(r, out, rc, field, problem);
     goto done;
   }
@@ -306,7 +307,7 @@ int h_heatmap_get(struct req *r, struct reply *out)
   int rc = h_results_open(r, out, &s);
   if (rc) return rc;
   if ((rc = h_results_method(r, out, &method))) goto done;
-  if ((rc = results_load(r->db, s.cycle, method, NULL, &res, &field, &problem))) {
+  if ((rc = results_cached(r->db, s.cycle, method, &res, &field, &problem))) {
     rc = h_results_load_error(r, out, rc, field, problem);
     goto done;
   }
@@ -464,7 +465,8 @@ int h_unit_history(struct req *r, struct reply *out)
     if ((rc = results_db_cycle(r->db, id, &rubric, &settings, NULL, 0))) goto done;
     int with_rank = admin || !json_is_false(json_object_get(settings, "show_ranks"));
     json_decref(settings);
-    rc = results_load(r->db, id, NULL, NULL, &res, &field, &problem);
+    struct results_filter f = {.unit = code};
+    rc = results_cached_of(r->db, id, NULL, &f, &res, &field, &problem);
     if (rc == E_VALIDATION) continue; /* no computable result (no rubric, a stale setting) */
     if (rc) goto done;
     row = result_row(res, code);

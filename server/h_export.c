@@ -12,6 +12,7 @@
 #include "export_rows.h"
 #include "export_unit.h"
 #include "h_results.h"
+#include "results_cache.h"
 #include "results_db.h"
 #include "rubrics.h"
 
@@ -51,7 +52,7 @@ int h_export(struct req *r, struct reply *out)
     goto done;
   }
   if (detail) goto write; /* the scores as they are: no results to compute */
-  rc = results_load(r->db, cycle, method, NULL, &res, &field, &problem);
+  rc = results_cached(r->db, cycle, method, &res, &field, &problem);
   if (rc == E_VALIDATION) {
     /* copied: results_load's buffer is thread-local until its next call */
     rc = reply_invalid(out, arena_strdup(&r->a, field ? field : "method"),

@@ -1,7 +1,8 @@
 /*
- * h_results.c - results, traces and statistics over HTTP (see h_results.h). The input is
- * loaded by results_db.c and computed by results.c / revstats.c on every request (nothing is
- * cached, so a change of the cycle's settings shows at once); this file decides who sees what:
+ * h_results.c - results, traces and statistics over HTTP (see h_results.h). The results come
+ * from results_cache.c (computed by results.c from results_db.c's input, again as soon as
+ * anything they depend on changed, so a change of the cycle's settings shows at once); traces
+ * and statistics are computed per request; this file decides who sees what:
  *
  *   phase          admin            reviewer                 unit user
  *   draft          409              404 (cycle hidden)       404
@@ -18,6 +19,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "results_cache.h"
 #include "results_db.h"
 #include "revstats.h"
 #include "rubrics.h"
@@ -86,14 +88,21 @@ int h_results_load_error(struct req *r, struct reply *out, int rc, const char *f
   return E_VALIDATION;
 }
 
+/* Removes "rank" from each method of BY_METHOD ({method: {"total","rank","grade"}}; NULL is
+ * fine). */
+static void hide_method_ranks(json_t *by_method)
+{
+  const char *m;
+  json_t *v;
+  json_object_foreach(by_method, m, v) json_object_del(v, "rank");
+}
+
 /* Removes the rank members from the unit row U (show_ranks false). */
 static void hide_ranks(json_t *u)
 {
   static const char *const keys[] = {"rank", "rank_in_kind", "tied", "tied_in_kind", NULL};
   for (int i = 0; keys[i]; i++) json_object_del(u, keys[i]);
-  const char *m;
-  json_t *v;
-  json_object_foreach(json_object_get(u, "by_method"), m, v) json_object_del(v, "rank");
+  hide_method_ranks(json_object_get(u, "by_method"));
   json_t *tr = json_object_get(u, "trace");
   if (tr) json_object_del(tr, "ranking");
 }
@@ -251,28 +260,113 @@ static int reviewer_view(json_t *res, int show_ranks)
   return E_OK;
 }
 
+/* The ?part= of a paged results request into *PART. E_OK or E_VALIDATION in OUT. */
+static int results_part(struct req *r, struct reply *out, enum results_part *part)
+{
+  const char *p = req_query(r, "part");
+  *part = RESULTS_UNITS;
+  if (!p || !strcmp(p, "units")) return E_OK;
+  if (!strcmp(p, "disagreements"))
+    *part = RESULTS_DISAGREEMENTS;
+  else if (!strcmp(p, "sensitivity"))
+    *part = RESULTS_SENSITIVITY;
+  else
+    return reply_invalid(
+        out, "part", "part 应为 units（单位）、disagreements（分歧）或 sensitivity（方法影响）");
+  return E_OK;
+}
+
+/* A page of the results for the admin or a reviewer (h_results.h): the head, cut for a
+ * reviewer, and the page of ?part= under the filters. E_OK with *OUT (caller decrefs), or an
+ * error in OUT. */
+static int results_page(struct req *r, struct reply *out, struct results_snap *snap, int show_ranks,
+                        json_t **res)
+{
+  static const char *const key[] = {"units", "disagreements", "sensitivity"};
+  enum results_part part;
+  int64_t offset, limit, total = 0;
+  struct results_filter f = {.kind = req_query(r, "kind"), .q = req_query(r, "q"), .enrich = 1};
+  json_t *head = NULL, *items = NULL, *x;
+  size_t i;
+  int reviewer = r->user.role == ROLE_REVIEWER;
+  int rc = results_part(r, out, &part);
+  if (rc || (rc = req_query_int(r, out, "offset", 0, 0, INT64_MAX, &offset)) ||
+      (rc = req_query_int(r, out, "limit", 50, 1, 1000, &limit)))
+    return rc;
+  if (f.q && strlen(f.q) > 200) return reply_invalid(out, "q", "查找的文字太长（最多 200 字节）");
+  f.by_code = reviewer && !show_ranks;
+  if (!(head = results_snap_head(snap, 1))) return E_NOMEM;
+  if ((rc = results_snap_list(snap, part, &f, offset, limit, &items, &total))) goto done;
+  if (reviewer) {
+    if (!show_ranks) {
+      json_t *counts = json_object_get(head, "counts");
+      if (counts) json_object_del(counts, "ranked");
+      json_array_foreach(items, i, x)
+      {
+        if (part == RESULTS_UNITS) hide_ranks(x);
+        if (part == RESULTS_SENSITIVITY) hide_method_ranks(json_object_get(x, "by_method"));
+      }
+    }
+  }
+  if (json_object_set_new(head, key[part], items) ||
+      json_object_set_new(head, "page",
+                          json_pack("{s:s,s:I,s:I,s:I}", "part", key[part], "offset",
+                                    (json_int_t)offset, "limit", (json_int_t)limit, "total",
+                                    (json_int_t)total))) {
+    items = NULL; /* the head's, even on failure */
+    rc = E_NOMEM;
+    goto done;
+  }
+  items = NULL;
+  *res = head;
+  head = NULL;
+done:
+  json_decref(items);
+  json_decref(head);
+  return rc;
+}
+
 int h_results_get(struct req *r, struct reply *out)
 {
   struct results_seen s;
+  struct results_snap *snap = NULL;
   const char *method, *field = NULL, *problem = NULL;
   json_t *res = NULL, *view = NULL;
+  int paged = req_query(r, "limit") || req_query(r, "offset") || req_query(r, "part");
   int rc = h_results_open(r, out, &s);
   if (rc) return rc;
   if ((rc = h_results_method(r, out, &method))) goto done;
-  if ((rc = results_load(r->db, s.cycle, method, NULL, &res, &field, &problem))) {
+  if (r->user.role == ROLE_UNIT) {
+    const char *own = r->user.unit_code ? r->user.unit_code : "";
+    struct results_filter f = {.unit = own};
+    if ((rc = results_cached_of(r->db, s.cycle, method, &f, &res, &field, &problem))) {
+      rc = h_results_load_error(r, out, rc, field, problem);
+      goto done;
+    }
+    if ((rc = unit_view(res, own, s.show_ranks, &view))) goto done;
+  } else if ((rc = results_snap_get(r->db, s.cycle, method, &snap, &field, &problem))) {
     rc = h_results_load_error(r, out, rc, field, problem);
     goto done;
-  }
-  if (r->user.role == ROLE_UNIT) {
-    if ((rc = unit_view(res, r->user.unit_code ? r->user.unit_code : "", s.show_ranks, &view)))
-      goto done;
+  } else if (paged) {
+    if ((rc = results_page(r, out, snap, s.show_ranks, &view))) goto done;
+  } else if (r->user.role == ROLE_ADMIN) { /* everything as it is: no need to parse it */
+    char *text;
+    size_t len;
+    if ((rc = results_snap_text(snap, "{\"results\":", "}", &text, &len))) goto done;
+    out->body = text;
+    out->len = len;
+    out->ctype = "application/json; charset=utf-8";
+    out->status = 200;
+    goto done;
   } else {
+    if ((rc = results_snap_full(snap, &res))) goto done;
     if (r->user.role == ROLE_REVIEWER && (rc = reviewer_view(res, s.show_ranks))) goto done;
     view = res;
     res = NULL;
   }
   rc = reply_json(out, 200, json_pack("{s:o}", "results", view));
 done:
+  results_snap_release(snap);
   json_decref(res);
   json_decref(s.settings);
   return rc;

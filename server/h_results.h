@@ -36,12 +36,25 @@ int h_results_load_error(struct req *r, struct reply *out, int rc, const char *f
 
 /* GET /api/v1/cycles/{cycle}/results[?method=mean|median|trimmed|normalized]: results.h's
  * output for the cycle's submitted review sheets (the method defaults to the cycle's
- * settings.aggregation.method; quotas and flag_share come from the settings too). The admin:
+ * settings.aggregation.method; quotas and flag_share come from the settings too), from the
+ * results cache (results_cache.h: computed again only after its inputs changed). The admin:
  * always, from the review phase on. Reviewers and unit users: from the publication phase on
  * only; a unit user gets its own unit's row (rank only when settings.show_ranks), reviewers
  * every unit without the trace-level detail. 400 for an unknown method (field "method"); 409
  * E_NOT_OPEN before the results may be seen; 200 {"results": …} with "empty": true and no
- * units ranked when no sheet is submitted yet. */
+ * units ranked when no sheet is submitted yet.
+ * A PAGE instead of every unit (admin and reviewers; a unit user's reply is its own row
+ * anyway) when any of limit, offset or part is given:
+ *   part    units (default) | disagreements | sensitivity: the list the page is taken from;
+ *   limit   1..1000 entries (default 50); offset ≥ 0 (default 0);
+ *   kind    only units of this kind (entries of the other lists: of units of this kind);
+ *   q       only units whose code or name contains this text (≤ 200 bytes).
+ * The reply holds the head (results.h's members but the three lists, without
+ * normalization.reviewers; "parts": entries in each list; "kinds": [{"kind","units"}]), the
+ * page under the part's name, and "page": {"part","offset","limit","total": entries that pass
+ * the filters}. Disagreements gain "name" and sensitivity entries "by_method" of their unit.
+ * A reviewer's page without show_ranks lists units by code, without ranks. 400 naming part,
+ * limit, offset or q when invalid. */
 int h_results_get(struct req *r, struct reply *out);
 
 /* GET /api/v1/cycles/{cycle}/results/{unit}[?method=]: the unit's row with its "trace" (every

@@ -15,6 +15,7 @@
 #include "h_system.h"
 #include "http.h"
 #include "log.h"
+#include "results_cache.h"
 #include "session.h"
 #include "store.h"
 #include "users.h"
@@ -159,6 +160,7 @@ static int cmd_serve(struct config *c)
   sigwait(&stop, &sig);
   log_info("received %s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   http_stop(c->shutdown_grace);
+  results_cache_clear();
   db_global_close();
   log_info("stopped; database closed");
   return 0;

@@ -3,6 +3,8 @@
  */
 #include "metrics.h"
 
+#include "results_cache.h"
+
 #include "routes.h"
 #include "version.h"
 
@@ -157,6 +159,11 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
       "# HELP kaoping_client_errors_total Script errors reported by browsers.\n"
       "# TYPE kaoping_client_errors_total counter\nkaoping_client_errors_total %llu\n",
       atomic_load(&client_errors));
+  put(&t,
+      "# HELP kaoping_results_computed_total Results computed into a snapshot (results_cache.h):"
+      " a cycle's results are computed again only after what they depend on changed.\n"
+      "# TYPE kaoping_results_computed_total counter\nkaoping_results_computed_total %lld\n",
+      (long long)results_cache_computed());
   if (t.oom) {
     free(t.p);
     return -1;

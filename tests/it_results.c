@@ -129,6 +129,186 @@ static json_t *results(struct tu_user *w, const char *query)
   return r;
 }
 
+/* kaoping_results_computed_total from GET /metrics: how many times results were computed. */
+static long long computed(void)
+{
+  char url[200];
+  struct tu_resp r;
+  snprintf(url, sizeof url, "%s/metrics", d.url);
+  ck_assert_int_eq(tu_http("GET", url, NULL, NULL, 0, NULL, &r), 0);
+  const char *k = strstr(r.body, "\nkaoping_results_computed_total ");
+  ck_assert_ptr_nonnull(k);
+  long long n = atoll(k + strlen("\nkaoping_results_computed_total "));
+  tu_resp_free(&r);
+  return n;
+}
+
+/* The total of unit CODE in the small cycle's results now (admin, official method). */
+static double total_of(const char *code)
+{
+  json_t *r = results(&admin, "");
+  json_t *u = row(r, code);
+  ck_assert_ptr_nonnull(u);
+  double t = tu_num(u, "total");
+  json_decref(r);
+  return t;
+}
+
+START_TEST(computed_once_until_something_changes)
+{
+  ck_assert(total_of("YL-SFJ") == 80);
+  long long n0 = computed();
+  ck_assert(total_of("YL-SFJ") == 80); /* nothing changed: the snapshot answers */
+  json_decref(results(&admin, "?limit=1"));
+  ck_assert_int_eq(computed(), n0);
+  /* a draft sheet's scores do not count and do not invalidate */
+  char q[600];
+  snprintf(q, sizeof q,
+           "UPDATE score SET points = 1 WHERE assignment_id IN (SELECT id FROM assignment "
+           "WHERE cycle_id = %lld AND status <> 'submitted')",
+           cyc);
+  tu_sql(d.dir, q);
+  snprintf(q, sizeof q,
+           "INSERT INTO score (assignment_id, indicator_id, points, updated_at) SELECT a.id, "
+           "i.id, 3, 1 FROM assignment a, indicator i WHERE a.cycle_id = %lld AND a.status = "
+           "'assigned' AND i.rubric_id = %lld AND i.code = '1.1'",
+           cyc, rubric_id);
+  tu_sql(d.dir, q);
+  ck_assert(total_of("YL-SFJ") == 80);
+  ck_assert_int_eq(computed(), n0);
+  /* a submitted score changes: computed again, and the new value shows */
+  snprintf(q, sizeof q,
+           "UPDATE score SET points = 39 WHERE indicator_id = (SELECT id FROM indicator WHERE "
+           "rubric_id = %lld AND code = '1.1') AND assignment_id = (SELECT a.id FROM assignment "
+           "a JOIN unit u ON u.id = a.unit_id JOIN user us ON us.id = a.user_id WHERE "
+           "a.cycle_id = %lld AND u.code = 'YL-SFJ' AND us.login = 'reviewer5')",
+           rubric_id, cyc);
+  tu_sql(d.dir, q);
+  ck_assert(total_of("YL-SFJ") == 83); /* (60 + 54 + 39) / 3 = 51, + 32 */
+  ck_assert_int_eq(computed(), n0 + 1);
+  /* a sheet reopened leaves the results; submitted again it is back */
+  snprintf(q, sizeof q,
+           "UPDATE assignment SET status = 'in_progress' WHERE cycle_id = %lld AND user_id = "
+           "(SELECT id FROM user WHERE login = 'reviewer5') AND unit_id = (SELECT id FROM unit "
+           "WHERE code = 'YL-SFJ')",
+           cyc);
+  tu_sql(d.dir, q);
+  ck_assert(total_of("YL-SFJ") == 57 + 38); /* (60 + 54) / 2 + (40 + 36) / 2 */
+  snprintf(q, sizeof q,
+           "UPDATE assignment SET status = 'submitted' WHERE cycle_id = %lld AND user_id = "
+           "(SELECT id FROM user WHERE login = 'reviewer5') AND unit_id = (SELECT id FROM unit "
+           "WHERE code = 'YL-SFJ')",
+           cyc);
+  tu_sql(d.dir, q);
+  ck_assert(total_of("YL-SFJ") == 83);
+  /* the unit's name, the office's N/A mark and the cycle's settings are inputs too */
+  tu_sql(d.dir, "UPDATE unit SET name = name || '（更名）' WHERE code = 'YL-GAJ'");
+  json_t *r = results(&admin, "");
+  ck_assert_ptr_nonnull(strstr(tu_str(row(r, "YL-GAJ"), "name"), "（更名）"));
+  json_decref(r);
+  snprintf(q, sizeof q,
+           "INSERT INTO indicator_na (cycle_id, unit_id, indicator_id) SELECT %lld, u.id, i.id "
+           "FROM unit u, indicator i WHERE u.code = 'YL-JYJ' AND i.rubric_id = %lld AND i.code "
+           "= '1.2'",
+           cyc, rubric_id);
+  tu_sql(d.dir, q);
+  r = results(&admin, "");
+  ck_assert(json_is_null(json_array_get(json_object_get(row(r, "YL-JYJ"), "values"), 1)));
+  json_decref(r);
+  json_decref(tu_call(&admin, "PATCH", base,
+                      "{\"settings\":{\"aggregation\":{\"method\":\"median\"}}}", 200));
+  r = results(&admin, "");
+  ck_assert_str_eq(tu_str(r, "method"), "median");
+  json_decref(r);
+  long long n1 = computed();
+  json_decref(results(&admin, ""));
+  json_decref(results(&admin, "?method=median&limit=5"));
+  ck_assert_int_eq(computed(), n1);
+}
+END_TEST
+
+START_TEST(pages_and_filters)
+{
+  json_t *full = results(&admin, "");
+  json_t *r = results(&admin, "?limit=2");
+  json_t *units = json_object_get(r, "units");
+  ck_assert_int_eq((int)json_array_size(units), 2);
+  ck_assert(
+      json_equal(json_array_get(units, 0), json_array_get(json_object_get(full, "units"), 0)));
+  ck_assert(
+      json_equal(json_array_get(units, 1), json_array_get(json_object_get(full, "units"), 1)));
+  json_t *page = json_object_get(r, "page");
+  ck_assert_str_eq(tu_str(page, "part"), "units");
+  ck_assert_int_eq(tu_int(page, "total"), 3);
+  ck_assert_int_eq(tu_int(page, "offset"), 0);
+  ck_assert_int_eq(tu_int(page, "limit"), 2);
+  ck_assert_int_eq(tu_int(json_object_get(r, "parts"), "units"), 3);
+  ck_assert_int_eq(tu_int(json_object_get(r, "parts"), "disagreements"),
+                   (long long)json_array_size(json_object_get(full, "disagreements")));
+  ck_assert(json_equal(json_object_get(r, "grades"), json_object_get(full, "grades")));
+  ck_assert(json_equal(json_object_get(r, "counts"), json_object_get(full, "counts")));
+  ck_assert_ptr_null(json_object_get(r, "disagreements"));
+  ck_assert_ptr_nonnull(json_object_get(json_object_get(r, "normalization"), "mu"));
+  ck_assert_ptr_null(json_object_get(json_object_get(r, "normalization"), "reviewers"));
+  json_t *kinds = json_object_get(r, "kinds");
+  ck_assert_int_ge((int)json_array_size(kinds), 1);
+  long long sum = 0;
+  size_t i;
+  json_t *x;
+  json_array_foreach(kinds, i, x) sum += tu_int(x, "units");
+  ck_assert_int_eq(sum, 3);
+  json_decref(r);
+  r = results(&admin, "?limit=2&offset=2");
+  ck_assert_int_eq((int)json_array_size(json_object_get(r, "units")), 1);
+  ck_assert(json_equal(json_array_get(json_object_get(r, "units"), 0),
+                       json_array_get(json_object_get(full, "units"), 2)));
+  json_decref(r);
+  r = results(&admin, "?limit=10&q=SFJ");
+  ck_assert_int_eq((int)json_array_size(json_object_get(r, "units")), 1);
+  ck_assert_str_eq(tu_str(json_array_get(json_object_get(r, "units"), 0), "code"), "YL-SFJ");
+  ck_assert_int_eq(tu_int(json_object_get(r, "page"), "total"), 1);
+  json_decref(r);
+  const char *kind = tu_str(json_array_get(json_object_get(full, "units"), 0), "kind");
+  char query[100];
+  snprintf(query, sizeof query, "?limit=10&kind=%s", kind);
+  r = results(&admin, query);
+  json_array_foreach(json_object_get(r, "units"), i, x) ck_assert_str_eq(tu_str(x, "kind"), kind);
+  ck_assert_int_ge((int)json_array_size(json_object_get(r, "units")), 1);
+  json_decref(r);
+  r = results(&admin, "?limit=10&kind=nokind");
+  ck_assert_int_eq((int)json_array_size(json_object_get(r, "units")), 0);
+  ck_assert_int_eq(tu_int(json_object_get(r, "page"), "total"), 0);
+  json_decref(r);
+  /* the disagreements page names the unit */
+  r = results(&admin, "?part=disagreements&limit=100");
+  ck_assert_int_ge((int)json_array_size(json_object_get(r, "disagreements")), 1);
+  json_array_foreach(json_object_get(r, "disagreements"), i, x)
+  {
+    ck_assert_str_eq(tu_str(x, "unit"), "YL-SFJ");
+    ck_assert_str_eq(tu_str(x, "name"), tu_str(row(full, "YL-SFJ"), "name"));
+  }
+  ck_assert_ptr_null(json_object_get(r, "units"));
+  json_decref(r);
+  r = results(&admin, "?part=sensitivity&method=trimmed&limit=100");
+  json_array_foreach(json_object_get(r, "sensitivity"), i, x)
+  {
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(x, "by_method"), "mean"));
+  }
+  json_decref(r);
+  /* bad paging: 400 naming the parameter */
+  static const char *const bad[][2] = {
+      {"?limit=0", "limit"},    {"?limit=1001", "limit"},         {"?limit=x", "limit"},
+      {"?offset=-1", "offset"}, {"?part=units2&limit=5", "part"}, {NULL, NULL}};
+  for (int k = 0; bad[k][0]; k++) {
+    snprintf(path, sizeof path, "%s/results%s", base, bad[k][0]);
+    json_t *e = tu_call(&admin, "GET", path, NULL, 400);
+    ck_assert_str_eq(tu_err_field(e), bad[k][1]);
+    json_decref(e);
+  }
+  json_decref(full);
+}
+END_TEST
+
 START_TEST(totals_ranks_grades_and_methods)
 {
   json_t *r = results(&admin, "");
@@ -347,6 +527,24 @@ START_TEST(roles_and_phases)
   ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(r, "units"), 0), "rank"));
   ck_assert_str_eq(tu_str(json_array_get(json_object_get(r, "units"), 0), "code"), "YL-GAJ");
   json_decref(r);
+  /* pages for a reviewer: by code, no ranks, no counts.ranked, no reviewers' leniency */
+  r = results(&rev, "?limit=1&offset=1");
+  ck_assert_str_eq(tu_str(json_array_get(json_object_get(r, "units"), 0), "code"), "YL-JYJ");
+  ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(r, "units"), 0), "rank"));
+  ck_assert_ptr_null(json_object_get(json_object_get(r, "counts"), "ranked"));
+  ck_assert_ptr_null(json_object_get(json_object_get(r, "normalization"), "reviewers"));
+  json_decref(r);
+  r = results(&rev, "?part=sensitivity&method=trimmed&limit=10");
+  json_array_foreach(json_object_get(r, "sensitivity"), i, x)
+  {
+    ck_assert_ptr_null(
+        json_object_get(json_object_get(json_object_get(x, "by_method"), "mean"), "rank"));
+  }
+  json_decref(r);
+  /* a unit user's request ignores paging: its own row only */
+  r = results(&sfj, "?limit=5&offset=0");
+  ck_assert_int_eq((int)json_array_size(json_object_get(r, "units")), 1);
+  json_decref(r);
   r = results(&admin, ""); /* the office always sees ranks */
   ck_assert_int_eq((int)tu_num(row(r, "YL-JYJ"), "rank"), 1);
   json_decref(r);
@@ -408,6 +606,8 @@ static Suite *suite(void)
   tcase_add_test(tc, trace_and_statistics);
   tcase_add_test(tc, roles_and_phases);
   tcase_add_test(tc, empty_cycle_and_the_demo);
+  tcase_add_test(tc, computed_once_until_something_changes);
+  tcase_add_test(tc, pages_and_filters);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -133,10 +133,23 @@ test('考核结果: the ranking equals the API, methods switch, tabs and exports
 
   // the kind filter
   const kind = units[0].kind;
+  const shownRows = (n) => page.waitForFunction((k) => !document.querySelector('#results-table .row-message') &&
+    document.querySelectorAll('#results-table tbody tr[data-unit]').length === k, n);
   await page.locator('#results-kind').selectOption(kind);
   const ofKind = units.filter((u) => u.kind === kind);
-  assert.equal(await page.locator('#results-table tbody tr[data-unit]').count(), ofKind.length);
+  await shownRows(ofKind.length);
   await page.locator('#results-kind').selectOption('');
+  await shownRows(Math.min(25, units.length));
+
+  // the search (the server filters by unit name or code)
+  await page.locator('#results-q').fill(wjj.name);
+  await shownRows(1);
+  assert.equal(await page.locator('#results-table tbody tr[data-unit]').getAttribute('data-unit'), 'YL-WJJ');
+  assert.ok((await page.locator('#results-table-count').innerText()).includes('显示 1 个'));
+  await page.locator('#results-q').fill('没有这个单位');
+  await page.locator('#results-table .row-message', { hasText: '没有符合条件的单位' }).waitFor();
+  await page.locator('#results-q').fill('');
+  await shownRows(Math.min(25, units.length));
 
   // switching the method: the URL and the values follow the API
   for (const m of ['median', 'trimmed']) {
@@ -174,6 +187,18 @@ test('考核结果: the ranking equals the API, methods switch, tabs and exports
   const d0 = R.disagreements[0];
   const t0 = await rowCells(dis.first());
   assert.ok(t0.includes(d0.leaf) && t0.includes(`${d0.min} – ${d0.max}`), t0);
+  assert.ok(t0.includes(units.find((u) => u.code === d0.unit).name), t0);
+  // more than a page of them: the server gives the next page
+  assert.ok(R.disagreements.length > 25, `${R.disagreements.length} disagreements`);
+  await page.locator('#results-dis-pager-next').click();
+  await page.waitForFunction((code) => {
+    const tr = document.querySelector('#results-dis-table tbody tr[data-leaf]');
+    return tr && tr.dataset.leaf === code;
+  }, R.disagreements[25].leaf);
+  assert.equal(await dis.count(), Math.min(25, R.disagreements.length - 25));
+  assert.equal(await page.locator('#results-dis-pager-page').innerText(), `第 2 / ${Math.ceil(R.disagreements.length / 25)} 页`);
+  await page.locator('#results-dis-pager-prev').click();
+  await page.waitForFunction((code) => document.querySelector('#results-dis-table tbody tr[data-leaf]').dataset.leaf === code, d0.leaf);
   await screenshot(page, 'results-disagreements.png');
 
   // the tabs answer the arrow keys; sensitivity lists the API's units
@@ -303,7 +328,7 @@ test('结果汇总 settings: saved as one PATCH, shown after a reload, the resul
 });
 
 test('a cycle before review says there are no results yet', async () => {
-  const page = await signedIn('results-early', 'admin', { allow: [{ status: 409, url: /\/results$/ }] });
+  const page = await signedIn('results-early', 'admin', { allow: [{ status: 409, url: /\/results(\?|$)/ }] });
   const c = await admin.call('POST', '/api/v1/cycles', { year: 2024, title: '云岭县2024年度法治政府建设考核', rubric_id: 1 });
   assert.equal(c.status, 201, JSON.stringify(c.body));
   await page.goto(daemon.base + `/#/results?cycle=${c.body.cycle.id}`);

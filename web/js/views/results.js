@@ -10,9 +10,11 @@
 //    (each band's count / quota limit) and the engine's notes;
 //  - four tabs (?tab=): 排名 — the ranking table (rank with ties, unit, kind, rank in kind,
 //    total, one compact column per area, grade with 待定 at a quota's border and the veto code,
-//    disputed leaves, sheets), filtered by kind, paged in the browser (25 / 50), each row
-//    linking to the unit's trace; 分歧较大的指标 — the flagged unit × indicator pairs;
-//    汇总方法影响 — the units whose grade differs under another method; 评审统计
+//    disputed leaves, sheets), filtered by kind and by a search in unit names and codes, 25 / 50
+//    a page, each row linking to the unit's trace; 分歧较大的指标 — the flagged unit × indicator
+//    pairs; 汇总方法影响 — the units whose grade differs under another method. The three
+//    lists come a page at a time from the server (?part=&limit=&offset=&kind=&q=: a national
+//    cycle has 50,000 units); the summary comes with the ranking's first page; 评审统计
 //    (resultstats.js, loaded when first opened); 复核申请 — the units' appeals with 指派复核 and
 //    作出决定 (resultappeals.js, loaded when opened; a decision reloads the ranking).
 // A cycle before the review phase (409 E_NOT_OPEN) and a cycle without any submitted sheet
@@ -25,10 +27,9 @@ import { navigate } from '../router.js';
 import { button, badge, notice, messageRow, progressBar } from '../ui.js';
 import { pageHead } from './page.js';
 import { phaseBadge } from './cycles.js';
-import { localPager } from './assignshared.js';
 import {
   METHODS, resultsCycle, officialMethod, num, total, rankText, gradeBadge, gradeContent, resultsHash,
-  exportHref, kindNames, tabs,
+  exportHref, kindNames, tabs, serverPager,
 } from './resultshared.js';
 import { statsPart } from './resultstats.js';
 import { appealsPart } from './resultappeals.js';
@@ -156,34 +157,56 @@ function resultsView({ refreshCycles, route }) {
   const tabsEl = h('section', { class: 'panel results-tabs', id: 'results-tabs', 'aria-label': t('results.tabs') },
     tabSet.list, ...TABS.map((id) => tabSet.panels[id]));
 
-  // ranking
+  // ranking: the server pages, filters and searches (a national cycle has 50,000 units)
   const kindFilter = h('select', { id: 'results-kind', class: 'control' });
+  const search = h('input', {
+    id: 'results-q', class: 'control', type: 'search', placeholder: t('results.searchHint'),
+    'aria-label': t('results.search'), autocomplete: 'off',
+  });
   const sizeSel = h('select', { id: 'results-size', class: 'control' },
     PAGE_SIZES.map((n) => h('option', { value: String(n) }, t('results.perPage', { count: n }))));
   const countText = h('span', { class: 'table-count', id: 'results-table-count' });
-  let pager = null;
-  const pagerSlot = h('div');
-  const makePager = () => {
-    pager = localPager({ id: 'results-pager', size: Number(sizeSel.value), onPage: () => renderRanking() });
-    replace(pagerSlot, pager.el);
-  };
-  makePager();
-  kindFilter.addEventListener('change', () => { pager.reset(); renderRanking(); });
-  sizeSel.addEventListener('change', () => { makePager(); renderRanking(); });
+  const rank = { items: [], total: 0, offset: 0 };
+  const pager = serverPager({ id: 'results-pager', onPage: (off) => loadRanking(off) });
+  kindFilter.addEventListener('change', () => loadRanking(0));
+  sizeSel.addEventListener('change', () => loadRanking(0));
+  let searchTimer = null;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => loadRanking(0), 250);
+  });
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') { clearTimeout(searchTimer); loadRanking(0); }
+  });
   const rankHead = h('thead');
   const rankBody = h('tbody');
   replace(tabSet.panels.ranking,
     h('div', { class: 'toolbar toolbar-in-panel' },
       h('div', { class: 'toolbar-filters' },
         h('label', { class: 'toolbar-label', for: 'results-kind' }, t('results.col.kind')), kindFilter,
+        search,
         h('label', { class: 'toolbar-label', for: 'results-size' }, t('results.pageSize')), sizeSel),
       countText),
     h('div', { class: 'table-wrap results-table-wrap', tabindex: '0', 'aria-label': t('results.tableScroll') },
       h('table', { class: 'table table-compact results-table', id: 'results-table' }, rankHead, rankBody)),
-    pagerSlot);
+    pager.el);
 
   const kindName = (k) => (k == null ? t('results.kindNone') : kinds.get(k) || k);
   const areaCols = () => (Array.isArray(data.areas) ? data.areas : []);
+  const names = new Map(); // unit code → name, from every page seen (statistics shows names)
+  const remember = (list) => list.forEach((x) => { if (x.name) names.set(x.code || x.unit, x.name); });
+
+  /* GET a page of PART (units / disagreements / sensitivity) of the shown cycle's results. */
+  function pageUrl(part, offset, limit, filters = {}) {
+    const p = new URLSearchParams();
+    if (method) p.set('method', method);
+    p.set('part', part);
+    p.set('limit', String(limit));
+    p.set('offset', String(offset));
+    for (const [k, v] of Object.entries(filters)) if (v) p.set(k, v);
+    return `/api/v1/cycles/${cycle.id}/results?` + p.toString();
+  }
+  const rankFilters = () => ({ kind: kindFilter.value, q: search.value.trim() });
 
   function renderRankHead() {
     replace(rankHead, h('tr', null,
@@ -198,13 +221,6 @@ function resultsView({ refreshCycles, route }) {
       h('th', { scope: 'col' }, t('results.col.grade')),
       h('th', { scope: 'col', class: 'col-count' }, t('results.col.disputed')),
       h('th', { scope: 'col', class: 'col-count' }, t('results.col.sheets'))));
-  }
-
-  function filteredUnits() {
-    const k = kindFilter.value;
-    const units = Array.isArray(data.units) ? data.units : [];
-    if (k === '') return units;
-    return units.filter((u) => (u.kind == null ? '~' : u.kind) === k);
   }
 
   function unitRow(u) {
@@ -227,24 +243,71 @@ function resultsView({ refreshCycles, route }) {
 
   function renderRanking() {
     if (!data) return;
-    const list = filteredUnits();
     const cols = 8 + areaCols().length;
-    countText.textContent = t('results.tableCount', { shown: list.length, units: (data.units || []).length });
-    replace(rankBody, ...(list.length ? pager.slice(list).map(unitRow)
-      : [messageRow(cols, t('results.noUnitsOfKind'))]));
-    if (!list.length) pager.slice([]);
+    const all = (data.parts && data.parts.units) || 0;
+    countText.textContent = t('results.tableCount', { shown: rank.total, units: all });
+    const filtered = kindFilter.value || search.value.trim();
+    replace(rankBody, ...(rank.items.length ? rank.items.map(unitRow)
+      : [messageRow(cols, filtered ? t('results.noUnitsFound') : t('results.noUnitsOfKind'))]));
+    pager.show(rank.total, rank.offset, Number(sizeSel.value));
+  }
+
+  let rankSeq = 0;
+  /* Loads the ranking page from OFFSET under the filters; a newer request wins. */
+  async function loadRanking(offset) {
+    if (!data) return;
+    const mine = ++rankSeq;
+    const size = Number(sizeSel.value);
+    replace(rankBody, messageRow(8 + areaCols().length, t('app.loading')));
+    try {
+      const r = (await api.get(pageUrl('units', offset, size, rankFilters()))).results;
+      if (mine !== rankSeq) return;
+      rank.items = r.units || [];
+      rank.total = r.page ? r.page.total : rank.items.length;
+      rank.offset = offset;
+      remember(rank.items);
+      renderRanking();
+    } catch (err) {
+      if (mine !== rankSeq) return;
+      replace(rankBody, messageRow(8 + areaCols().length, t('results.failed', { reason: errorMessage(err) })));
+    }
   }
 
   function fillKinds() {
-    const present = new Set((data.units || []).map((u) => (u.kind == null ? '~' : u.kind)));
+    const present = Array.isArray(data.kinds) ? data.kinds : [];
     const old = kindFilter.value;
     replace(kindFilter, h('option', { value: '' }, t('results.kindAll')),
-      [...present].map((k) => h('option', { value: k, selected: k === old }, k === '~' ? t('results.kindNone') : kindName(k))));
+      present.map((k) => h('option', { value: k.kind, selected: k.kind === old },
+        t('results.kindCount', { kind: kindName(k.kind), count: k.units }))));
+    if (!present.some((k) => k.kind === old)) kindFilter.value = '';
+  }
+
+  /* A list tab the server pages (disagreements, sensitivity): its body, pager and loader. */
+  function pagedTab(part, render) {
+    const state = { items: [], total: 0, offset: 0, seq: 0, loaded: false };
+    const pagerEl = serverPager({ id: `results-${part === 'disagreements' ? 'dis' : 'sen'}-pager`, onPage: (off) => load(off) });
+    async function load(offset) {
+      const mine = ++state.seq;
+      try {
+        const r = (await api.get(pageUrl(part, offset, SMALL_PAGE))).results;
+        if (mine !== state.seq) return;
+        state.items = r[part] || [];
+        state.total = r.page ? r.page.total : state.items.length;
+        state.offset = offset;
+        state.loaded = true;
+        render(state);
+        pagerEl.show(state.total, offset, SMALL_PAGE);
+      } catch (err) {
+        if (mine !== state.seq) return;
+        render({ ...state, items: [], total: 0, error: errorMessage(err) });
+      }
+    }
+    return { state, pager: pagerEl, load, reset() { state.loaded = false; state.seq++; } };
   }
 
   // disagreements
   const disBody = h('tbody');
-  const disPager = localPager({ id: 'results-dis-pager', size: SMALL_PAGE, onPage: () => renderDisagreements() });
+  const disTab = pagedTab('disagreements', renderDisagreements);
   replace(tabSet.panels.disagreements,
     h('p', { class: 'panel-desc', id: 'results-dis-desc' }),
     h('div', { class: 'table-wrap' }, h('table', { class: 'table table-compact', id: 'results-dis-table' },
@@ -256,20 +319,23 @@ function resultsView({ refreshCycles, route }) {
         h('th', { scope: 'col', class: 'col-count' }, t('results.col.range')),
         h('th', { scope: 'col', class: 'col-count' }, t('results.col.sd')))),
       disBody)),
-    disPager.el);
+    disTab.pager.el);
 
-  function renderDisagreements() {
-    const list = Array.isArray(data.disagreements) ? data.disagreements : [];
-    const units = new Map((data.units || []).map((u) => [u.code, u]));
+  function renderDisagreements(st) {
+    const list = st.items;
     const leaves = new Map((data.leaves || []).map((l) => [l.code, l]));
+    list.forEach((d) => { if (d.name) names.set(d.unit, d.name); });
     tabSet.panels.disagreements.querySelector('#results-dis-desc').textContent =
-      t('results.dis.desc', { share: Math.round((data.flag_share ?? 0.5) * 100), count: list.length });
-    replace(disBody, ...(list.length ? disPager.slice(list).map((d) => {
-      const u = units.get(d.unit);
+      t('results.dis.desc', { share: Math.round((data.flag_share ?? 0.5) * 100), count: st.total });
+    if (st.error) {
+      replace(disBody, messageRow(6, t('results.failed', { reason: st.error })));
+      return;
+    }
+    replace(disBody, ...(list.length ? list.map((d) => {
       const l = leaves.get(d.leaf);
       return h('tr', { 'data-unit': d.unit, 'data-leaf': d.leaf },
         h('td', null, h('a', { href: resultsHash(cycle.id, { method, unit: d.unit }), class: 'cell-unit' },
-          h('span', { class: 'cell-name' }, u ? u.name : d.unit), h('code', { class: 'unit-code' }, d.unit))),
+          h('span', { class: 'cell-name' }, d.name || d.unit), h('code', { class: 'unit-code' }, d.unit))),
         h('td', null, h('span', { class: 'leaf-label' }, h('code', { class: 'leaf-code' }, d.leaf), ' ', l ? l.name : ''),
           l ? h('span', { class: 'cell-note' }, t('results.leafMax', { max: num(l.max) })) : null),
         h('td', { class: 'cell-num' }, String(d.n)),
@@ -277,34 +343,36 @@ function resultsView({ refreshCycles, route }) {
         h('td', { class: 'cell-num is-warn' }, num(d.range)),
         h('td', { class: 'cell-num' }, num(d.sd)));
     }) : [messageRow(6, h('span', { class: 'hint-count is-ok' }, icon('check'), t('results.dis.none')))]));
-    if (!list.length) disPager.slice([]);
   }
 
   // sensitivity
   const senBody = h('tbody');
-  const senPager = localPager({ id: 'results-sen-pager', size: SMALL_PAGE, onPage: () => renderSensitivity() });
   const senHead = h('thead');
+  const senTab = pagedTab('sensitivity', renderSensitivity);
   replace(tabSet.panels.sensitivity,
     h('p', { class: 'panel-desc', id: 'results-sen-desc' }),
     h('div', { class: 'table-wrap' }, h('table', { class: 'table table-compact', id: 'results-sen-table' }, senHead, senBody)),
-    senPager.el);
+    senTab.pager.el);
 
-  function renderSensitivity() {
-    const list = Array.isArray(data.sensitivity) ? data.sensitivity : [];
-    const units = new Map((data.units || []).map((u) => [u.code, u]));
+  function renderSensitivity(st) {
+    const list = st.items;
     const methods = Array.isArray(data.methods) ? data.methods : METHODS;
-    tabSet.panels.sensitivity.querySelector('#results-sen-desc').textContent = t('results.sen.desc', { count: list.length });
+    list.forEach((s) => { if (s.name) names.set(s.unit, s.name); });
+    tabSet.panels.sensitivity.querySelector('#results-sen-desc').textContent = t('results.sen.desc', { count: st.total });
     replace(senHead, h('tr', null,
       h('th', { scope: 'col' }, t('results.col.unit')),
       methods.map((m) => h('th', { scope: 'col', class: m === data.method ? 'col-official' : null },
         t('results.method.' + m), m === officialMethod(cycle) ? h('span', { class: 'method-official' }, t('results.official')) : null))));
-    replace(senBody, ...(list.length ? senPager.slice(list).map((s) => {
-      const u = units.get(s.unit) || {};
-      const by = u.by_method || {};
+    if (st.error) {
+      replace(senBody, messageRow(methods.length + 1, t('results.failed', { reason: st.error })));
+      return;
+    }
+    replace(senBody, ...(list.length ? list.map((s) => {
+      const by = s.by_method || {};
       const changes = s.changes || {};
       return h('tr', { 'data-unit': s.unit },
         h('td', null, h('a', { href: resultsHash(cycle.id, { method, unit: s.unit }), class: 'cell-unit' },
-          h('span', { class: 'cell-name' }, s.name || u.name || s.unit), h('code', { class: 'unit-code' }, s.unit))),
+          h('span', { class: 'cell-name' }, s.name || s.unit), h('code', { class: 'unit-code' }, s.unit))),
         methods.map((m) => {
           const grade = m === data.method ? s.grade : Object.hasOwn(changes, m) ? changes[m] : s.grade;
           const b = by[m];
@@ -313,11 +381,10 @@ function resultsView({ refreshCycles, route }) {
             b ? h('span', { class: 'cell-note' }, t('results.sen.cell', { total: total(b.total), rank: b.rank ?? '—' })) : null);
         }));
     }) : [messageRow(methods.length + 1, h('span', { class: 'hint-count is-ok' }, icon('check'), t('results.sen.none')))]));
-    if (!list.length) senPager.slice([]);
   }
 
   // statistics
-  const stats = statsPart({ unitName: (code) => { const u = data && (data.units || []).find((x) => x.code === code); return u ? u.name : code; }, method: () => method });
+  const stats = statsPart({ unitName: (code) => names.get(code) || code, method: () => method });
   tabSet.panels.statistics.append(stats.el);
 
   // appeals
@@ -336,10 +403,13 @@ function resultsView({ refreshCycles, route }) {
   async function load() {
     const c = cycle;
     const mine = ++seq;
+    rankSeq++;
+    disTab.reset();
+    senTab.reset();
     replace(rankBody, messageRow(8, t('app.loading')));
     let reply;
     try {
-      reply = await api.get(`/api/v1/cycles/${c.id}/results` + (method ? '?method=' + method : ''));
+      reply = await api.get(pageUrl('units', 0, Number(sizeSel.value), rankFilters()));
     } catch (err) {
       if (mine !== seq) return;
       data = null;
@@ -356,7 +426,7 @@ function resultsView({ refreshCycles, route }) {
     if (mine !== seq || c !== cycle) return;
     status.replaceChildren();
     const r = reply && reply.results;
-    if (!r || reply.empty) {
+    if (!r || r.empty) {
       data = r || null;
       showState(h('div', { class: 'panel empty empty-lg', id: 'results-empty' }, icon('empty', 'empty-icon'),
         h('p', { class: 'empty-title' }, t('results.empty')),
@@ -365,6 +435,10 @@ function resultsView({ refreshCycles, route }) {
       return;
     }
     data = r;
+    rank.items = r.units || [];
+    rank.total = r.page ? r.page.total : rank.items.length;
+    rank.offset = 0;
+    remember(rank.items);
     summary.hidden = false;
     tabsEl.hidden = false;
     renderMethods();
@@ -372,8 +446,8 @@ function resultsView({ refreshCycles, route }) {
     fillKinds();
     renderRankHead();
     renderRanking();
-    renderDisagreements();
-    renderSensitivity();
+    disTab.load(0);
+    senTab.load(0);
     if (tab === 'statistics') stats.load(cycle);
     if (tab === 'appeals') appeals.load(cycle);
   }
