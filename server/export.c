@@ -6,6 +6,7 @@
 #include "err.h"
 #include "export_rows.h"
 #include "log.h"
+#include "results_cache.h"
 #include "xlsx.h"
 
 #include <math.h>
@@ -95,12 +96,60 @@ static void csv_cell(FILE *f, const struct xlsx_cell *cell, int integer)
     csv_field(f, cell->s, 1);
 }
 
-int export_csv(FILE *f, json_t *results, json_t *kinds)
+/* Units read from a snapshot at a time by each_unit(): memory stays flat at any scale. */
+#define UNIT_CHUNK 500
+
+/* Calls EACH(unit row, CTX) for every unit row of SNAP in the results' order, reading
+ * UNIT_CHUNK rows at a time. E_OK, the first error of EACH, or results_snap_list()'s. */
+static int each_unit(struct results_snap *snap, int (*each)(json_t *unit, void *ctx), void *ctx)
 {
-  json_t *areas = json_object_get(results, "areas");
+  int64_t total = 0;
+  for (int64_t off = 0;; off += UNIT_CHUNK) {
+    json_t *chunk = NULL, *unit;
+    size_t i;
+    int rc = results_snap_list(snap, RESULTS_UNITS, NULL, off, UNIT_CHUNK, &chunk, &total);
+    json_array_foreach(chunk, i, unit)
+    {
+      if (!rc) rc = each(unit, ctx);
+    }
+    json_decref(chunk);
+    if (rc || off + UNIT_CHUNK >= total) return rc;
+  }
+}
+
+/* What a summary row callback needs. */
+struct sum_ctx {
+  FILE *f;                  /* CSV: the file */
+  struct xlsx_sheet *sheet; /* XLSX: the 汇总 sheet */
+  json_t *kinds;
+  size_t nareas, ncols;
+  struct xlsx_cell *cells;
+  char note[512];
+};
+
+/* each_unit() step of export_csv(): one CSV line. */
+static int csv_unit(json_t *unit, void *ctx)
+{
+  struct sum_ctx *c = ctx;
+  summary_row(unit, c->kinds, c->nareas, c->cells, c->note, sizeof c->note);
+  for (size_t k = 0; k < c->ncols; k++) {
+    if (k) fputc(',', c->f);
+    csv_cell(c->f, &c->cells[k], k == SUM_RANK);
+  }
+  fputs("\r\n", c->f);
+  return E_OK;
+}
+
+int export_csv(FILE *f, struct results_snap *snap, json_t *kinds)
+{
+  json_t *head = results_snap_head(snap, 1);
+  json_t *areas = json_object_get(head, "areas");
   size_t nareas = json_array_size(areas), ncols = SUM_FIXED + nareas;
-  struct xlsx_cell *cells = calloc(ncols, sizeof *cells);
-  if (!cells) return E_NOMEM;
+  struct xlsx_cell *cells = head ? calloc(ncols, sizeof *cells) : NULL;
+  if (!cells) {
+    json_decref(head);
+    return E_NOMEM;
+  }
   fputs("\xEF\xBB\xBF", f);
   for (size_t c = 0; c < ncols; c++) {
     if (c) fputc(',', f);
@@ -110,24 +159,21 @@ int export_csv(FILE *f, json_t *results, json_t *kinds)
               1);
   }
   fputs("\r\n", f);
-  size_t i;
-  json_t *unit;
-  char note[512];
-  json_array_foreach(json_object_get(results, "units"), i, unit)
-  {
-    summary_row(unit, kinds, nareas, cells, note, sizeof note);
-    for (size_t c = 0; c < ncols; c++) {
-      if (c) fputc(',', f);
-      csv_cell(f, &cells[c], c == SUM_RANK);
-    }
-    fputs("\r\n", f);
+  struct sum_ctx *ctx = calloc(1, sizeof *ctx);
+  int rc = ctx ? E_OK : E_NOMEM;
+  if (ctx) {
+    *ctx =
+        (struct sum_ctx){.f = f, .kinds = kinds, .nareas = nareas, .ncols = ncols, .cells = cells};
+    rc = each_unit(snap, csv_unit, ctx);
   }
+  free(ctx);
   free(cells);
-  if (fflush(f) || ferror(f)) {
+  json_decref(head);
+  if (!rc && (fflush(f) || ferror(f))) {
     log_error("cannot write the CSV export");
     return E_INTERNAL;
   }
-  return E_OK;
+  return rc;
 }
 
 /* ---- XLSX ---- */
@@ -243,17 +289,28 @@ static int xlsx_detail_row(const struct export_row *row, void *vctx)
   return xlsx_add_row(x->comments, c) ? E_INTERNAL : E_OK;
 }
 
-int export_xlsx(struct db *db, int64_t cycle, const char *path, const char *tmpdir, json_t *results,
-                json_t *kinds)
+/* each_unit() step of export_xlsx(): one 汇总 row with its 备注. */
+static int xlsx_unit(json_t *unit, void *ctx)
 {
-  json_t *areas = json_object_get(results, "areas");
+  struct sum_ctx *c = ctx;
+  summary_row(unit, c->kinds, c->nareas, c->cells, c->note, sizeof c->note);
+  c->cells[c->ncols - 1] = (struct xlsx_cell){.kind = XLSX_STR, .s = c->note};
+  return xlsx_add_row(c->sheet, c->cells) ? E_INTERNAL : E_OK;
+}
+
+int export_xlsx(struct db *db, int64_t cycle, const char *path, const char *tmpdir,
+                struct results_snap *snap, json_t *kinds)
+{
+  json_t *head = results_snap_head(snap, 1);
+  json_t *areas = json_object_get(head, "areas");
   size_t nareas = json_array_size(areas), ncols = SUM_FIXED + nareas + 1;
   struct xlsx_col *cols = calloc(ncols, sizeof *cols);
   struct xlsx_cell *cells = calloc(ncols, sizeof *cells);
-  struct xlsx *x = cols && cells ? xlsx_open(path, tmpdir) : NULL;
+  struct sum_ctx *sc = calloc(1, sizeof *sc);
+  struct xlsx *x = head && cols && cells && sc ? xlsx_open(path, tmpdir) : NULL;
   int rc = E_OK;
   if (!x) {
-    rc = cols && cells ? E_INTERNAL : E_NOMEM;
+    rc = head && cols && cells && sc ? E_INTERNAL : E_NOMEM;
     goto done;
   }
   static const double sum_width[SUM_FIXED] = {14, 30, 10, 10, 8, 10};
@@ -276,21 +333,18 @@ int export_xlsx(struct db *db, int64_t cycle, const char *path, const char *tmpd
   ctx.detail = xlsx_add_sheet(x, "明细", detail_cols, 7);
   ctx.comments = xlsx_add_sheet(x, "评审意见", comment_cols, 4);
   if (!sum || !ctx.detail || !ctx.comments) rc = E_INTERNAL;
-  size_t i;
-  json_t *unit;
-  char note[512];
-  json_array_foreach(json_object_get(results, "units"), i, unit)
-  {
-    if (rc) break;
-    summary_row(unit, kinds, nareas, cells, note, sizeof note);
-    cells[ncols - 1] = (struct xlsx_cell){.kind = XLSX_STR, .s = note};
-    if (xlsx_add_row(sum, cells)) rc = E_INTERNAL;
+  if (!rc) {
+    *sc = (struct sum_ctx){
+        .sheet = sum, .kinds = kinds, .nareas = nareas, .ncols = ncols, .cells = cells};
+    rc = each_unit(snap, xlsx_unit, sc);
   }
   if (!rc) rc = export_rows_each(db, cycle, xlsx_detail_row, &ctx);
   if (xlsx_close(x) && !rc) rc = E_INTERNAL;
 done:
   free(cols);
   free(cells);
+  free(sc);
+  json_decref(head);
   return rc;
 }
 

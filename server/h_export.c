@@ -1,8 +1,8 @@
 /*
  * h_export.c - result downloads (see h_export.h): the cycle and its results are read
- * (results_load), the file is written by export.c into a temporary file under DATA_DIR/tmp,
- * and that file is sent by descriptor and its name removed at once. Also one unit's 评分表
- * (export_unit.c), read the same way.
+ * (the results snapshot of results_cache.h), the file is written by export.c into a temporary file
+ * under DATA_DIR/tmp, and that file is sent by descriptor and its name removed at once. Also one
+ * unit's 评分表 (export_unit.c), read the same way.
  */
 #include "h_export.h"
 
@@ -40,6 +40,7 @@ int h_export(struct req *r, struct reply *out)
   const char *ext = strrchr(r->path, '.') + 1; /* the route table names .csv, .xlsx or .json */
   const char *method = req_query(r, "method"), *sheet = req_query(r, "sheet");
   json_t *cyc = NULL, *res = NULL, *kinds = NULL;
+  struct results_snap *snap = NULL;
   const char *field = NULL, *problem = NULL;
   int detail = sheet && !strcmp(sheet, "detail");
   if (sheet && !detail && strcmp(sheet, "summary"))
@@ -52,7 +53,7 @@ int h_export(struct req *r, struct reply *out)
     goto done;
   }
   if (detail) goto write; /* the scores as they are: no results to compute */
-  rc = results_cached(r->db, cycle, method, &res, &field, &problem);
+  rc = results_snap_get(r->db, cycle, method, &snap, &field, &problem);
   if (rc == E_VALIDATION) {
     /* copied: results_load's buffer is thread-local until its next call */
     rc = reply_invalid(out, arena_strdup(&r->a, field ? field : "method"),
@@ -75,7 +76,7 @@ write:;
   const char *ctype = NULL;
   if (!strcmp(ext, "xlsx")) {
     close(fd);
-    rc = export_xlsx(r->db, cycle, path, tmpdir, res, kinds);
+    rc = export_xlsx(r->db, cycle, path, tmpdir, snap, kinds);
     ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   } else {
     FILE *f = fdopen(fd, "wb");
@@ -88,9 +89,9 @@ write:;
         rc = export_csv_detail(r->db, cycle, f);
         ctype = "text/csv; charset=utf-8";
       } else if (!strcmp(ext, "csv")) {
-        rc = export_csv(f, res, kinds);
+        rc = export_csv(f, snap, kinds);
         ctype = "text/csv; charset=utf-8";
-      } else {
+      } else if (!(rc = results_snap_full(snap, &res))) {
         rc = export_json(r->db, cycle, f, cyc, res);
         ctype = "application/json; charset=utf-8";
       }
@@ -100,6 +101,7 @@ write:;
   if (!rc) rc = reply_file(r, out, path, ctype, export_name(r, cyc, detail ? "明细" : "", ext));
   unlink(path); /* reply_file holds the open file; the name is no longer needed */
 done:
+  results_snap_release(snap);
   json_decref(cyc);
   json_decref(res);
   json_decref(kinds);
