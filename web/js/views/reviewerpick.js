@@ -1,7 +1,8 @@
 // web/js/views/reviewerpick.js — choosing a reviewer, and the dialog that assigns one to a
 // unit (添加分配 on the 评审分配 page, 重新分配 after a recusal).
-// Owns: listReviewers() (GET /api/v1/users?role=reviewer&limit=1000, enabled accounts only,
-// fetched once per page load; a failure is retried next time); reviewerField(), a text box
+// Owns: listReviewers() (GET /api/v1/users?role=reviewer, 1,000 a page until "total" is
+// reached — a national cycle has 5,000 reviewers —, enabled accounts only, fetched once per
+// page load; a failure is retried next time); reviewerField(), a text box
 // with a <datalist> of the reviewers (login as the value, name and unit as the label; the
 // browser filters as the person types, keyboard included) whose resolve() turns the text into
 // a login (an exact login, name or "姓名（login）", else the only reviewer matching; an Error
@@ -23,9 +24,16 @@ let reviewersP = null;
 export function listReviewers({ fresh = false } = {}) {
   if (fresh) reviewersP = null;
   if (!reviewersP) {
-    reviewersP = api.get('/api/v1/users?role=reviewer&limit=1000')
-      .then((r) => (r && Array.isArray(r.users) ? r.users : []).filter((u) => !u.disabled))
-      .catch((err) => { reviewersP = null; throw err; });
+    reviewersP = (async () => {
+      const all = [];
+      for (;;) {
+        const r = await api.get('/api/v1/users?role=reviewer&limit=1000&offset=' + all.length);
+        const page = r && Array.isArray(r.users) ? r.users : [];
+        all.push(...page);
+        if (!page.length || all.length >= (r.total || 0)) break;
+      }
+      return all.filter((u) => !u.disabled);
+    })().catch((err) => { reviewersP = null; throw err; });
   }
   return reviewersP;
 }
