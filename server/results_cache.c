@@ -422,8 +422,15 @@ json_t *results_snap_head(struct results_snap *s, int brief)
 static int passes(struct results_snap *s, int32_t u, const struct results_filter *f)
 {
   if (!f) return 1;
-  if ((f->unit || f->kind || (f->q && *f->q)) && u < 0) return 0;
+  if ((f->unit || f->units || f->kind || (f->q && *f->q)) && u < 0) return 0;
   if (f->unit && strcmp(s->code[u], f->unit)) return 0;
+  if (f->units) {
+    size_t i, in = 0;
+    json_t *c;
+    json_array_foreach(f->units, i, c) in |=
+        json_is_string(c) && !strcmp(json_string_value(c), s->code[u]);
+    if (!in) return 0;
+  }
   if (f->kind && strcmp(s->kind[u], f->kind)) return 0;
   if (f->q && *f->q && !strstr(s->code[u], f->q) && !strstr(s->name[u], f->q)) return 0;
   return 1;

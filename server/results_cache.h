@@ -44,6 +44,7 @@ enum results_part { RESULTS_UNITS, RESULTS_DISAGREEMENTS, RESULTS_SENSITIVITY };
  * the disagreements and sensitivity lists are filtered by their unit. */
 struct results_filter {
   const char *unit; /* exact unit code */
+  json_t *units;    /* or one of these unit codes (a JSON array of strings; borrowed) */
   const char *kind; /* exact unit kind code */
   const char *q;    /* substring of the unit's code or name (bytes, case-sensitive) */
   int by_code;      /* units list only: ordered by unit code instead of results.h's order */
