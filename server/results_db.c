@@ -229,37 +229,64 @@ struct ind {
   char *code; /* its code when item is -1 (for the engine's message), else NULL; owned */
 };
 
+/* A rubric's indicators by id. */
+struct ind_map {
+  struct ind *a; /* by id */
+  size_t n;      /* how many */
+  int64_t lo;    /* the smallest id */
+  int32_t *pos;  /* span entries: the index in A of id lo + k, or -1; NULL when the ids are too
+                    sparse for it (then A is searched) */
+  size_t span;   /* largest id − lo + 1 */
+};
+
 static int ind_cmp(const void *a, const void *b)
 {
   int64_t x = ((const struct ind *)a)->id, y = ((const struct ind *)b)->id;
   return (x > y) - (x < y);
 }
 
-/* The indicators of RUBRIC by id into *OUT (caller frees with ind_free), *N of them, each with
- * its engine item: read once, so a score row needs no join and no code lookup. E_OK, E_NOMEM
+static void ind_free(struct ind_map *m)
+{
+  for (size_t i = 0; m->a && i < m->n; i++) free(m->a[i].code);
+  free(m->a);
+  free(m->pos);
+}
+
+/* Indicator ID in M, or NULL when it is not one of the rubric's. */
+static const struct ind *ind_find(const struct ind_map *m, int64_t id)
+{
+  if (m->pos) {
+    if (id < m->lo || (uint64_t)(id - m->lo) >= m->span) return NULL;
+    int32_t k = m->pos[id - m->lo];
+    return k < 0 ? NULL : &m->a[k];
+  }
+  struct ind key = {id, 0, NULL};
+  return m->n ? bsearch(&key, m->a, m->n, sizeof *m->a, ind_cmp) : NULL;
+}
+
+/* The indicators of RUBRIC into *M (free with ind_free, also after an error), each with its
+ * engine item: read once, so a score row needs no join and no code lookup. A rubric's ids are
+ * nearly always one run (made together), so a direct table serves the lookups. E_OK, E_NOMEM
  * or a db error. */
-static int indicators(struct db *db, int64_t rubric, struct results *eng, struct ind **out,
-                      size_t *n)
+static int indicators(struct db *db, int64_t rubric, struct results *eng, struct ind_map *m)
 {
   db_stmt *st = db_prepare(db, "SELECT id, code FROM indicator WHERE rubric_id = :r ORDER BY id");
-  struct ind *a = NULL;
   size_t cap = 0;
   int rc;
-  *out = NULL;
-  *n = 0;
+  memset(m, 0, sizeof *m);
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":r", rubric))) goto done;
   while ((rc = db_step(st)) == DB_ROW) {
-    if (*n == cap) {
+    if (m->n == cap) {
       cap = cap ? cap * 2 : 64;
-      struct ind *p = realloc(a, cap * sizeof *p);
+      struct ind *p = realloc(m->a, cap * sizeof *p);
       if (!p) {
         rc = E_NOMEM;
         goto done;
       }
-      a = p;
+      m->a = p;
     }
-    struct ind *x = &a[(*n)++];
+    struct ind *x = &m->a[m->n++];
     x->id = db_col_int(st, 0);
     x->item = results_item(eng, db_col_text(st, 1));
     x->code = NULL;
@@ -268,17 +295,22 @@ static int indicators(struct db *db, int64_t rubric, struct results *eng, struct
       goto done;
     }
   }
-  if (rc == DB_DONE) rc = E_OK;
+  if (rc != DB_DONE) goto done;
+  rc = E_OK;
+  if (!m->n) goto done;
+  m->lo = m->a[0].id;
+  uint64_t span = (uint64_t)(m->a[m->n - 1].id - m->lo) + 1;
+  if (span > 8 * (uint64_t)m->n + 4096) goto done; /* sparse: bsearch */
+  m->span = (size_t)span;
+  if (!(m->pos = malloc(m->span * sizeof *m->pos))) {
+    rc = E_NOMEM;
+    goto done;
+  }
+  for (size_t k = 0; k < m->span; k++) m->pos[k] = -1;
+  for (size_t i = 0; i < m->n; i++) m->pos[m->a[i].id - m->lo] = (int32_t)i;
 done:
   db_reset(st);
-  *out = a;
   return rc;
-}
-
-static void ind_free(struct ind *a, size_t n)
-{
-  for (size_t i = 0; a && i < n; i++) free(a[i].code);
-  free(a);
 }
 
 /* Streams the submitted review sheets of CYCLE (scores on RUBRIC's indicators only) into the
@@ -300,12 +332,11 @@ static int feed_rows(struct db *db, int64_t cycle, int64_t rubric, struct result
       db, "SELECT s.assignment_id, s.indicator_id, s.points, s.na, s.count, s.veto FROM "
           "assignment a JOIN score s ON s.assignment_id = a.id WHERE a.cycle_id = :c AND a.kind = "
           "'review' AND a.status = 'submitted' ORDER BY a.id, s.indicator_id");
-  struct ind *ind = NULL;
-  size_t nind = 0, next = 0; /* the indicator after the last one found: the likely next one */
+  struct ind_map ind = {0};
   int rc, have;
   *n = 0;
   if (!sh || !sc) return E_DB;
-  if ((rc = indicators(db, rubric, eng, &ind, &nind)) || (rc = db_bind_int(sh, ":c", cycle)) ||
+  if ((rc = indicators(db, rubric, eng, &ind)) || (rc = db_bind_int(sh, ":c", cycle)) ||
       (rc = db_bind_int(sc, ":c", cycle)))
     goto done;
   if ((have = db_step(sc)) != DB_ROW && have != DB_DONE) {
@@ -321,13 +352,8 @@ static int feed_rows(struct db *db, int64_t cycle, int64_t rubric, struct result
       int64_t aid = db_col_int(sc, 0);
       if (aid > id) break;
       if (aid < id) continue;
-      struct ind key = {db_col_int(sc, 1), 0, NULL}, *x = NULL;
-      if (next < nind && ind[next].id == key.id)
-        x = &ind[next]; /* rows come in indicator order: mostly this one */
-      else if (nind)
-        x = bsearch(&key, ind, nind, sizeof *ind, ind_cmp);
+      const struct ind *x = ind_find(&ind, db_col_int(sc, 1));
       if (!x) continue; /* an indicator of another rubric */
-      next = (size_t)(x - ind) + 1;
       double count = db_col_is_null(sc, 4) ? NAN : (double)db_col_int(sc, 4);
       if ((rc = results_add_score(
                eng, x->item, x->code, db_col_is_null(sc, 2) ? NAN : db_col_double(sc, 2),
@@ -345,7 +371,7 @@ static int feed_rows(struct db *db, int64_t cycle, int64_t rubric, struct result
 done:
   db_reset(sh);
   db_reset(sc);
-  ind_free(ind, nind);
+  ind_free(&ind);
   return rc;
 }
 
