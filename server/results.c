@@ -1,10 +1,12 @@
 /*
  * results.c - a cycle's results from its submitted sheets (see results.h for the rules and
- * the output). Sheets are kept in flat arrays (points, N/A marks, counts, vetoes per sheet);
- * the computation runs in passes: group the sheets by unit, decide each leaf's N/A status,
- * gather the reviewers' leniency moments, aggregate and total every unit under every method
- * (scoring_total on a reused virtual sheet), then rank and grade per method and assemble the
- * output.
+ * the output). Sheets arrive as JSON (results_add_sheet) or as rows (results_begin_sheet,
+ * results_add_score, results_end_sheet), both into flat arrays (points, N/A marks, counts,
+ * vetoes per sheet). The computation runs in passes: group the sheets by unit, decide each
+ * leaf's N/A status, gather the reviewers' leniency moments, aggregate and total every unit
+ * under every method (scoring_figures on the compiled rubric; scoring_total only for traces)
+ * into flat per-unit arrays, free the sheets, rank and grade per method, and only then build
+ * the output, each unit's object at once in its final member order, sharing repeated values.
  */
 #include "results.h"
 
@@ -44,6 +46,7 @@ struct item {
 /* A unit of the cycle. */
 struct unit {
   const char *code, *name, *kind; /* kind may be NULL */
+  json_t *jcode, *jname, *jkind;  /* the same as JSON for the output (own references) */
   int first, nsheet;              /* its sheets: r->order[first .. first + nsheet) */
   int traced;                     /* 1 when its trace is built */
 };
@@ -53,6 +56,7 @@ struct reviewer {
   char *login;             /* owned */
   long sheets;             /* sheets submitted in the cycle */
   struct agg_moments mom;  /* fractions of their counted scores */
+  double sd;               /* their sample sd (leaf_status) */
   enum agg_norm_mode mode; /* how the normalized method treats them */
 };
 
@@ -63,7 +67,8 @@ struct results {
   int trace_all;       /* options.trace = true */
   json_t *trace_list;  /* options.trace as an array, or NULL (borrowed) */
   json_t *overrides;   /* options.overrides, or NULL (borrowed) */
-  double *ov;          /* nunit × nleaf: the override of a leaf's value, NAN = none */
+  double *ov;          /* nunit × nleaf: the override of a leaf's value, NAN = none; NULL when
+                          there is no override at all */
   double total_points; /* rubric total_points */
   int na_rescale;      /* rules.na_rescale is not false */
   int nleaf, nitem, nveto, nband, narea;
@@ -88,8 +93,22 @@ struct results {
   double *s_cnt;                /* nsheet × nitem */
   unsigned char *s_veto;        /* nsheet × nveto */
   int *order;                   /* sheets grouped by unit, reviewers by login (finish) */
-  json_t *vs, *vs_na, *vs_veto; /* the virtual sheet handed to scoring_total */
+  int open;                     /* 1 between results_begin_sheet() and results_end_sheet() */
+  int open_unit;                /* the open sheet's unit */
+  char *open_login;             /* and reviewer (owned) */
+  json_t *vs, *vs_na, *vs_veto; /* the virtual sheet for scoring_total (traces only) */
+  struct scoring_rules *rules;  /* the rubric compiled, for every other total */
+  /* Values the output shares between its members instead of allocating each one again
+   * (results.h: the output's scalars are read-only). */
+  json_t **cent;            /* NCENT: json_real(k / 100.0), made when first needed */
+  json_t **small;           /* nunit + 1: json_integer(k), made when first needed */
+  json_t **jband, **jveto;  /* band names, veto codes */
+  json_t **jleaf;           /* leaf codes */
+  json_t *jok, *jno_sheets; /* "ok", "no_sheets" */
 };
+
+/* Cached numbers: 0.00 .. 1,000.00 in hundredths. */
+#define NCENT 100001
 
 /* A field path formatted into a thread-local buffer (valid until the next call). */
 __attribute__((format(printf, 1, 2))) static const char *path(const char *fmt, ...)
@@ -143,6 +162,16 @@ static int ix_set(json_t *ix, const char *key, int i)
 static long long cents(double x)
 {
   return llround(x * 100.0);
+}
+
+/* The string V for the output, shared (a new reference) when it is a string without NUL
+ * bytes, else a new string of S (V's C string, as json_pack's "s" would copy it). NULL when out
+ * of memory. */
+static json_t *jstr(json_t *v, const char *s)
+{
+  if (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v))
+    return json_incref(v);
+  return json_stringn_nocheck(s, strlen(s));
 }
 
 /* ---- setting up: rubric, options, units ---- */
@@ -333,11 +362,16 @@ static int setup_units(struct results *r, json_t *units, json_t *office_na, cons
       return fail(field, problem, path("units[%zu].code", i), "第 %zu 个单位缺少单位代码", i + 1);
     if (ix_get(r->unit_ix, code) >= 0)
       return fail(field, problem, path("units[%zu].code", i), "单位代码“%s”重复", code);
-    r->unit[i].code = code;
-    r->unit[i].name = str(u, "name") ? str(u, "name") : code;
-    r->unit[i].kind = str(u, "kind");
-    r->unit[i].traced = r->trace_all;
-    if (ix_set(r->unit_ix, code, (int)i)) return E_NOMEM;
+    struct unit *un = &r->unit[i];
+    un->code = code;
+    un->name = str(u, "name") ? str(u, "name") : code;
+    un->kind = str(u, "kind");
+    un->traced = r->trace_all;
+    un->jcode = jstr(json_object_get(u, "code"), code);
+    un->jname =
+        str(u, "name") ? jstr(json_object_get(u, "name"), un->name) : json_incref(un->jcode);
+    un->jkind = un->kind ? jstr(json_object_get(u, "kind"), un->kind) : json_null();
+    if (!un->jcode || !un->jname || !un->jkind || ix_set(r->unit_ix, code, (int)i)) return E_NOMEM;
   }
   json_array_foreach(r->trace_list, i, u)
   {
@@ -377,6 +411,7 @@ static int setup_units(struct results *r, json_t *units, json_t *office_na, cons
 static int setup_overrides(struct results *r, const char **field, const char **problem)
 {
   size_t n = (size_t)r->nunit * (size_t)r->nleaf;
+  if (!json_object_size(r->overrides)) return E_OK;
   r->ov = malloc((n + 1) * sizeof *r->ov);
   if (!r->ov) return E_NOMEM;
   for (size_t i = 0; i < n; i++) r->ov[i] = NAN;
@@ -408,6 +443,34 @@ static int setup_overrides(struct results *r, const char **field, const char **p
   return E_OK;
 }
 
+/* Compiles the rubric's rules and makes the strings the output repeats. */
+static int setup_output(struct results *r, const char **field, const char **problem)
+{
+  int nl = 0, nc = 0, nv = 0;
+  if (!(r->rules = scoring_compile(r->rubric, &nl, &nc, &nv))) return E_NOMEM;
+  /* Both walk the rubric alike (walk_leaves refuses what scoring could not read), so this
+   * holds; checked because the arrays handed to scoring_figures() depend on it. */
+  if (nl != r->nleaf || nc != r->nitem || nv != r->nveto)
+    return fail(field, problem, "rubric", "评分细则的结构无法识别");
+  r->cent = calloc(NCENT, sizeof *r->cent);
+  r->small = calloc((size_t)r->nunit + 1, sizeof *r->small);
+  r->jband = calloc((size_t)r->nband + 1, sizeof *r->jband);
+  r->jveto = calloc((size_t)r->nveto + 1, sizeof *r->jveto);
+  r->jleaf = calloc((size_t)r->nleaf + 1, sizeof *r->jleaf);
+  r->jok = json_string("ok");
+  r->jno_sheets = json_string("no_sheets");
+  if (!r->cent || !r->small || !r->jband || !r->jveto || !r->jleaf || !r->jok || !r->jno_sheets)
+    return E_NOMEM;
+  for (int b = 0; b < r->nband; b++)
+    if (!(r->jband[b] = json_stringn_nocheck(r->band[b], strlen(r->band[b])))) return E_NOMEM;
+  for (int v = 0; v < r->nveto; v++)
+    if (!(r->jveto[v] = json_stringn_nocheck(r->veto[v], strlen(r->veto[v])))) return E_NOMEM;
+  for (int l = 0; l < r->nleaf; l++)
+    if (!(r->jleaf[l] = json_stringn_nocheck(r->leaf[l].code, strlen(r->leaf[l].code))))
+      return E_NOMEM;
+  return E_OK;
+}
+
 int results_new(json_t *rubric, json_t *units, json_t *office_na, json_t *options,
                 struct results **out, const char **field, const char **problem)
 {
@@ -431,7 +494,7 @@ int results_new(json_t *rubric, json_t *units, json_t *office_na, json_t *option
   }
   if ((rc = setup_rubric(r, field, problem)) || (rc = setup_options(r, options, field, problem)) ||
       (rc = setup_units(r, units, office_na, field, problem)) ||
-      (rc = setup_overrides(r, field, problem)))
+      (rc = setup_overrides(r, field, problem)) || (rc = setup_output(r, field, problem)))
     goto done;
   *out = r;
   return E_OK;
@@ -454,8 +517,27 @@ void results_free(struct results *r)
   free(r->area_code);
   free(r->area_name);
   free(r->area_max);
+  for (int u = 0; r->unit && u < r->nunit; u++) {
+    json_decref(r->unit[u].jcode);
+    json_decref(r->unit[u].jname);
+    json_decref(r->unit[u].jkind);
+  }
   free(r->unit);
   free(r->office);
+  free(r->open_login);
+  scoring_rules_free(r->rules);
+  for (int k = 0; r->cent && k < NCENT; k++) json_decref(r->cent[k]);
+  free(r->cent);
+  for (int k = 0; r->small && k <= r->nunit; k++) json_decref(r->small[k]);
+  free(r->small);
+  for (int b = 0; r->jband && b < r->nband; b++) json_decref(r->jband[b]);
+  free(r->jband);
+  for (int v = 0; r->jveto && v < r->nveto; v++) json_decref(r->jveto[v]);
+  free(r->jveto);
+  for (int l = 0; r->jleaf && l < r->nleaf; l++) json_decref(r->jleaf[l]);
+  free(r->jleaf);
+  json_decref(r->jok);
+  json_decref(r->jno_sheets);
   free(r->ov);
   free(r->s_unit);
   free(r->s_rev);
@@ -517,75 +599,188 @@ static int reviewer_of(struct results *r, const char *login)
   return r->nrev++;
 }
 
-int results_add_sheet(struct results *r, json_t *sheet, const char **field, const char **problem)
+int results_item(struct results *r, const char *code)
 {
-  int s = r->nsheet, u = ix_get(r->unit_ix, str(sheet, "unit"));
-  const char *login = str(sheet, "reviewer");
-  json_t *items = json_object_get(sheet, "items");
-  if (u < 0)
-    return fail(field, problem, path("sheets[%d].unit", s), "评分表的单位“%s”不是本周期的单位",
-                str(sheet, "unit") ? str(sheet, "unit") : "（未填写）");
-  if (!login || !*login)
-    return fail(field, problem, path("sheets[%d].reviewer", s), "评分表缺少评审人");
-  if (items && !json_is_object(items))
-    return fail(field, problem, path("sheets[%d].items", s), "评分表的 items 必须是对象");
+  int k;
+  if ((k = ix_get(r->leaf_ix, code)) >= 0) return k;
+  if ((k = ix_get(r->item_ix, code)) >= 0) return r->nleaf + k;
+  if ((k = ix_get(r->veto_ix, code)) >= 0) return r->nleaf + r->nitem + k;
+  return -1;
+}
+
+/* The code of item K (results_item's numbering). */
+static const char *item_code(struct results *r, int k)
+{
+  if (k < r->nleaf) return r->leaf[k].code;
+  if (k < r->nleaf + r->nitem) return r->item[k - r->nleaf].code;
+  return r->veto[k - r->nleaf - r->nitem];
+}
+
+/* Opens sheet r->nsheet of unit U by LOGIN: room made, every item unscored. */
+static int open_sheet(struct results *r, int u, const char *login)
+{
   if (grow(r)) return E_NOMEM;
+  size_t l = strlen(login);
+  char *copy = realloc(r->open_login, l + 1);
+  if (!copy) return E_NOMEM;
+  memcpy(copy, login, l + 1);
+  r->open_login = copy;
+  int s = r->nsheet;
   size_t nl = (size_t)r->nleaf, ni = (size_t)r->nitem + 1, nv = (size_t)r->nveto + 1;
-  double *pts = r->s_pts + (size_t)s * nl, *cnt = r->s_cnt + (size_t)s * ni;
-  unsigned char *na = r->s_na + (size_t)s * nl, *veto = r->s_veto + (size_t)s * nv;
-  for (size_t l = 0; l < nl; l++) pts[l] = NAN;
-  memset(na, 0, nl);
-  memset(cnt, 0, ni * sizeof *cnt);
-  memset(veto, 0, nv);
-  const char *code;
-  json_t *it;
-  json_object_foreach(items, code, it)
-  {
-    int k;
-    if (!json_is_object(it))
-      return fail(field, problem, path("sheets[%d].items.%s", s, code), "指标 %s 的评分必须是对象",
-                  code);
-    if ((k = ix_get(r->leaf_ix, code)) >= 0) {
-      json_t *p = json_object_get(it, "points"), *n = json_object_get(it, "na");
-      double x = json_number_value(p);
-      if (p && !json_is_null(p) && (!json_is_number(p) || !(x >= 0 && x <= r->leaf[k].max)))
-        return fail(field, problem, path("sheets[%d].items.%s.points", s, code),
-                    "指标 %s 的得分必须在 0 到 %g 分之间", code, r->leaf[k].max);
-      if (n && !json_is_boolean(n))
-        return fail(field, problem, path("sheets[%d].items.%s.na", s, code),
-                    "指标 %s 的不适用标记必须是布尔值", code);
-      pts[k] = json_is_number(p) ? x : NAN;
-      na[k] = json_is_true(n);
-    } else if ((k = ix_get(r->item_ix, code)) >= 0) {
-      json_t *c = json_object_get(it, "count");
-      double x = json_number_value(c);
-      if (c && !json_is_null(c) && (!json_is_number(c) || !(x >= 0)))
-        return fail(field, problem, path("sheets[%d].items.%s.count", s, code),
-                    "%s 项的次数必须是不小于 0 的数", code);
-      cnt[k] = json_is_number(c) ? x : 0;
-    } else if ((k = ix_get(r->veto_ix, code)) >= 0) {
-      json_t *v = json_object_get(it, "veto");
-      if (v && !json_is_boolean(v))
-        return fail(field, problem, path("sheets[%d].items.%s.veto", s, code),
-                    "一票否决项 %s 的标记必须是布尔值", code);
-      veto[k] = json_is_true(v);
-    } else {
-      return fail(field, problem, path("sheets[%d].items.%s", s, code),
-                  "评分表中的“%s”不是评分细则的指标或项目", code);
-    }
+  double *pts = r->s_pts + (size_t)s * nl;
+  for (size_t k = 0; k < nl; k++) pts[k] = NAN;
+  memset(r->s_na + (size_t)s * nl, 0, nl);
+  memset(r->s_cnt + (size_t)s * ni, 0, ni * sizeof *r->s_cnt);
+  memset(r->s_veto + (size_t)s * nv, 0, nv);
+  r->open_unit = u;
+  r->open = 1;
+  return E_OK;
+}
+
+/* The problems of one item of the open sheet, with results_add_sheet's paths. */
+static int bad_points(struct results *r, const char *code, int k, const char **field,
+                      const char **problem)
+{
+  r->open = 0;
+  return fail(field, problem, path("sheets[%d].items.%s.points", r->nsheet, code),
+              "指标 %s 的得分必须在 0 到 %g 分之间", code, r->leaf[k].max);
+}
+
+static int bad_count(struct results *r, const char *code, const char **field, const char **problem)
+{
+  r->open = 0;
+  return fail(field, problem, path("sheets[%d].items.%s.count", r->nsheet, code),
+              "%s 项的次数必须是不小于 0 的数", code);
+}
+
+static int bad_code(struct results *r, const char *code, const char **field, const char **problem)
+{
+  r->open = 0;
+  if (!code) code = "";
+  return fail(field, problem, path("sheets[%d].items.%s", r->nsheet, code),
+              "评分表中的“%s”不是评分细则的指标或项目", code);
+}
+
+/* Stores item K of the open sheet (checked already). */
+static void put_item(struct results *r, int k, double points, int na, double count, int veto)
+{
+  size_t s = (size_t)r->nsheet;
+  if (k < r->nleaf) {
+    r->s_pts[s * (size_t)r->nleaf + (size_t)k] = points;
+    r->s_na[s * (size_t)r->nleaf + (size_t)k] = (unsigned char)!!na;
+  } else if (k < r->nleaf + r->nitem) {
+    r->s_cnt[s * ((size_t)r->nitem + 1) + (size_t)(k - r->nleaf)] = isnan(count) ? 0 : count;
+  } else {
+    r->s_veto[s * ((size_t)r->nveto + 1) + (size_t)(k - r->nleaf - r->nitem)] =
+        (unsigned char)!!veto;
   }
-  int v = reviewer_of(r, login);
+}
+
+int results_begin_sheet(struct results *r, const char *unit, const char *reviewer,
+                        const char **field, const char **problem)
+{
+  int u = ix_get(r->unit_ix, unit);
+  r->open = 0;
+  if (u < 0)
+    return fail(field, problem, path("sheets[%d].unit", r->nsheet),
+                "评分表的单位“%s”不是本周期的单位", unit ? unit : "（未填写）");
+  if (!reviewer || !*reviewer)
+    return fail(field, problem, path("sheets[%d].reviewer", r->nsheet), "评分表缺少评审人");
+  return open_sheet(r, u, reviewer);
+}
+
+int results_add_score(struct results *r, int item, const char *code, double points, int na,
+                      double count, int veto, const char **field, const char **problem)
+{
+  if (!r->open)
+    return fail(field, problem, path("sheets[%d]", r->nsheet), "评分表尚未开始或已出错");
+  if (item < 0 || item >= r->nleaf + r->nitem + r->nveto) return bad_code(r, code, field, problem);
+  if (!code) code = item_code(r, item);
+  if (item < r->nleaf && !isnan(points) && !(points >= 0 && points <= r->leaf[item].max))
+    return bad_points(r, code, item, field, problem);
+  if (item >= r->nleaf && item < r->nleaf + r->nitem && !isnan(count) && !(count >= 0))
+    return bad_count(r, code, field, problem);
+  put_item(r, item, points, na, count, veto);
+  return E_OK;
+}
+
+int results_end_sheet(struct results *r, const char **field, const char **problem)
+{
+  if (!r->open)
+    return fail(field, problem, path("sheets[%d]", r->nsheet), "评分表尚未开始或已出错");
+  r->open = 0;
+  int v = reviewer_of(r, r->open_login);
   if (v < 0) return E_NOMEM;
-  r->s_unit[s] = u;
+  int s = r->nsheet;
+  r->s_unit[s] = r->open_unit;
   r->s_rev[s] = v;
   r->rev[v].sheets++;
   r->nsheet++;
   return E_OK;
 }
 
+int results_add_sheet(struct results *r, json_t *sheet, const char **field, const char **problem)
+{
+  int s = r->nsheet;
+  const char *login = str(sheet, "reviewer");
+  json_t *items = json_object_get(sheet, "items");
+  int rc = results_begin_sheet(r, str(sheet, "unit"), login, field, problem);
+  if (rc) return rc;
+  if (items && !json_is_object(items)) {
+    r->open = 0;
+    return fail(field, problem, path("sheets[%d].items", s), "评分表的 items 必须是对象");
+  }
+  const char *code;
+  json_t *it;
+  json_object_foreach(items, code, it)
+  {
+    int k;
+    if (!json_is_object(it)) {
+      r->open = 0;
+      return fail(field, problem, path("sheets[%d].items.%s", s, code), "指标 %s 的评分必须是对象",
+                  code);
+    }
+    if ((k = results_item(r, code)) < 0) return bad_code(r, code, field, problem);
+    if (k < r->nleaf) {
+      json_t *p = json_object_get(it, "points"), *n = json_object_get(it, "na");
+      double x = json_number_value(p);
+      if (p && !json_is_null(p) && (!json_is_number(p) || !(x >= 0 && x <= r->leaf[k].max)))
+        return bad_points(r, code, k, field, problem);
+      if (n && !json_is_boolean(n)) {
+        r->open = 0;
+        return fail(field, problem, path("sheets[%d].items.%s.na", s, code),
+                    "指标 %s 的不适用标记必须是布尔值", code);
+      }
+      put_item(r, k, json_is_number(p) ? x : NAN, json_is_true(n), NAN, 0);
+    } else if (k < r->nleaf + r->nitem) {
+      json_t *c = json_object_get(it, "count");
+      double x = json_number_value(c);
+      if (c && !json_is_null(c) && (!json_is_number(c) || !(x >= 0)))
+        return bad_count(r, code, field, problem);
+      put_item(r, k, NAN, 0, json_is_number(c) ? x : NAN, 0);
+    } else {
+      json_t *v = json_object_get(it, "veto");
+      if (v && !json_is_boolean(v)) {
+        r->open = 0;
+        return fail(field, problem, path("sheets[%d].items.%s.veto", s, code),
+                    "一票否决项 %s 的标记必须是布尔值", code);
+      }
+      put_item(r, k, NAN, 0, NAN, json_is_true(v));
+    }
+  }
+  return results_end_sheet(r, field, problem);
+}
+
 /* ---- the computation ---- */
 
-/* Per-method results of every unit, and scratch space for one unit. */
+/* A flagged unit × leaf (a disagreement); min … sd rounded to 2 decimals. */
+struct dis {
+  int leaf, n;
+  double min, max, range, sd;
+};
+
+/* Per-method results of every unit, what the output needs of each unit (built after ranking),
+ * and scratch space for one unit. */
 struct work {
   long long *cents[AGG_METHODS];    /* total in hundredths, per unit */
   int *band0[AGG_METHODS];          /* band from total and vetoes, -1 = none */
@@ -597,16 +792,26 @@ struct work {
   int *tie_n;                       /* official: units sharing the unit's total (itself included) */
   int *kind_n;                      /* official: ranked units of the unit's kind */
   unsigned char *tied_kind;
-  const char **vetoed;                 /* official vetoed_by (rubric string) */
-  json_t **uo;                         /* per unit output object */
-  unsigned char *lstat;                /* nunit × nleaf leaf status */
-  double *mv[AGG_METHODS];             /* one unit's leaf values per method */
-  double *cv[AGG_METHODS];             /* one unit's counts per method */
-  double *vals, *adj, *scratch, *rtot; /* per sheet of one unit */
-  int *who;                            /* sheet index of each value */
-  json_t *disagree;                    /* [{"unit",...}] in unit input order */
-  int *dis_unit;                       /* the unit of each of them */
-  double mu, sigma;                    /* pooled moments of fractions */
+  int *vetoed;                  /* official vetoed_by: veto item index, -1 = none */
+  unsigned char *lstat;         /* nunit × nleaf leaf status */
+  double *val;                  /* nunit × nleaf: the official method's leaf values */
+  double *area;                 /* nunit × narea: area scores (rounded), NAN = every leaf N/A */
+  struct scoring_figures *fig;  /* per unit: the official method's figures */
+  double *spread;               /* nunit × 2: sd and range of the per-reviewer totals (rounded) */
+  json_t **trace;               /* per unit: its trace, or NULL */
+  struct dis *dis;              /* disagreements: units in input order, leaves in rubric order */
+  size_t ndis, capdis;          /* how many, room */
+  size_t *dis_first;            /* nunit + 1: unit u's are dis[dis_first[u] .. dis_first[u + 1]) */
+  double *mv[AGG_METHODS];      /* one unit's leaf values per method */
+  double *cv[AGG_METHODS];      /* one unit's counts per method */
+  double *vals, *adj, *scratch; /* per sheet of one unit */
+  double *rtot;                 /* per sheet of one unit: the reviewer's total */
+  int *who;                     /* sheet index of each value */
+  double *sv;                   /* nleaf: one sheet's scores for scoring_figures() */
+  unsigned char *out;           /* nleaf: the leaves left out of a total */
+  unsigned char *vflag;         /* nveto + 1: the vetoes flagged by majority */
+  double *apts, *amax;          /* narea: one unit's area sums */
+  double mu, sigma;             /* pooled moments of fractions */
 };
 
 static int sheet_cmp(const void *a, const void *b, void *ctx)
@@ -621,10 +826,10 @@ static int sheet_cmp(const void *a, const void *b, void *ctx)
 /* Groups the sheets by unit (reviewers by login); refuses a second sheet of a reviewer. */
 static int group_sheets(struct results *r, const char **field, const char **problem)
 {
-  r->order = malloc((size_t)r->nsheet * sizeof *r->order);
+  r->order = malloc(((size_t)r->nsheet + 1) * sizeof *r->order);
   if (!r->order) return E_NOMEM;
   for (int i = 0; i < r->nsheet; i++) r->order[i] = i;
-  qsort_r(r->order, (size_t)r->nsheet, sizeof *r->order, sheet_cmp, r);
+  if (r->nsheet > 1) qsort_r(r->order, (size_t)r->nsheet, sizeof *r->order, sheet_cmp, r);
   for (int i = 0; i < r->nsheet; i++) {
     int s = r->order[i];
     struct unit *u = &r->unit[r->s_unit[s]];
@@ -682,8 +887,10 @@ static void leaf_status(struct results *r, struct work *w)
   }
   w->mu = pool.mean;
   w->sigma = agg_moments_sd(&pool);
-  for (int v = 0; v < r->nrev; v++)
-    r->rev[v].mode = agg_norm_mode(r->rev[v].sheets, agg_moments_sd(&r->rev[v].mom));
+  for (int v = 0; v < r->nrev; v++) {
+    r->rev[v].sd = agg_moments_sd(&r->rev[v].mom);
+    r->rev[v].mode = agg_norm_mode(r->rev[v].sheets, r->rev[v].sd);
+  }
 }
 
 /* The normalized points of sheet S's score P on leaf L. */
@@ -692,8 +899,7 @@ static double adjusted(struct results *r, struct work *w, int s, int l, double p
   struct reviewer *v = &r->rev[r->s_rev[s]];
   double max = r->leaf[l].max;
   if (max <= 0) return p;
-  return max *
-         agg_normalize(p / max, v->mode, v->mom.mean, agg_moments_sd(&v->mom), w->mu, w->sigma);
+  return max * agg_normalize(p / max, v->mode, v->mom.mean, v->sd, w->mu, w->sigma);
 }
 
 /* The band index of GRADE (a name), or -1. */
@@ -709,31 +915,100 @@ static json_t *jnum(double x)
   return json_real(agg_round2(x));
 }
 
-/* Appends the codes of the leaves of unit U (sheet S, or the aggregate when S < 0) that are
- * N/A to the virtual sheet. */
-static int fill_na(struct results *r, struct work *w, int u, int s)
+/* X as a JSON real for the output: a shared one when X is k / 100 for k in 0 .. NCENT - 1 (the
+ * rounded values nearly all are), else a new one. NULL when out of memory (or X not finite). */
+static json_t *cnum(struct results *r, double x)
+{
+  double k = round(x * 100.0);
+  if (k >= 0 && k < NCENT) {
+    double y = k / 100.0;
+    if (!memcmp(&x, &y, sizeof x)) { /* bit for bit, so -0.0 is not 0.0 */
+      json_t **c = &r->cent[(int)k];
+      if (!*c) *c = json_real(y);
+      return json_incref(*c);
+    }
+  }
+  return json_real(x);
+}
+
+/* I as a JSON integer: shared for 0 .. nunit, else new. NULL when out of memory. */
+static json_t *cint(struct results *r, long long i)
+{
+  if (i >= 0 && i <= r->nunit) {
+    json_t **c = &r->small[i];
+    if (!*c) *c = json_integer((json_int_t)i);
+    return json_incref(*c);
+  }
+  return json_integer((json_int_t)i);
+}
+
+/* A band's name, or NULL for -1. */
+static const char *bname(struct results *r, int b)
+{
+  return b >= 0 && b < r->nband ? r->band[b] : NULL;
+}
+
+/* Band B's name as JSON (shared), or null for -1. */
+static json_t *jband(struct results *r, int b)
+{
+  return b >= 0 && b < r->nband ? json_incref(r->jband[b]) : json_null();
+}
+
+/* Appends the codes of the leaves of unit U (the aggregate) that are N/A to the virtual sheet
+ * (for scoring_total()'s steps in a trace). */
+static int fill_na(struct results *r, struct work *w, int u)
 {
   size_t nl = (size_t)r->nleaf;
   unsigned char *st = w->lstat + (size_t)u * nl;
   json_array_clear(r->vs_na);
-  for (size_t l = 0; l < nl; l++) {
-    int out = s < 0 ? st[l] != ST_APPLIES
-                    : st[l] == ST_OFFICE || st[l] == ST_KIND || r->s_na[(size_t)s * nl + l];
-    if (out && json_array_append_new(r->vs_na, json_string(r->leaf[l].code))) return E_NOMEM;
-  }
+  for (size_t l = 0; l < nl; l++)
+    if (st[l] != ST_APPLIES && json_array_append_new(r->vs_na, json_string(r->leaf[l].code)))
+      return E_NOMEM;
   return E_OK;
 }
 
-/* Aggregates, totals and describes unit U (which has sheets). */
+/* scoring_total() of unit U's aggregate under the official method, for its trace: the same
+ * figures as scoring_figures() with every step explained. NULL when out of memory. */
+static json_t *official_total(struct results *r, struct work *w, int u)
+{
+  int m = r->method;
+  for (int l = 0; l < r->nleaf; l++) json_real_set(r->leaf[l].slot, w->mv[m][l]);
+  for (int i = 0; i < r->nitem; i++) json_real_set(r->item[i].slot, w->cv[m][i]);
+  json_array_clear(r->vs_veto);
+  for (int i = 0; i < r->nveto; i++)
+    if (w->vflag[i] && json_array_append_new(r->vs_veto, json_string(r->veto[i]))) return NULL;
+  if (fill_na(r, w, u)) return NULL;
+  return scoring_total(r->rubric, r->vs, r->unit[u].kind);
+}
+
+/* Records the disagreement on leaf L of the unit being computed. */
+static int add_dis(struct work *w, int l, const struct agg_stats *a)
+{
+  if (w->ndis == w->capdis) {
+    size_t cap = w->capdis ? w->capdis * 2 : 256;
+    struct dis *p = realloc(w->dis, cap * sizeof *p);
+    if (!p) return E_NOMEM;
+    w->dis = p;
+    w->capdis = cap;
+  }
+  struct dis *d = &w->dis[w->ndis++];
+  d->leaf = l;
+  d->n = a->n;
+  d->min = agg_round2(a->min);
+  d->max = agg_round2(a->max);
+  d->range = agg_round2(a->max - a->min);
+  d->sd = agg_round2(a->sd);
+  return E_OK;
+}
+
+/* Aggregates and totals unit U (which has sheets) into W; builds its trace when asked for. */
 static int do_unit(struct results *r, struct work *w, int u)
 {
   struct unit *un = &r->unit[u];
   size_t nl = (size_t)r->nleaf, ni = (size_t)r->nitem + 1, nv = (size_t)r->nveto + 1;
   unsigned char *st = w->lstat + (size_t)u * nl;
-  int k = un->nsheet, rc = E_NOMEM;
-  json_t *uo = w->uo[u], *tr = NULL, *tleaves = NULL, *official = NULL;
-  json_t *values = json_array(), *disputed = json_array();
-  if (!values || !disputed) goto done;
+  int k = un->nsheet, m0 = r->method, rc = E_NOMEM;
+  json_t *tr = NULL, *tleaves = NULL, *tareas = NULL;
   if (un->traced) {
     tr = json_pack("{s:[],s:[],s:[],s:[]}", "leaves", "counts", "vetoes", "reviewers");
     if (!tr) goto done;
@@ -747,7 +1022,7 @@ static int do_unit(struct results *r, struct work *w, int u)
     /* An override (an upheld appeal) replaces the aggregate of a leaf that applies to the
      * unit's kind and was not set aside by the office; it also brings back a leaf the
      * majority of sheets marked N/A. */
-    double ov = r->ov[(size_t)u * nl + l];
+    double ov = r->ov ? r->ov[(size_t)u * nl + l] : NAN;
     int has_ov = !isnan(ov) && st[l] != ST_OFFICE && st[l] != ST_KIND;
     if (has_ov) st[l] = ST_APPLIES;
     for (int j = 0; j < k; j++) {
@@ -780,23 +1055,10 @@ static int do_unit(struct results *r, struct work *w, int u)
       pre[m] = w->mv[m][l];
       if (has_ov) w->mv[m][l] = agg_round2(ov);
     }
+    w->val[(size_t)u * nl + l] = w->mv[m0][l];
     double range = a.max - a.min;
     int flag = st[l] == ST_APPLIES && n >= 2 && range >= r->flag_share * lf->max - 1e-9;
-    if (json_array_append_new(values,
-                              st[l] == ST_APPLIES ? jnum(w->mv[r->method][l]) : json_null()))
-      goto done;
-    if (flag) {
-      if (json_array_append_new(disputed, json_string(lf->code)) ||
-          json_array_append_new(w->disagree,
-                                json_pack("{s:s,s:s,s:i,s:o,s:o,s:o,s:o}", "unit", un->code, "leaf",
-                                          lf->code, "n", n, "min", jnum(a.min), "max", jnum(a.max),
-                                          "range", jnum(range), "sd", jnum(a.sd))))
-        goto done;
-      int *p = realloc(w->dis_unit, json_array_size(w->disagree) * sizeof *p);
-      if (!p) goto done;
-      w->dis_unit = p;
-      p[json_array_size(w->disagree) - 1] = u;
-    }
+    if (flag && add_dis(w, (int)l, &a)) goto done;
     if (tr) {
       json_t *o = json_pack("{s:s,s:s,s:s?,s:i,s:o}", "code", lf->code, "status",
                             st[l] != ST_APPLIES ? "na"
@@ -810,12 +1072,12 @@ static int do_unit(struct results *r, struct work *w, int u)
               o, json_pack("{s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:b}", "mean",
                            json_real(pre[AGG_MEAN]), "median", json_real(pre[AGG_MEDIAN]),
                            "trimmed", json_real(pre[AGG_TRIMMED]), "normalized",
-                           json_real(pre[AGG_NORMALIZED]), "value", json_real(w->mv[r->method][l]),
-                           "n", n, "sd", jnum(a.sd), "range", jnum(range), "flag", flag)))
+                           json_real(pre[AGG_NORMALIZED]), "value", json_real(w->mv[m0][l]), "n", n,
+                           "sd", jnum(a.sd), "range", jnum(range), "flag", flag)))
         goto done;
       if (has_ov && json_object_set_new(o, "override",
                                         json_pack("{s:o,s:o,s:s}", "points", jnum(ov), "replaced",
-                                                  json_real(pre[r->method]), "note", "复核调整")))
+                                                  json_real(pre[m0]), "note", "复核调整")))
         goto done;
     }
     json_decref(tscores);
@@ -840,12 +1102,11 @@ static int do_unit(struct results *r, struct work *w, int u)
                                           "type", r->item[i].deduction ? "deduction" : "bonus",
                                           "counts", c, "mean", w->cv[AGG_MEAN][i], "median",
                                           w->cv[AGG_MEDIAN][i], "trimmed", w->cv[AGG_TRIMMED][i],
-                                          "value", w->cv[r->method][i])))
+                                          "value", w->cv[m0][i])))
         goto done;
     }
   }
   /* Vetoes by majority. */
-  json_array_clear(r->vs_veto);
   for (size_t i = 0; i < (size_t)r->nveto; i++) {
     int votes = 0;
     json_t *by = tr ? json_array() : NULL;
@@ -855,7 +1116,7 @@ static int do_unit(struct results *r, struct work *w, int u)
       votes++;
       if (by) json_array_append_new(by, json_string(r->rev[r->s_rev[s]].login));
     }
-    if (2 * votes > k && json_array_append_new(r->vs_veto, json_string(r->veto[i]))) goto done;
+    w->vflag[i] = 2 * votes > k;
     if (by && votes) {
       if (json_array_append_new(json_object_get(tr, "vetoes"),
                                 json_pack("{s:s,s:i,s:i,s:b,s:o}", "code", r->veto[i], "votes",
@@ -865,101 +1126,75 @@ static int do_unit(struct results *r, struct work *w, int u)
       json_decref(by);
     }
   }
-  /* Totals per method on the virtual sheet. */
-  if (fill_na(r, w, u, -1)) goto done;
+  /* Totals per method on the aggregate. */
+  for (size_t l = 0; l < nl; l++) w->out[l] = st[l] != ST_APPLIES;
   for (int m = 0; m < AGG_METHODS; m++) {
-    for (size_t l = 0; l < nl; l++) json_real_set(r->leaf[l].slot, w->mv[m][l]);
-    for (size_t i = 0; i < (size_t)r->nitem; i++) json_real_set(r->item[i].slot, w->cv[m][i]);
-    json_t *t = scoring_total(r->rubric, r->vs, un->kind);
-    if (!t) goto done;
-    w->cents[m][u] = cents(num(t, "total", 0));
-    w->band0[m][u] = band_of(r, str(t, "grade"));
-    if (m == r->method) {
-      official = t;
-      int vi = ix_get(r->veto_ix, str(t, "vetoed_by"));
-      w->vetoed[u] = vi >= 0 ? r->veto[vi] : NULL;
-    } else {
-      json_decref(t);
-    }
+    struct scoring_in in = {w->mv[m], w->out, w->cv[m], w->vflag};
+    struct scoring_figures f;
+    scoring_figures(r->rules, &in, &f);
+    w->cents[m][u] = cents(f.total);
+    w->band0[m][u] = band_of(r, f.grade);
+    if (m != m0) continue;
+    w->fig[u] = f;
+    w->vetoed[u] = ix_get(r->veto_ix, f.vetoed_by);
   }
   /* Per-reviewer totals: each sheet as submitted, with the office's N/A marks. */
   for (int j = 0; j < k; j++) {
     int s = r->order[un->first + j];
     for (size_t l = 0; l < nl; l++) {
       double p = r->s_pts[(size_t)s * nl + l];
-      json_real_set(r->leaf[l].slot, isnan(p) ? 0 : p);
+      w->sv[l] = isnan(p) ? 0 : p;
+      w->out[l] = st[l] == ST_OFFICE || st[l] == ST_KIND || r->s_na[(size_t)s * nl + l];
     }
-    for (size_t i = 0; i < (size_t)r->nitem; i++)
-      json_real_set(r->item[i].slot, r->s_cnt[(size_t)s * ni + i]);
-    json_array_clear(r->vs_veto);
-    for (size_t i = 0; i < (size_t)r->nveto; i++)
-      if (r->s_veto[(size_t)s * nv + i]) json_array_append_new(r->vs_veto, json_string(r->veto[i]));
-    if (fill_na(r, w, u, s)) goto done;
-    json_t *t = scoring_total(r->rubric, r->vs, un->kind);
-    if (!t) goto done;
-    w->rtot[j] = num(t, "total", 0);
-    int bad = tr && json_array_append_new(json_object_get(tr, "reviewers"),
-                                          json_pack("{s:s,s:f,s:O}", "reviewer",
-                                                    r->rev[r->s_rev[s]].login, "total", w->rtot[j],
-                                                    "grade", json_object_get(t, "grade")));
-    json_decref(t);
-    if (bad) goto done;
+    struct scoring_in in = {w->sv, w->out, r->s_cnt + (size_t)s * ni, r->s_veto + (size_t)s * nv};
+    struct scoring_figures f;
+    scoring_figures(r->rules, &in, &f);
+    w->rtot[j] = f.total;
+    if (tr &&
+        json_array_append_new(json_object_get(tr, "reviewers"),
+                              json_pack("{s:s,s:f,s:s?}", "reviewer", r->rev[r->s_rev[s]].login,
+                                        "total", f.total, "grade", f.grade)))
+      goto done;
   }
   struct agg_stats rs;
   agg_compute(w->rtot, k, w->scratch, &rs);
+  w->spread[2 * (size_t)u] = agg_round2(rs.sd);
+  w->spread[2 * (size_t)u + 1] = agg_round2(rs.max - rs.min);
   /* Area scores (official method) with the rescaling factor scoring.c applies. */
   double app = 0, all = 0, factor = 1;
-  double *pts = calloc((size_t)r->narea + 1, sizeof *pts),
-         *amax = calloc((size_t)r->narea + 1, sizeof *amax);
-  if (!pts || !amax) {
-    free(pts);
-    free(amax);
-    goto done;
-  }
+  memset(w->apts, 0, ((size_t)r->narea + 1) * sizeof *w->apts);
+  memset(w->amax, 0, ((size_t)r->narea + 1) * sizeof *w->amax);
   for (size_t l = 0; l < nl; l++) {
     all += r->leaf[l].max;
     if (st[l] != ST_APPLIES) continue;
     app += r->leaf[l].max;
-    pts[r->leaf[l].area] += w->mv[r->method][l];
-    amax[r->leaf[l].area] += r->leaf[l].max;
+    w->apts[r->leaf[l].area] += w->mv[m0][l];
+    w->amax[r->leaf[l].area] += r->leaf[l].max;
   }
   if (app < all && r->na_rescale && app > 0) factor = r->total_points / app;
-  json_t *areas = json_array(), *tareas = tr ? json_array() : NULL;
-  for (int a = 0; areas && a < r->narea; a++) {
-    json_t *score = amax[a] > 0 ? jnum(pts[a] * factor) : json_null();
-    json_array_append(areas, score);
-    if (tareas)
-      json_array_append_new(tareas,
-                            json_pack("{s:s,s:o,s:o,s:O}", "code", r->area_code[a], "points",
-                                      jnum(pts[a]), "max", jnum(amax[a]), "score", score));
-    json_decref(score);
-  }
-  free(pts);
-  free(amax);
-  if (!areas) goto done;
-  if (json_object_set_new(uo, "areas", areas) || json_object_set_new(uo, "values", values) ||
-      json_object_set_new(uo, "disputed", disputed))
-    goto done;
-  values = disputed = NULL;
-  static const char *const figures[] = {"base",  "applicable_max", "rescaled",
-                                        "bonus", "deduction",      "total"};
-  for (size_t f = 0; f < sizeof figures / sizeof *figures; f++)
-    if (json_object_set(uo, figures[f], json_object_get(official, figures[f]))) goto done;
-  if (json_object_set_new(
-          uo, "spread", json_pack("{s:o,s:o}", "sd", jnum(rs.sd), "range", jnum(rs.max - rs.min))))
-    goto done;
-  if (tr) {
-    if (json_object_set(tr, "scoring", official) || json_object_set_new(tr, "areas", tareas) ||
-        json_object_set_new(uo, "trace", tr))
+  if (tr && !(tareas = json_array())) goto done;
+  for (int a = 0; a < r->narea; a++) {
+    double score = w->amax[a] > 0 ? agg_round2(w->apts[a] * factor) : NAN;
+    w->area[(size_t)u * (size_t)r->narea + (size_t)a] = score;
+    if (tareas && json_array_append_new(
+                      tareas, json_pack("{s:s,s:o,s:o,s:o}", "code", r->area_code[a], "points",
+                                        jnum(w->apts[a]), "max", jnum(w->amax[a]), "score",
+                                        isnan(score) ? json_null() : json_real(score))))
       goto done;
+  }
+  if (tr) {
+    json_t *official = official_total(r, w, u);
+    if (!official || json_object_set_new(tr, "scoring", official) ||
+        json_object_set_new(tr, "areas", tareas))
+      goto done;
+    tareas = NULL;
+    w->trace[u] = tr;
     tr = NULL;
   }
   rc = E_OK;
 done:
-  json_decref(official);
-  json_decref(values);
-  json_decref(disputed);
   json_decref(tr);
+  json_decref(tareas);
   return rc;
 }
 
@@ -975,12 +1210,6 @@ static int kind_cmp(const void *a, const void *b, void *ctx)
   if (d) return d;
   if (c[x] != c[y]) return c[x] > c[y] ? -1 : 1;
   return strcmp(r->unit[x].code, r->unit[y].code);
-}
-
-/* A band's name, or NULL for -1. */
-static const char *bname(struct results *r, int b)
-{
-  return b >= 0 && b < r->nband ? r->band[b] : NULL;
 }
 
 /* Appends a formatted Chinese sentence to the array A. */
@@ -1082,8 +1311,8 @@ static void ranking_sentences(struct results *r, struct work *w, int u, int n, j
       w->rank[m][u], tie);
   say(out, "在同类单位（%s）%d 个中排第 %d 名%s", un->kind ? un->kind : "未分类", kind_n,
       w->rank_kind[u], w->tied_kind[u] ? "（并列）" : "");
-  if (w->vetoed[u])
-    say(out, "按总分和一票否决项 %s，等次为%s", w->vetoed[u], bname(r, w->band0[m][u]));
+  if (w->vetoed[u] >= 0)
+    say(out, "按总分和一票否决项 %s，等次为%s", r->veto[w->vetoed[u]], bname(r, w->band0[m][u]));
   else if (w->band0[m][u] >= 0)
     say(out, "按总分，等次为%s", bname(r, w->band0[m][u]));
   for (int b = w->band0[m][u]; b >= 0 && b < w->band[m][u]; b++) {
@@ -1093,16 +1322,6 @@ static void ranking_sentences(struct results *r, struct work *w, int u, int n, j
     else
       say(out, "%s等次名额已满，降为%s", r->band[b], r->band[b + 1]);
   }
-}
-
-/* Disagreements by their unit's position KEY, then by the order they were found in (which is
- * rubric order within a unit). */
-static int unit_order_cmp(const void *a, const void *b, void *ctx)
-{
-  const int *key = ctx;
-  int x = *(const int *)a, y = *(const int *)b;
-  if (key[x] != key[y]) return key[x] < key[y] ? -1 : 1;
-  return (x > y) - (x < y);
 }
 
 static int code_cmp(const void *a, const void *b, void *ctx)
@@ -1128,22 +1347,31 @@ static void work_free(struct results *r, struct work *w)
   free(w->kind_n);
   free(w->tied_kind);
   free(w->vetoed);
-  if (w->uo)
-    for (int u = 0; u < r->nunit; u++) json_decref(w->uo[u]);
-  free(w->uo);
   free(w->lstat);
+  free(w->val);
+  free(w->area);
+  free(w->fig);
+  free(w->spread);
+  if (w->trace)
+    for (int u = 0; u < r->nunit; u++) json_decref(w->trace[u]);
+  free(w->trace);
+  free(w->dis);
+  free(w->dis_first);
   free(w->vals);
   free(w->adj);
   free(w->scratch);
   free(w->rtot);
   free(w->who);
-  json_decref(w->disagree);
-  free(w->dis_unit);
+  free(w->sv);
+  free(w->out);
+  free(w->vflag);
+  free(w->apts);
+  free(w->amax);
 }
 
 static int work_alloc(struct results *r, struct work *w)
 {
-  size_t nu = (size_t)r->nunit + 1, kmax = 1;
+  size_t nu = (size_t)r->nunit + 1, nl = (size_t)r->nleaf + 1, na = (size_t)r->narea + 1, kmax = 1;
   for (int u = 0; u < r->nunit; u++)
     if ((size_t)r->unit[u].nsheet > kmax) kmax = (size_t)r->unit[u].nsheet;
   for (int m = 0; m < AGG_METHODS; m++) {
@@ -1153,7 +1381,7 @@ static int work_alloc(struct results *r, struct work *w)
         !(w->border[m] = calloc(nu, sizeof *w->border[m])) ||
         !(w->rank[m] = calloc(nu, sizeof *w->rank[m])) ||
         !(w->tied[m] = calloc(nu, sizeof *w->tied[m])) ||
-        !(w->mv[m] = calloc((size_t)r->nleaf + 1, sizeof *w->mv[m])) ||
+        !(w->mv[m] = calloc(nl, sizeof *w->mv[m])) ||
         !(w->cv[m] = calloc((size_t)r->nitem + 1, sizeof *w->cv[m])))
       return E_NOMEM;
   }
@@ -1161,19 +1389,45 @@ static int work_alloc(struct results *r, struct work *w)
   w->tie_n = calloc(nu, sizeof *w->tie_n);
   w->kind_n = calloc(nu, sizeof *w->kind_n);
   w->tied_kind = calloc(nu, 1);
-  w->vetoed = calloc(nu, sizeof *w->vetoed);
-  w->uo = calloc(nu, sizeof *w->uo);
-  w->lstat = calloc(nu * (size_t)r->nleaf, 1);
+  w->vetoed = malloc(nu * sizeof *w->vetoed);
+  w->lstat = calloc(nu * nl, 1);
+  w->val = calloc(nu * nl, sizeof *w->val);
+  w->area = calloc(nu * na, sizeof *w->area);
+  w->fig = calloc(nu, sizeof *w->fig);
+  w->spread = calloc(2 * nu, sizeof *w->spread);
+  w->trace = calloc(nu, sizeof *w->trace);
+  w->dis_first = calloc(nu, sizeof *w->dis_first);
   w->vals = calloc(kmax, sizeof *w->vals);
   w->adj = calloc(kmax, sizeof *w->adj);
   w->scratch = calloc(kmax, sizeof *w->scratch);
   w->rtot = calloc(kmax, sizeof *w->rtot);
   w->who = calloc(kmax, sizeof *w->who);
-  w->disagree = json_array();
-  if (!w->rank_kind || !w->tie_n || !w->kind_n || !w->tied_kind || !w->vetoed || !w->uo ||
-      !w->lstat || !w->vals || !w->adj || !w->scratch || !w->rtot || !w->who || !w->disagree)
+  w->sv = calloc(nl, sizeof *w->sv);
+  w->out = calloc(nl, 1);
+  w->vflag = calloc((size_t)r->nveto + 1, 1);
+  w->apts = calloc(na, sizeof *w->apts);
+  w->amax = calloc(na, sizeof *w->amax);
+  if (!w->rank_kind || !w->tie_n || !w->kind_n || !w->tied_kind || !w->vetoed || !w->lstat ||
+      !w->val || !w->area || !w->fig || !w->spread || !w->trace || !w->dis_first || !w->vals ||
+      !w->adj || !w->scratch || !w->rtot || !w->who || !w->sv || !w->out || !w->vflag || !w->apts ||
+      !w->amax)
     return E_NOMEM;
+  for (size_t u = 0; u < nu; u++) w->vetoed[u] = -1;
   return E_OK;
+}
+
+/* Frees the sheets' arrays once every unit is computed: the output no longer needs them. */
+static void drop_sheets(struct results *r)
+{
+  free(r->s_pts);
+  free(r->s_na);
+  free(r->s_cnt);
+  free(r->s_veto);
+  free(r->order);
+  r->s_pts = NULL;
+  r->s_cnt = NULL;
+  r->s_na = r->s_veto = NULL;
+  r->order = NULL;
 }
 
 static int login_cmp(const void *a, const void *b, void *ctx)
@@ -1222,15 +1476,161 @@ static json_t *header(struct results *r, struct work *w)
   return o;
 }
 
+/* Sets member KEY (a constant) of O to V, a new reference that is consumed even on failure
+ * (NULL when it could not be made). Nonzero on failure. */
+static int put(json_t *o, const char *key, json_t *v)
+{
+  return json_object_set_new_nocheck(o, key, v);
+}
+
+/* Adds the members every unit row starts with. */
+static int row_head(struct results *r, json_t *o, int u, json_t *status)
+{
+  struct unit *un = &r->unit[u];
+  return put(o, "code", json_incref(un->jcode)) | put(o, "name", json_incref(un->jname)) |
+         put(o, "kind", json_incref(un->jkind)) | put(o, "status", json_incref(status)) |
+         put(o, "sheets", cint(r, un->nsheet));
+}
+
+/* The output row of ranked unit U, one of N ranked (results.h's members, in its order). NULL
+ * when out of memory. */
+static json_t *ranked_row(struct results *r, struct work *w, int u, int n)
+{
+  size_t nl = (size_t)r->nleaf, na = (size_t)r->narea;
+  const unsigned char *st = w->lstat + (size_t)u * nl;
+  const double *val = w->val + (size_t)u * nl, *area = w->area + (size_t)u * na;
+  const struct scoring_figures *f = &w->fig[u];
+  int m = r->method, bad;
+  json_t *o = json_object(), *a;
+  if (!o) return NULL;
+  bad = row_head(r, o, u, r->jok);
+  if (bad || !(a = json_array()) || put(o, "areas", a)) goto fail;
+  for (size_t i = 0; i < na; i++)
+    bad |= json_array_append_new(a, isnan(area[i]) ? json_null() : cnum(r, area[i]));
+  if (bad || !(a = json_array()) || put(o, "values", a)) goto fail;
+  for (size_t l = 0; l < nl; l++)
+    bad |=
+        json_array_append_new(a, st[l] == ST_APPLIES ? cnum(r, agg_round2(val[l])) : json_null());
+  if (bad || !(a = json_array()) || put(o, "disputed", a)) goto fail;
+  for (size_t d = w->dis_first[u]; d < w->dis_first[u + 1]; d++)
+    bad |= json_array_append_new(a, json_incref(r->jleaf[w->dis[d].leaf]));
+  bad |= put(o, "base", cnum(r, f->base)) | put(o, "applicable_max", cnum(r, f->applicable_max)) |
+         put(o, "rescaled", cnum(r, f->rescaled)) | put(o, "bonus", cnum(r, f->bonus)) |
+         put(o, "deduction", cnum(r, f->deduction)) | put(o, "total", cnum(r, f->total));
+  if (bad || !(a = json_object()) || put(o, "spread", a)) goto fail;
+  if (put(a, "sd", cnum(r, w->spread[2 * (size_t)u])) ||
+      put(a, "range", cnum(r, w->spread[2 * (size_t)u + 1])))
+    goto fail;
+  if (w->trace[u]) {
+    json_t *tr = w->trace[u], *s = json_array();
+    w->trace[u] = NULL;
+    if (!s || json_object_set_new(tr, "ranking", s)) {
+      json_decref(tr);
+      goto fail;
+    }
+    if (put(o, "trace", tr)) goto fail;
+    ranking_sentences(r, w, u, n, s);
+  }
+  bad = put(o, "rank", cint(r, w->rank[m][u])) | put(o, "rank_in_kind", cint(r, w->rank_kind[u])) |
+        put(o, "tied", json_boolean(w->tied[m][u])) |
+        put(o, "tied_in_kind", json_boolean(w->tied_kind[u])) |
+        put(o, "grade", jband(r, w->band[m][u])) | put(o, "band_grade", jband(r, w->band0[m][u])) |
+        put(o, "border", json_boolean(w->border[m][u] >= 0)) |
+        put(o, "border_grade", jband(r, w->border[m][u])) |
+        put(o, "vetoed_by", w->vetoed[u] >= 0 ? json_incref(r->jveto[w->vetoed[u]]) : json_null());
+  if (bad || !(a = json_object()) || put(o, "by_method", a)) goto fail;
+  for (int k = 0; k < AGG_METHODS; k++) {
+    json_t *x = json_object();
+    if (!x || put(a, agg_method_name(k), x) ||
+        put(x, "total", cnum(r, (double)w->cents[k][u] / 100.0)) |
+            put(x, "rank", cint(r, w->rank[k][u])) | put(x, "grade", jband(r, w->band[k][u])))
+      goto fail;
+  }
+  return o;
+fail:
+  json_decref(o);
+  return NULL;
+}
+
+/* The output row of unit U, which has no sheet. NULL when out of memory. */
+static json_t *no_sheets_row(struct results *r, int u)
+{
+  static const char *const nulls[] = {"total", "rank", "rank_in_kind"}, *const tail[] = {
+                                                                            "grade", "band_grade"};
+  json_t *o = json_object();
+  if (!o) return NULL;
+  int bad = row_head(r, o, u, r->jno_sheets);
+  for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++) bad |= put(o, nulls[i], json_null());
+  bad |= put(o, "tied", json_false()) | put(o, "tied_in_kind", json_false());
+  for (size_t i = 0; i < sizeof tail / sizeof *tail; i++) bad |= put(o, tail[i], json_null());
+  bad |= put(o, "border", json_false()) | put(o, "border_grade", json_null()) |
+         put(o, "vetoed_by", json_null());
+  if (bad) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* The sensitivity entry of ranked unit U ({"unit","name","grade","changes"}), or json null when
+ * its grade is the same under every method; NULL when out of memory. */
+static json_t *sensitivity(struct results *r, struct work *w, int u)
+{
+  int m = r->method;
+  json_t *changes = NULL;
+  for (int k = 0; k < AGG_METHODS; k++) {
+    if (k == m || w->band[k][u] == w->band[m][u]) continue;
+    if (!changes && !(changes = json_object())) return NULL;
+    if (put(changes, agg_method_name(k), jband(r, w->band[k][u]))) {
+      json_decref(changes);
+      return NULL;
+    }
+  }
+  if (!changes) return json_null();
+  json_t *o = json_object();
+  if (!o || put(o, "unit", json_incref(r->unit[u].jcode)) |
+                put(o, "name", json_incref(r->unit[u].jname)) |
+                put(o, "grade", jband(r, w->band[m][u])) | put(o, "changes", changes)) {
+    if (!o) json_decref(changes);
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* The disagreements of the N ranked units IDX in rank order, leaves in rubric order, appended
+ * to DIS. */
+static int disagreements(struct results *r, struct work *w, const int *idx, int n, json_t *dis)
+{
+  for (int i = 0; i < n; i++) {
+    int u = idx[i];
+    for (size_t k = w->dis_first[u]; k < w->dis_first[u + 1]; k++) {
+      const struct dis *d = &w->dis[k];
+      json_t *o = json_object();
+      if (!o || json_array_append_new(dis, o) ||
+          put(o, "unit", json_incref(r->unit[u].jcode)) |
+              put(o, "leaf", json_incref(r->jleaf[d->leaf])) | put(o, "n", cint(r, d->n)) |
+              put(o, "min", cnum(r, d->min)) | put(o, "max", cnum(r, d->max)) |
+              put(o, "range", cnum(r, d->range)) | put(o, "sd", cnum(r, d->sd)))
+        return E_NOMEM;
+    }
+  }
+  return E_OK;
+}
+
 int results_finish(struct results *r, json_t **out, const char **field, const char **problem)
 {
   struct work w;
   int rc, n = 0, m = r->method;
-  int *idx = NULL, *rest = NULL, *pos = NULL;
+  int *idx = NULL, *rest = NULL;
   json_t *o = NULL, *notes = json_array();
   memset(&w, 0, sizeof w);
   *out = NULL;
   if (!notes) return E_NOMEM;
+  if (r->open) {
+    rc = fail(field, problem, path("sheets[%d]", r->nsheet), "评分表尚未结束");
+    goto done;
+  }
   if (!r->nsheet) {
     rc = fail(field, problem, "sheets", "本考核周期还没有已提交的评分表，无法计算结果");
     goto done;
@@ -1240,15 +1640,11 @@ int results_finish(struct results *r, json_t **out, const char **field, const ch
   leaf_status(r, &w);
   idx = malloc(((size_t)r->nunit + 1) * sizeof *idx);
   rest = malloc(((size_t)r->nunit + 1) * sizeof *rest);
-  pos = calloc((size_t)r->nunit + 1, sizeof *pos);
-  if (!idx || !rest || !pos) goto done;
+  if (!idx || !rest) goto done;
   int nrest = 0;
   for (int u = 0; u < r->nunit; u++) {
-    struct unit *un = &r->unit[u];
-    w.uo[u] = json_pack("{s:s,s:s,s:s?,s:s,s:i}", "code", un->code, "name", un->name, "kind",
-                        un->kind, "status", un->nsheet ? "ok" : "no_sheets", "sheets", un->nsheet);
-    if (!w.uo[u]) goto done;
-    if (!un->nsheet) {
+    w.dis_first[u] = w.ndis;
+    if (!r->unit[u].nsheet) {
       rest[nrest++] = u;
       continue;
     }
@@ -1256,6 +1652,8 @@ int results_finish(struct results *r, json_t **out, const char **field, const ch
     if ((rc = do_unit(r, &w, u))) goto done;
     rc = E_NOMEM;
   }
+  w.dis_first[r->nunit] = w.ndis;
+  drop_sheets(r);
   if (rank_all(r, &w, idx, n, notes)) goto done;
   if (!(o = header(r, &w))) goto done;
   json_t *units = json_array(), *sens = json_array(), *grades = json_array();
@@ -1263,53 +1661,16 @@ int results_finish(struct results *r, json_t **out, const char **field, const ch
       json_object_set_new(o, "grades", grades))
     goto done;
   for (int i = 0; i < n; i++) {
-    int u = idx[i];
-    json_t *uo = w.uo[u], *bym = json_object(), *changes = json_object();
-    pos[u] = i;
-    if (!bym || !changes) {
-      json_decref(bym);
-      json_decref(changes);
+    json_t *s = sensitivity(r, &w, idx[i]);
+    if (!s || json_array_append_new(units, ranked_row(r, &w, idx[i], n))) {
+      json_decref(s);
       goto done;
     }
-    for (int k = 0; k < AGG_METHODS; k++) {
-      json_object_set_new(bym, agg_method_name(k),
-                          json_pack("{s:f,s:i,s:s?}", "total", (double)w.cents[k][u] / 100.0,
-                                    "rank", w.rank[k][u], "grade", bname(r, w.band[k][u])));
-      if (k != m && w.band[k][u] != w.band[m][u])
-        json_object_set_new(changes, agg_method_name(k),
-                            bname(r, w.band[k][u]) ? json_string(bname(r, w.band[k][u]))
-                                                   : json_null());
-    }
-    if (json_object_size(changes))
-      json_array_append_new(sens, json_pack("{s:s,s:s,s:s?,s:o}", "unit", r->unit[u].code, "name",
-                                            r->unit[u].name, "grade", bname(r, w.band[m][u]),
-                                            "changes", changes));
-    else
-      json_decref(changes);
-    json_t *more = json_pack("{s:i,s:i,s:b,s:b,s:s?,s:s?,s:b,s:s?,s:s?,s:o}", "rank", w.rank[m][u],
-                             "rank_in_kind", w.rank_kind[u], "tied", w.tied[m][u], "tied_in_kind",
-                             w.tied_kind[u], "grade", bname(r, w.band[m][u]), "band_grade",
-                             bname(r, w.band0[m][u]), "border", w.border[m][u] >= 0, "border_grade",
-                             bname(r, w.border[m][u]), "vetoed_by", w.vetoed[u], "by_method", bym);
-    if (!more || json_object_update_new(uo, more)) goto done;
-    json_t *tr = json_object_get(uo, "trace");
-    if (tr) {
-      json_t *s = json_array();
-      if (!s || json_object_set_new(tr, "ranking", s)) goto done;
-      ranking_sentences(r, &w, u, n, s);
-    }
-    if (json_array_append(units, uo)) goto done;
+    if (!json_is_null(s) && json_array_append_new(sens, s)) goto done;
   }
   if (nrest > 1) qsort_r(rest, (size_t)nrest, sizeof *rest, code_cmp, r);
-  for (int i = 0; i < nrest; i++) {
-    json_t *uo = w.uo[rest[i]];
-    if (json_object_update_new(uo, json_pack("{s:n,s:n,s:n,s:b,s:b,s:n,s:n,s:b,s:n,s:n}", "total",
-                                             "rank", "rank_in_kind", "tied", 0, "tied_in_kind", 0,
-                                             "grade", "band_grade", "border", 0, "border_grade",
-                                             "vetoed_by")) ||
-        json_array_append(units, uo))
-      goto done;
-  }
+  for (int i = 0; i < nrest; i++)
+    if (json_array_append_new(units, no_sheets_row(r, rest[i]))) goto done;
   /* The grade distribution (official). */
   for (int b = 0; b < r->nband; b++) {
     int count = 0;
@@ -1322,25 +1683,9 @@ int results_finish(struct results *r, json_t **out, const char **field, const ch
                                    : json_null(),
                   "count", count));
   }
-  /* Disagreements in rank order, leaves in rubric order. */
-  size_t nd = json_array_size(w.disagree);
-  int *dord = malloc((nd + 1) * sizeof *dord), *key = malloc((nd + 1) * sizeof *key);
   json_t *dis = json_array();
-  if (!dord || !key || !dis || json_object_set_new(o, "disagreements", dis)) {
-    free(dord);
-    free(key);
-    goto done;
-  }
-  for (size_t i = 0; i < nd; i++) {
-    dord[i] = (int)i;
-    key[i] = pos[w.dis_unit[i]];
-  }
-  qsort_r(dord, nd, sizeof *dord, unit_order_cmp, key);
-  for (size_t i = 0; i < nd; i++)
-    json_array_append(dis, json_array_get(w.disagree, (size_t)dord[i]));
-  free(dord);
-  free(key);
-  if (json_object_set_new(o, "counts",
+  if (!dis || json_object_set_new(o, "disagreements", dis) || disagreements(r, &w, idx, n, dis) ||
+      json_object_set_new(o, "counts",
                           json_pack("{s:i,s:i,s:i,s:i,s:i}", "units", r->nunit, "ranked", n,
                                     "no_sheets", nrest, "sheets", r->nsheet, "reviewers",
                                     r->nrev)) ||
@@ -1354,7 +1699,6 @@ done:
   json_decref(notes);
   free(idx);
   free(rest);
-  free(pos);
   work_free(r, &w);
   return rc;
 }

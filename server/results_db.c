@@ -1,8 +1,8 @@
 /*
  * results_db.c - the input of the results engine read from the database (see results_db.h):
  * the cycle, its rubric, units, the office's N/A marks, the aggregation settings, and the
- * submitted review sheets streamed one at a time into results_add_sheet() (never all sheets
- * as JSON at once), or collected into an array for the reviewer statistics.
+ * submitted review sheets streamed into the engine row by row (results_add_score(): no JSON
+ * per sheet or score), or collected into a JSON array for the reviewer statistics.
  */
 #include "results_db.h"
 
@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static _Thread_local char why_field[200], why_problem[400];
@@ -221,17 +222,157 @@ done:
   return rc;
 }
 
-/* each_sheet's step for results_load(): into the engine. */
-struct feed {
-  struct results *eng; /* the computation */
-  const char **field;  /* where the engine's error goes */
-  const char **problem;
+/* An indicator of the rubric as the engine numbers it. */
+struct ind {
+  int64_t id; /* indicator.id */
+  int item;   /* results_item() of its code, -1 when the engine has no such item */
+  char *code; /* its code when item is -1 (for the engine's message), else NULL; owned */
 };
 
-static int feed_sheet(json_t *sheet, void *ctx)
+/* A rubric's indicators by id. */
+struct ind_map {
+  struct ind *a; /* by id */
+  size_t n;      /* how many */
+  int64_t lo;    /* the smallest id */
+  int32_t *pos;  /* span entries: the index in A of id lo + k, or -1; NULL when the ids are too
+                    sparse for it (then A is searched) */
+  size_t span;   /* largest id − lo + 1 */
+};
+
+static int ind_cmp(const void *a, const void *b)
 {
-  struct feed *f = ctx;
-  return results_add_sheet(f->eng, sheet, f->field, f->problem);
+  int64_t x = ((const struct ind *)a)->id, y = ((const struct ind *)b)->id;
+  return (x > y) - (x < y);
+}
+
+static void ind_free(struct ind_map *m)
+{
+  for (size_t i = 0; m->a && i < m->n; i++) free(m->a[i].code);
+  free(m->a);
+  free(m->pos);
+}
+
+/* Indicator ID in M, or NULL when it is not one of the rubric's. */
+static const struct ind *ind_find(const struct ind_map *m, int64_t id)
+{
+  if (m->pos) {
+    if (id < m->lo || (uint64_t)(id - m->lo) >= m->span) return NULL;
+    int32_t k = m->pos[id - m->lo];
+    return k < 0 ? NULL : &m->a[k];
+  }
+  struct ind key = {id, 0, NULL};
+  return m->n ? bsearch(&key, m->a, m->n, sizeof *m->a, ind_cmp) : NULL;
+}
+
+/* The indicators of RUBRIC into *M (free with ind_free, also after an error), each with its
+ * engine item: read once, so a score row needs no join and no code lookup. A rubric's ids are
+ * nearly always one run (made together), so a direct table serves the lookups. E_OK, E_NOMEM
+ * or a db error. */
+static int indicators(struct db *db, int64_t rubric, struct results *eng, struct ind_map *m)
+{
+  db_stmt *st = db_prepare(db, "SELECT id, code FROM indicator WHERE rubric_id = :r ORDER BY id");
+  size_t cap = 0;
+  int rc;
+  memset(m, 0, sizeof *m);
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":r", rubric))) goto done;
+  while ((rc = db_step(st)) == DB_ROW) {
+    if (m->n == cap) {
+      cap = cap ? cap * 2 : 64;
+      struct ind *p = realloc(m->a, cap * sizeof *p);
+      if (!p) {
+        rc = E_NOMEM;
+        goto done;
+      }
+      m->a = p;
+    }
+    struct ind *x = &m->a[m->n++];
+    x->id = db_col_int(st, 0);
+    x->item = results_item(eng, db_col_text(st, 1));
+    x->code = NULL;
+    if (x->item < 0 && !(x->code = strdup(db_col_text(st, 1)))) {
+      rc = E_NOMEM;
+      goto done;
+    }
+  }
+  if (rc != DB_DONE) goto done;
+  rc = E_OK;
+  if (!m->n) goto done;
+  m->lo = m->a[0].id;
+  uint64_t span = (uint64_t)(m->a[m->n - 1].id - m->lo) + 1;
+  if (span > 8 * (uint64_t)m->n + 4096) goto done; /* sparse: bsearch */
+  m->span = (size_t)span;
+  if (!(m->pos = malloc(m->span * sizeof *m->pos))) {
+    rc = E_NOMEM;
+    goto done;
+  }
+  for (size_t k = 0; k < m->span; k++) m->pos[k] = -1;
+  for (size_t i = 0; i < m->n; i++) m->pos[m->a[i].id - m->lo] = (int32_t)i;
+done:
+  db_reset(st);
+  return rc;
+}
+
+/* Streams the submitted review sheets of CYCLE (scores on RUBRIC's indicators only) into the
+ * engine ENG as rows (results_begin_sheet, results_add_score, results_end_sheet), in
+ * assignment order, scores in indicator order within a sheet: the sheets each_sheet() gives,
+ * without a JSON object per sheet or score. Two statements walk in step by assignment id: the
+ * sheets (with unit code and login; sheets of units no longer in the cycle left out) and
+ * their score rows (no join but the assignment's). *N is the number of sheets added. E_OK,
+ * the engine's error (with *FIELD, *PROBLEM), E_NOMEM or a db error. */
+static int feed_rows(struct db *db, int64_t cycle, int64_t rubric, struct results *eng, int64_t *n,
+                     const char **field, const char **problem)
+{
+  db_stmt *sh = db_prepare(
+      db, "SELECT a.id, u.code, us.login FROM assignment a JOIN unit u ON u.id = a.unit_id JOIN "
+          "user us ON us.id = a.user_id JOIN cycle_unit cu ON cu.cycle_id = a.cycle_id AND "
+          "cu.unit_id = a.unit_id WHERE a.cycle_id = :c AND a.kind = 'review' AND a.status = "
+          "'submitted' ORDER BY a.id");
+  db_stmt *sc = db_prepare(
+      db, "SELECT s.assignment_id, s.indicator_id, s.points, s.na, s.count, s.veto FROM "
+          "assignment a JOIN score s ON s.assignment_id = a.id WHERE a.cycle_id = :c AND a.kind = "
+          "'review' AND a.status = 'submitted' ORDER BY a.id, s.indicator_id");
+  struct ind_map ind = {0};
+  int rc, have;
+  *n = 0;
+  if (!sh || !sc) return E_DB;
+  if ((rc = indicators(db, rubric, eng, &ind)) || (rc = db_bind_int(sh, ":c", cycle)) ||
+      (rc = db_bind_int(sc, ":c", cycle)))
+    goto done;
+  if ((have = db_step(sc)) != DB_ROW && have != DB_DONE) {
+    rc = have;
+    goto done;
+  }
+  while ((rc = db_step(sh)) == DB_ROW) {
+    int64_t id = db_col_int(sh, 0);
+    if ((rc = results_begin_sheet(eng, db_col_text(sh, 1), db_col_text(sh, 2), field, problem)))
+      goto done;
+    /* Score rows of sheets left out above come first; then this sheet's. */
+    for (; have == DB_ROW; have = db_step(sc)) {
+      int64_t aid = db_col_int(sc, 0);
+      if (aid > id) break;
+      if (aid < id) continue;
+      const struct ind *x = ind_find(&ind, db_col_int(sc, 1));
+      if (!x) continue; /* an indicator of another rubric */
+      double count = db_col_is_null(sc, 4) ? NAN : (double)db_col_int(sc, 4);
+      if ((rc = results_add_score(
+               eng, x->item, x->code, db_col_is_null(sc, 2) ? NAN : db_col_double(sc, 2),
+               db_col_int(sc, 3) != 0, count, db_col_int(sc, 5) != 0, field, problem)))
+        goto done;
+    }
+    if (have != DB_ROW && have != DB_DONE) {
+      rc = have;
+      goto done;
+    }
+    if ((rc = results_end_sheet(eng, field, problem))) goto done;
+    (*n)++;
+  }
+  if (rc == DB_DONE) rc = E_OK;
+done:
+  db_reset(sh);
+  db_reset(sc);
+  ind_free(&ind);
+  return rc;
 }
 
 /* each_sheet's step for results_db_sheets(): into an array. */
@@ -423,8 +564,7 @@ int results_load(struct db *db, int64_t cycle, const char *method, json_t *trace
     rc = setting_error(rc, field, problem);
     goto done;
   }
-  struct feed f = {eng, field, problem};
-  if ((rc = each_sheet(db, cycle, rubric_id, feed_sheet, &f, &nsheet))) goto done;
+  if ((rc = feed_rows(db, cycle, rubric_id, eng, &nsheet, field, problem))) goto done;
   if (!nsheet) {
     rc = (*out = empty_result(rubric, units, method,
                               json_number_value(json_object_get(options, "flag_share")),

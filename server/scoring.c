@@ -213,3 +213,245 @@ json_t *scoring_total(json_t *rubric, json_t *sheet, const char *unit_kind)
                    "total", total, "grade", grade, "vetoed_by", vetoed_by, "excluded", s.excluded,
                    "steps", steps);
 }
+
+/* ---- the compiled rules (scoring_figures) ---- */
+
+/* A bonus or deduction item with a code. */
+struct special {
+  int deduction;    /* 0 bonus, 1 deduction */
+  double points;    /* points per claim or occurrence */
+  double cap;       /* the item's cap, INFINITY = none */
+  const char *area; /* the area code it is tied to, or NULL */
+};
+
+/* A veto item with a code. */
+struct veto_item {
+  const char *code;   /* its code */
+  const char *effect; /* "grade:X" / "cap:X", or NULL (then it does nothing) */
+};
+
+struct scoring_rules {
+  double total_points, bonus_cap, deduction_cap;
+  int na_rescale;
+  int nleaf, narea, nspecial, nveto, nband;
+  double *leaf_max;       /* per leaf */
+  int *area_first;        /* narea + 1: the leaves of area a are [area_first[a], area_first[a+1]) */
+  const char **area_code; /* per area, or NULL */
+  struct special *sp;     /* bonus items, then deduction items */
+  int **area_ded;         /* per area: the deduction items tied to its code, ending with -1 */
+  struct veto_item *veto; /* per veto item with a code */
+  const char **band_name; /* per band (NULL when it has no name) */
+  double *band_min;       /* per band */
+  double *area_base;      /* scratch: per area, the base points of its leaves */
+};
+
+/* Counts the leaves under N (N itself when it is a leaf), storing their maxima from *I on. */
+static void compile_leaves(json_t *n, double *max, int *i)
+{
+  json_t *children = json_object_get(n, "children");
+  if (json_is_array(children)) {
+    size_t k;
+    json_t *c;
+    json_array_foreach(children, k, c) compile_leaves(c, max, i);
+    return;
+  }
+  if (max) max[*i] = num(n, "max_points", 0);
+  (*i)++;
+}
+
+void scoring_rules_free(struct scoring_rules *s)
+{
+  if (!s) return;
+  for (int a = 0; s->area_ded && a < s->narea; a++) free(s->area_ded[a]);
+  free(s->area_ded);
+  free(s->leaf_max);
+  free(s->area_first);
+  free(s->area_code);
+  free(s->sp);
+  free(s->veto);
+  free(s->band_name);
+  free(s->band_min);
+  free(s->area_base);
+  free(s);
+}
+
+struct scoring_rules *scoring_compile(json_t *rubric, int *nleaf, int *ncount, int *nveto)
+{
+  struct scoring_rules *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  json_t *rules = json_object_get(rubric, "rules"), *areas = json_object_get(rubric, "areas"), *v;
+  json_t *lists[2] = {json_object_get(rubric, "bonus"), json_object_get(rubric, "deduction")};
+  json_t *bands = json_object_get(rubric, "grade_bands"), *vetoes = json_object_get(rubric, "veto");
+  size_t i;
+  s->total_points = num(rubric, "total_points", 100);
+  s->bonus_cap = num(rules, "bonus_cap", INFINITY);
+  s->deduction_cap = num(rules, "deduction_cap", INFINITY);
+  s->na_rescale = !json_is_false(json_object_get(rules, "na_rescale"));
+  s->narea = (int)json_array_size(areas);
+  json_array_foreach(areas, i, v) compile_leaves(v, NULL, &s->nleaf);
+  s->leaf_max = calloc((size_t)s->nleaf + 1, sizeof *s->leaf_max);
+  s->area_first = calloc((size_t)s->narea + 1, sizeof *s->area_first);
+  s->area_code = calloc((size_t)s->narea + 1, sizeof *s->area_code);
+  s->area_ded = calloc((size_t)s->narea + 1, sizeof *s->area_ded);
+  s->area_base = calloc((size_t)s->narea + 1, sizeof *s->area_base);
+  s->sp = calloc(json_array_size(lists[0]) + json_array_size(lists[1]) + 1, sizeof *s->sp);
+  s->veto = calloc(json_array_size(vetoes) + 1, sizeof *s->veto);
+  s->band_name = calloc(json_array_size(bands) + 1, sizeof *s->band_name);
+  s->band_min = calloc(json_array_size(bands) + 1, sizeof *s->band_min);
+  if (!s->leaf_max || !s->area_first || !s->area_code || !s->area_ded || !s->area_base || !s->sp ||
+      !s->veto || !s->band_name || !s->band_min)
+    goto nomem;
+  int l = 0;
+  json_array_foreach(areas, i, v)
+  {
+    s->area_first[i] = l;
+    s->area_code[i] = json_string_value(json_object_get(v, "code"));
+    compile_leaves(v, s->leaf_max, &l);
+  }
+  s->area_first[s->narea] = l;
+  /* Items without a code never count (their count reads as 0), so only coded ones are kept. */
+  for (int d = 0; d < 2; d++) {
+    json_array_foreach(lists[d], i, v)
+    {
+      if (!json_string_value(json_object_get(v, "code"))) continue;
+      struct special *sp = &s->sp[s->nspecial++];
+      sp->deduction = d;
+      sp->points = num(v, "points", 0);
+      sp->cap = num(v, "cap", INFINITY);
+      sp->area = json_string_value(json_object_get(v, "area"));
+    }
+  }
+  for (int a = 0; a < s->narea; a++) {
+    if (!(s->area_ded[a] = malloc(((size_t)s->nspecial + 1) * sizeof **s->area_ded))) goto nomem;
+    int n = 0;
+    for (int k = 0; s->area_code[a] && k < s->nspecial; k++)
+      if (s->sp[k].deduction && s->sp[k].area && !strcmp(s->sp[k].area, s->area_code[a]))
+        s->area_ded[a][n++] = k;
+    s->area_ded[a][n] = -1;
+  }
+  json_array_foreach(vetoes, i, v)
+  {
+    const char *code = json_string_value(json_object_get(v, "code"));
+    if (!code) continue;
+    s->veto[s->nveto].code = code;
+    s->veto[s->nveto++].effect = json_string_value(json_object_get(v, "effect"));
+  }
+  json_array_foreach(bands, i, v)
+  {
+    s->band_name[i] = json_string_value(json_object_get(v, "name"));
+    s->band_min[i] = num(v, "min", 0);
+  }
+  s->nband = (int)json_array_size(bands);
+  if (nleaf) *nleaf = s->nleaf;
+  if (ncount) *ncount = s->nspecial;
+  if (nveto) *nveto = s->nveto;
+  return s;
+nomem:
+  scoring_rules_free(s);
+  return NULL;
+}
+
+/* specials() on compiled items: the bonus (DEDUCTION 0) or deduction items without an area. */
+static double specials_free(const struct scoring_rules *s, int deduction, const double *counts)
+{
+  double sum = 0;
+  for (int k = 0; k < s->nspecial; k++) {
+    const struct special *sp = &s->sp[k];
+    if (sp->deduction != deduction || sp->area) continue;
+    double c = counts[k];
+    if (c <= 0) continue;
+    double v = sp->points * c;
+    sum += v > sp->cap ? sp->cap : v;
+  }
+  return sum;
+}
+
+/* 1 when veto item V is flagged in VETO (by its code, as scoring_total reads "veto"). */
+static int flagged(const struct scoring_rules *s, const unsigned char *veto, int v)
+{
+  if (veto[v]) return 1;
+  for (int k = 0; k < s->nveto; k++) /* another item with the same code (an invalid rubric) */
+    if (veto[k] && !strcmp(s->veto[k].code, s->veto[v].code)) return 1;
+  return 0;
+}
+
+/* Every operation below is scoring_total()'s, in the same order, so the figures are equal bit
+ * for bit; keep the two in step. */
+void scoring_figures(struct scoring_rules *s, const struct scoring_in *in,
+                     struct scoring_figures *out)
+{
+  double base = 0, max_all = 0, max_applicable = 0;
+  for (int a = 0; a < s->narea; a++) {
+    double before = base;
+    for (int l = s->area_first[a]; l < s->area_first[a + 1]; l++) {
+      double max = s->leaf_max[l];
+      max_all += max;
+      if (in->out[l]) continue;
+      max_applicable += max;
+      double v = in->scores[l];
+      base += v < 0 ? 0 : v > max ? max : v;
+    }
+    s->area_base[a] = base - before;
+  }
+  base = round2(base);
+  double rescaled = base, factor = 1;
+  if (max_applicable < max_all && s->na_rescale && max_applicable > 0) {
+    factor = s->total_points / max_applicable;
+    rescaled = round2(base * factor);
+  }
+  double bonus = round2(specials_free(s, 0, in->counts));
+  if (bonus > s->bonus_cap) bonus = s->bonus_cap;
+  double ded = specials_free(s, 1, in->counts);
+  for (int a = 0; a < s->narea; a++) {
+    double amount = 0;
+    if (s->area_code[a]) {
+      for (const int *k = s->area_ded[a]; *k >= 0; k++) {
+        const struct special *sp = &s->sp[*k];
+        double c = in->counts[*k];
+        if (c <= 0) continue;
+        double v = sp->points * c;
+        amount += v > sp->cap ? sp->cap : v;
+      }
+      amount = round2(amount);
+    }
+    double have = round2(s->area_base[a] * factor);
+    if (amount > have) amount = have;
+    ded += amount;
+  }
+  ded = round2(ded);
+  if (ded > s->deduction_cap) ded = s->deduction_cap;
+  double total = round2(rescaled + bonus - ded);
+  if (total < 0) total = 0;
+  if (total > s->total_points) total = s->total_points;
+  const char *grade = NULL, *vetoed_by = NULL;
+  int gi = 0;
+  for (int b = 0; b < s->nband; b++) {
+    if (!grade && total + 1e-9 >= s->band_min[b]) {
+      grade = s->band_name[b];
+      gi = b;
+    }
+  }
+  for (int v = 0; v < s->nveto; v++) {
+    const char *effect = s->veto[v].effect;
+    /* (scoring_total reads past a shorter effect; rubric_validate never lets one through) */
+    if (!effect || strlen(effect) < 4 || !flagged(s, in->veto, v)) continue;
+    int force = !strncmp(effect, "grade:", 6);
+    const char *band = effect + (force ? 6 : 4);
+    for (int b = 0; b < s->nband; b++) {
+      if (!s->band_name[b] || strcmp(s->band_name[b], band)) continue;
+      if (force || !grade || b > gi) {
+        grade = s->band_name[b];
+        gi = b;
+        vetoed_by = s->veto[v].code;
+      }
+    }
+  }
+  out->base = base;
+  out->applicable_max = max_applicable;
+  out->rescaled = rescaled;
+  out->bonus = bonus;
+  out->deduction = ded;
+  out->total = total;
+  out->grade = grade;
+  out->vetoed_by = vetoed_by;
+}

@@ -4,7 +4,9 @@
  * and majority with rescaling, overrides from upheld appeals, bonus and deduction caps with
  * fractional counts and an area floor, vetoes by majority only, competition ranks with ties overall
  * and within kind, quotas with a tied border group and a vetoed unit, sensitivity between methods,
- * every error, and a national-size input (50,000 units × 3 sheets × 40 leaves) that must finish.
+ * every error, sheets given as rows (the same output and errors as sheets given as JSON, traces
+ * that change nothing else), and a national-size input (50,000 units × 3 sheets × 40 leaves)
+ * that must finish.
  */
 #include "results.h"
 
@@ -686,6 +688,204 @@ START_TEST(every_error)
 }
 END_TEST
 
+/* ---- sheets from rows ---- */
+
+/* A random cycle for the row API: 40 units of 4 kinds, 0 to 5 sheets each from 12 reviewers
+ * with scores in half points, unscored and N/A leaves, bonus and deduction counts (some null),
+ * vetoes; office N/A marks and overrides in the options. */
+struct row_case {
+  json_t *units, *sheets, *office, *opt;
+};
+
+static struct row_case row_case(unsigned long long seed, const char *method)
+{
+  static const char *kinds[] = {"department", "county", "town", "street"};
+  static const char *leaves[] = {"1.1", "1.2", "2.1"};
+  static const double max[] = {40, 20, 40};
+  static const char *items[] = {"B1", "B2", "D1", "D2", "D3"};
+  struct row_case c = {json_array(), json_array(), json_object(), NULL};
+  char code[16], rev[16];
+#define NEXT(n)                                                                                    \
+  ((int)(((seed = seed * 6364136223846793005ULL + 1442695040888963407ULL) >> 33) % (n)))
+  for (int u = 0; u < 40; u++) {
+    snprintf(code, sizeof code, "U%02d", u);
+    json_array_append_new(
+        c.units, json_pack("{s:s,s:s,s:s}", "code", code, "name", code, "kind", kinds[u % 4]));
+    if (u % 9 == 4) json_object_set_new(c.office, code, json_pack("[s]", "2.1"));
+    int k = NEXT(6), first = NEXT(12);
+    for (int j = 0; j < k; j++) {
+      snprintf(rev, sizeof rev, "r%02d", (first + j * 5) % 12);
+      json_t *it = json_object();
+      for (int l = 0; l < 3; l++) {
+        int pick = NEXT(12);
+        json_t *o = pick == 0   ? json_pack("{s:n,s:b}", "points", "na", 1)
+                    : pick == 1 ? json_pack("{s:n}", "points")
+                                : json_pack("{s:f,s:b}", "points", NEXT((int)max[l] * 2 + 1) * 0.5,
+                                            "na", pick == 2);
+        json_object_set_new(it, leaves[l], o);
+      }
+      for (int i = 0; i < 5; i++) {
+        int pick = NEXT(5);
+        if (pick == 0) json_object_set_new(it, items[i], json_pack("{s:n}", "count"));
+        if (pick == 1) json_object_set_new(it, items[i], json_pack("{s:i}", "count", NEXT(3)));
+      }
+      if (NEXT(6) == 0) json_object_set_new(it, "V1", json_pack("{s:b}", "veto", 1));
+      if (NEXT(4) == 0) json_object_set_new(it, "V2", json_pack("{s:b}", "veto", NEXT(2)));
+      json_array_append_new(c.sheets,
+                            json_pack("{s:s,s:s,s:o}", "unit", code, "reviewer", rev, "items", it));
+    }
+  }
+#undef NEXT
+  c.opt = json_pack("{s:s,s:b,s:{s:{s:f},s:{s:f}},s:[{s:s,s:f}]}", "method", method, "trace", 1,
+                    "overrides", "U03", "1.1", 33.5, "U07", "1.2", 0.0, "quotas", "grade", "优秀",
+                    "max_share", 0.2);
+  return c;
+}
+
+static void row_case_free(struct row_case *c)
+{
+  json_decref(c->units);
+  json_decref(c->sheets);
+  json_decref(c->office);
+  json_decref(c->opt);
+}
+
+/* Computes C with the sheets given row by row (results_begin_sheet / results_add_score /
+ * results_end_sheet); the return code of the first failure, with *FIELD. */
+static int run_rows(json_t *rb, struct row_case *c, json_t *opt, json_t **out, const char **field)
+{
+  struct results *r = NULL;
+  const char *problem = NULL;
+  *out = NULL;
+  int rc = results_new(rb, c->units, c->office, opt, &r, field, &problem);
+  size_t i;
+  json_t *sheet;
+  json_array_foreach(c->sheets, i, sheet)
+  {
+    if (rc) break;
+    rc = results_begin_sheet(r, sget(sheet, "unit"), sget(sheet, "reviewer"), field, &problem);
+    const char *code;
+    json_t *it;
+    json_object_foreach(json_object_get(sheet, "items"), code, it)
+    {
+      if (rc) break;
+      json_t *p = json_object_get(it, "points"), *cnt = json_object_get(it, "count");
+      rc = results_add_score(r, results_item(r, code), code,
+                             json_is_number(p) ? json_number_value(p) : NAN,
+                             json_is_true(json_object_get(it, "na")),
+                             json_is_number(cnt) ? json_number_value(cnt) : NAN,
+                             json_is_true(json_object_get(it, "veto")), field, &problem);
+    }
+    if (!rc) rc = results_end_sheet(r, field, &problem);
+  }
+  if (!rc) rc = results_finish(r, out, field, &problem);
+  results_free(r);
+  return rc;
+}
+
+START_TEST(rows_give_the_same_output_as_sheets)
+{
+  static const char *methods[] = {"mean", "median", "trimmed", "normalized"};
+  json_t *rb = rubric();
+  for (int t = 0; t < 12; t++) {
+    struct row_case c = row_case(1000 + (unsigned long long)t, methods[t % 4]);
+    json_t *a = NULL, *b = NULL;
+    const char *field = NULL, *problem = NULL;
+    ck_assert_int_eq(results_compute(rb, c.units, c.sheets, c.office, c.opt, &a, &field, &problem),
+                     E_OK);
+    ck_assert_int_eq(run_rows(rb, &c, c.opt, &b, &field), E_OK);
+    char *da = json_dumps(a, JSON_COMPACT), *db = json_dumps(b, JSON_COMPACT);
+    ck_assert_msg(da && db && !strcmp(da, db), "case %d: rows differ from sheets", t);
+    /* Every total is scoring_total()'s: the trace's "scoring" (scoring_total) and the unit's
+     * figures (compiled rules) agree bit for bit; without traces the rest is unchanged. */
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(a, "units"), i, u)
+    {
+      json_t *sc = json_object_get(json_object_get(u, "trace"), "scoring");
+      if (!sc) continue;
+      static const char *fig[] = {"base",  "applicable_max", "rescaled",
+                                  "bonus", "deduction",      "total"};
+      for (int f = 0; f < 6; f++)
+        ck_assert_msg(json_number_value(json_object_get(sc, fig[f])) ==
+                          json_number_value(json_object_get(u, fig[f])),
+                      "case %d unit %s: %s", t, sget(u, "code"), fig[f]);
+      ck_assert(json_equal(json_object_get(sc, "grade"), json_object_get(u, "band_grade")));
+    }
+    json_t *plain = json_deep_copy(c.opt), *c1 = NULL;
+    json_object_del(plain, "trace");
+    ck_assert_int_eq(run_rows(rb, &c, plain, &c1, &field), E_OK);
+    json_array_foreach(json_object_get(a, "units"), i, u) json_object_del(u, "trace");
+    char *dt = json_dumps(a, JSON_COMPACT), *dc = json_dumps(c1, JSON_COMPACT);
+    ck_assert_msg(!strcmp(dt, dc), "case %d: traces change the rest", t);
+    free(da);
+    free(db);
+    free(dt);
+    free(dc);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c1);
+    json_decref(plain);
+    row_case_free(&c);
+  }
+  json_decref(rb);
+}
+END_TEST
+
+/* Refuses C both ways with the same field. */
+static void rows_refuse(struct row_case *c, const char *want)
+{
+  json_t *rb = rubric(), *out = NULL;
+  const char *f1 = NULL, *f2 = NULL, *problem = NULL;
+  int rc = results_compute(rb, c->units, c->sheets, c->office, NULL, &out, &f1, &problem);
+  ck_assert_int_eq(rc, E_VALIDATION);
+  ck_assert_str_eq(f1, want);
+  char copy[200];
+  snprintf(copy, sizeof copy, "%s", f1);
+  ck_assert_int_eq(run_rows(rb, c, NULL, &out, &f2), E_VALIDATION);
+  ck_assert_str_eq(f2, copy);
+  ck_assert_ptr_null(out);
+  json_decref(rb);
+  row_case_free(c);
+}
+
+START_TEST(rows_refuse_what_sheets_refuse)
+{
+  struct row_case c = {units("A:department"), one_sheet(), NULL, NULL};
+  sh(c.sheets, "B", "q", 1, 1, 1);
+  rows_refuse(&c, "sheets[1].unit");
+  c = (struct row_case){units("A:department"), one_sheet(), NULL, NULL};
+  sh(c.sheets, "A", "q", 41, 1, 1);
+  rows_refuse(&c, "sheets[1].items.1.1.points");
+  c = (struct row_case){units("A:department"), one_sheet(), NULL, NULL};
+  extra(c.sheets, "X9", "points", json_integer(1));
+  rows_refuse(&c, "sheets[0].items.X9");
+  c = (struct row_case){units("A:department"), one_sheet(), NULL, NULL};
+  extra(c.sheets, "D2", "count", json_real(-0.5));
+  rows_refuse(&c, "sheets[0].items.D2.count");
+  c = (struct row_case){units("A:department"), one_sheet(), NULL, NULL};
+  sh(c.sheets, "A", "r", 1, 1, 1);
+  rows_refuse(&c, "sheets[1].reviewer");
+  c = (struct row_case){units("A:department"), one_sheet(), NULL, NULL};
+  json_array_append_new(c.sheets, json_pack("{s:s,s:s,s:{}}", "unit", "A", "reviewer", ""));
+  rows_refuse(&c, "sheets[1].reviewer");
+  /* A sheet left open, and a score without a sheet. */
+  json_t *rb = rubric(), *us = units("A:department"), *out = NULL;
+  struct results *r = NULL;
+  const char *field = NULL, *problem = NULL;
+  ck_assert_int_eq(results_new(rb, us, NULL, NULL, &r, &field, &problem), E_OK);
+  ck_assert_int_eq(results_add_score(r, 0, NULL, 1, 0, NAN, 0, &field, &problem), E_VALIDATION);
+  ck_assert_int_eq(results_begin_sheet(r, "A", "r", &field, &problem), E_OK);
+  ck_assert_int_eq(
+      results_add_score(r, results_item(r, "1.1"), NULL, 30, 0, NAN, 0, &field, &problem), E_OK);
+  ck_assert_int_eq(results_finish(r, &out, &field, &problem), E_VALIDATION);
+  ck_assert_ptr_null(out);
+  results_free(r);
+  json_decref(us);
+  json_decref(rb);
+}
+END_TEST
+
 /* ---- scale ---- */
 
 START_TEST(national_size_finishes)
@@ -797,6 +997,8 @@ static Suite *suite(void)
   tcase_add_test(tc, quota_with_border_group_and_veto);
   tcase_add_test(tc, sensitivity_between_mean_and_trimmed);
   tcase_add_test(tc, every_error);
+  tcase_add_test(tc, rows_give_the_same_output_as_sheets);
+  tcase_add_test(tc, rows_refuse_what_sheets_refuse);
   suite_add_tcase(s, tc);
   TCase *big = tcase_create("scale");
   tcase_set_timeout(big, 900);

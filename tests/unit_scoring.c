@@ -2,7 +2,8 @@
  * unit_scoring.c - the rubric's rules on hand-computed cases: plain sums, N/A rescaling (by
  * unit kind and by flag), bonus and deduction caps per item and overall, the zero floor,
  * clamping of scores, deductions tied to an area that stop at that area's score (扣完为止),
- * grade bands, and vetoes that force or cap the grade.
+ * grade bands, and vetoes that force or cap the grade; the compiled rules (scoring_figures)
+ * against scoring_total on thousands of random sheets under three rubrics.
  */
 #include "scoring.h"
 
@@ -224,6 +225,159 @@ START_TEST(every_step_is_explained)
 }
 END_TEST
 
+/* ---- the compiled rules ---- */
+
+/* Appends the codes of the leaves under N (N itself when a leaf) to CODES, walk order. */
+static void leaf_codes(json_t *n, json_t *codes)
+{
+  json_t *children = json_object_get(n, "children");
+  if (json_is_array(children)) {
+    size_t i;
+    json_t *c;
+    json_array_foreach(children, i, c) leaf_codes(c, codes);
+    return;
+  }
+  json_array_append(codes, json_object_get(n, "code"));
+}
+
+/* The codes of the items of LIST that have one. */
+static json_t *coded(json_t *list)
+{
+  json_t *codes = json_array(), *v;
+  size_t i;
+  json_array_foreach(list, i, v)
+  {
+    if (json_is_string(json_object_get(v, "code")))
+      json_array_append(codes, json_object_get(v, "code"));
+  }
+  return codes;
+}
+
+static unsigned long long lcg = 7;
+
+/* A pseudo-random integer in 0..N-1. */
+static int rnd(int n)
+{
+  lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (int)((lcg >> 33) % (unsigned long long)n);
+}
+
+#define SAME(a, b)                                                                                 \
+  ck_assert_msg(!memcmp(&(a), &(b), sizeof(double)), "%s: %.17g vs %.17g", #b, a, b)
+
+/* Compares scoring_figures() with scoring_total() on N random sheets under RUBRIC (JSON). */
+static void compiled_equals_total(const char *rubric_json, int n)
+{
+  json_t *rb = json_loads(rubric_json, 0, NULL), *v;
+  ck_assert_ptr_nonnull(rb);
+  json_t *leaves = json_array(), *bonus = coded(json_object_get(rb, "bonus")),
+         *ded = coded(json_object_get(rb, "deduction")),
+         *vetoes = coded(json_object_get(rb, "veto"));
+  size_t i;
+  json_array_foreach(json_object_get(rb, "areas"), i, v) leaf_codes(v, leaves);
+  int nl = 0, nc = 0, nv = 0;
+  struct scoring_rules *s = scoring_compile(rb, &nl, &nc, &nv);
+  ck_assert_ptr_nonnull(s);
+  ck_assert_int_eq(nl, (int)json_array_size(leaves));
+  ck_assert_int_eq(nc, (int)(json_array_size(bonus) + json_array_size(ded)));
+  ck_assert_int_eq(nv, (int)json_array_size(vetoes));
+  double scores[64], counts[64];
+  unsigned char out[64], veto[64];
+  ck_assert_int_le(nl, 64);
+  for (int t = 0; t < n; t++) {
+    json_t *sheet =
+        json_pack("{s:{},s:[],s:{},s:{},s:[]}", "scores", "na", "claims", "occurrences", "veto");
+    for (int l = 0; l < nl; l++) {
+      /* quarter points from -1 to 45, so some are clamped; a few leaves left out */
+      scores[l] = rnd(185) * 0.25 - 1 + (rnd(10) ? 0 : 0.001 * rnd(1000));
+      out[l] = rnd(6) == 0;
+      const char *code = json_string_value(json_array_get(leaves, (size_t)l));
+      json_object_set_new(json_object_get(sheet, "scores"), code, json_real(scores[l]));
+      if (out[l]) json_array_append_new(json_object_get(sheet, "na"), json_string(code));
+    }
+    for (int k = 0; k < nc; k++) {
+      counts[k] = rnd(4) ? rnd(9) / 3.0 : -rnd(2); /* fractions (means), zeros, negatives */
+      int d = k >= (int)json_array_size(bonus);
+      json_t *codes = d ? ded : bonus;
+      json_object_set_new(json_object_get(sheet, d ? "occurrences" : "claims"),
+                          json_string_value(json_array_get(
+                              codes, (size_t)(d ? k - (int)json_array_size(bonus) : k))),
+                          json_real(counts[k]));
+    }
+    for (int k = 0; k < nv; k++) {
+      veto[k] = rnd(5) == 0;
+      if (veto[k]) json_array_append(json_object_get(sheet, "veto"), json_array_get(vetoes, k));
+    }
+    struct scoring_in in = {scores, out, counts, veto};
+    struct scoring_figures f;
+    scoring_figures(s, &in, &f);
+    json_t *tt = scoring_total(rb, sheet, NULL);
+    ck_assert_ptr_nonnull(tt);
+    double base = get(tt, "base"), am = get(tt, "applicable_max"), re = get(tt, "rescaled"),
+           bo = get(tt, "bonus"), de = get(tt, "deduction"), to = get(tt, "total");
+    SAME(f.base, base);
+    SAME(f.applicable_max, am);
+    SAME(f.rescaled, re);
+    SAME(f.bonus, bo);
+    SAME(f.deduction, de);
+    SAME(f.total, to);
+    const char *g = json_string_value(json_object_get(tt, "grade")),
+               *vb = json_string_value(json_object_get(tt, "vetoed_by"));
+    ck_assert_msg(f.grade == g || (f.grade && g && !strcmp(f.grade, g)), "grade %s vs %s",
+                  f.grade ? f.grade : "-", g ? g : "-");
+    ck_assert_msg(f.vetoed_by == vb || (f.vetoed_by && vb && !strcmp(f.vetoed_by, vb)),
+                  "vetoed_by %s vs %s", f.vetoed_by ? f.vetoed_by : "-", vb ? vb : "-");
+    json_decref(tt);
+    json_decref(sheet);
+  }
+  scoring_rules_free(s);
+  json_decref(leaves);
+  json_decref(bonus);
+  json_decref(ded);
+  json_decref(vetoes);
+  json_decref(rb);
+}
+
+START_TEST(compiled_rules_equal_scoring_total)
+{
+  json_t *r = rubric();
+  char *plain = json_dumps(r, 0);
+  json_decref(r);
+  compiled_equals_total(plain, 3000);
+  free(plain);
+  /* Area deductions (two areas' codes), items without code or with an area on a bonus, an
+   * area that is itself a leaf, no overall caps, rescaling off, an uncoded veto, a capping veto
+   * above and below the band. */
+  compiled_equals_total(
+      "{\"total_points\":120,\"rules\":{\"na_rescale\":false},"
+      "\"grade_bands\":[{\"name\":\"A\",\"min\":100},{\"name\":\"B\",\"min\":70.5},"
+      "{\"name\":\"C\",\"min\":60}],"
+      "\"areas\":[{\"code\":\"1\",\"children\":[{\"code\":\"1.1\",\"max_points\":40},"
+      "{\"code\":\"1.2\",\"children\":[{\"code\":\"1.2.1\",\"max_points\":7.5},"
+      "{\"code\":\"1.2.2\",\"max_points\":12.5}]}]},"
+      "{\"code\":\"2\",\"max_points\":30},"
+      "{\"code\":\"3\",\"children\":[{\"code\":\"3.1\",\"max_points\":30}]}],"
+      "\"bonus\":[{\"code\":\"B1\",\"points\":1.5,\"cap\":2.5},{\"points\":9},"
+      "{\"code\":\"B3\",\"points\":2,\"area\":\"1\"}],"
+      "\"deduction\":[{\"code\":\"D1\",\"points\":0.7,\"cap\":1.9},"
+      "{\"code\":\"D2\",\"points\":6,\"area\":\"2\"},{\"code\":\"D3\",\"points\":11,\"area\":"
+      "\"3\",\"cap\":20},{\"code\":\"D4\",\"points\":5,\"area\":\"9\"}],"
+      "\"veto\":[{\"effect\":\"grade:C\"},{\"code\":\"V2\",\"effect\":\"cap:B\"},"
+      "{\"code\":\"V3\",\"effect\":\"cap:A\"},{\"code\":\"V4\"}]}",
+      3000);
+  /* With rescaling, overall caps and no bands. */
+  compiled_equals_total(
+      "{\"total_points\":100,\"rules\":{\"bonus_cap\":3,\"deduction_cap\":4.5},"
+      "\"areas\":[{\"code\":\"1\",\"children\":[{\"code\":\"1.1\",\"max_points\":33.3},"
+      "{\"code\":\"1.2\",\"max_points\":33.3}]},{\"code\":\"2\",\"children\":[{\"code\":"
+      "\"2.1\",\"max_points\":33.4}]}],"
+      "\"bonus\":[{\"code\":\"B1\",\"points\":1}],"
+      "\"deduction\":[{\"code\":\"D1\",\"points\":2.5,\"area\":\"1\"},{\"code\":\"D2\","
+      "\"points\":1}],\"veto\":[{\"code\":\"V1\",\"effect\":\"grade:X\"}]}",
+      3000);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("scoring");
@@ -236,6 +390,7 @@ static Suite *suite(void)
   tcase_add_test(tc, area_deductions_stop_at_the_area);
   tcase_add_test(tc, vetoes_force_or_cap_the_grade);
   tcase_add_test(tc, every_step_is_explained);
+  tcase_add_test(tc, compiled_rules_equal_scoring_total);
   suite_add_tcase(s, tc);
   return s;
 }
