@@ -40,7 +40,8 @@ struct db {
   struct db *next;      /* all connections, for db_global_close() */
 };
 
-static char db_path[4096]; /* DATA_DIR/kaoping.db */
+static char db_path[4096];        /* DATA_DIR/kaoping.db */
+static _Atomic uint64_t instance; /* db_instance(): raised by each db_global_init() */
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db *all;                /* every open connection */
 static _Thread_local struct db *mine; /* this thread's connection */
@@ -349,8 +350,14 @@ static int migrate_one(struct db *db, const struct embedded_file *m, int n)
   return db_commit(db);
 }
 
+uint64_t db_instance(void)
+{
+  return instance;
+}
+
 int db_global_init(const char *data_dir, char *msg, size_t msglen)
 {
+  instance++;
   if ((size_t)snprintf(db_path, sizeof db_path, "%s/kaoping.db", data_dir) >= sizeof db_path) {
     snprintf(msg, msglen, "data dir path too long");
     return E_DB;

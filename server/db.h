@@ -44,6 +44,12 @@ struct db *db_thread(void);
 /* Closes every connection opened by db_thread(). Call after all threads using them stopped. */
 void db_global_close(void);
 
+/* The database db_global_init() last opened, as a number: 1 for the first call in this
+ * process, one more for each later call, 0 before any. A cache of rows read from the database
+ * keys its entries with it, so that it never serves rows of a database opened before (a test
+ * process may open several data dirs in turn; pointers to closed connections get reused). */
+uint64_t db_instance(void);
+
 /* The schema version of the open database and the newest one this binary knows. */
 int db_schema_version(struct db *db);
 int db_schema_latest(void);
