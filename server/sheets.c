@@ -46,7 +46,20 @@ struct ctx {
   int blind;                        /* the cycle is in blind mode */
 };
 
-static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
+/* Copies the text of column I of ST into BUF (N bytes, cut to fit). */
+static void col_copy(db_stmt *st, int i, char *buf, size_t n)
+{
+  size_t len = db_col_bytes(st, i);
+  const char *z = db_col_text(st, i);
+  if (len >= n) len = n - 1;
+  memcpy(buf, z, len);
+  buf[len] = 0;
+}
+
+/* Sheet ASSIGNMENT's context into *C and, when HEAD is not NULL, the sheet's members other
+ * than "items" and "total" into *HEAD (a new object, caller decrefs): one statement. E_OK,
+ * E_NOT_FOUND, E_NOMEM (the head could not be built) or a db error. */
+static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, json_t **head)
 {
   db_stmt *st = db_prepare(
       db, "SELECT a.id, a.cycle_id, a.unit_id, coalesce(cy.rubric_id, 0), a.sheet_version, "
@@ -54,8 +67,9 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
           "json_extract(rb.rules, '$.score_step'), 0), coalesce(json_extract(cy.settings, "
           "'$.comment_below'), 0), coalesce(rp.id, 0), coalesce(json_extract(cy.settings, "
           "'$.blind'), 0), coalesce(rb.frozen, 0), coalesce(rb.created_at, 0), "
-          "coalesce(rb.updated_at, 0) FROM assignment a JOIN cycle cy ON cy.id = a.cycle_id "
-          "JOIN unit un ON un.id = a.unit_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
+          "coalesce(rb.updated_at, 0), u.login, u.display_name, un.code, a.submitted_at FROM "
+          "assignment a JOIN cycle cy ON cy.id = a.cycle_id JOIN unit un ON un.id = a.unit_id "
+          "JOIN user u ON u.id = a.user_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
           "JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id AND "
           "rp.current = 1 WHERE a.id = :a");
   int rc;
@@ -74,9 +88,9 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
   c->unit = db_col_int(st, 2);
   c->rubric = db_col_int(st, 3);
   c->version = db_col_int(st, 4);
-  snprintf(c->kind, sizeof c->kind, "%s", db_col_text(st, 5));
-  snprintf(c->status, sizeof c->status, "%s", db_col_text(st, 6));
-  snprintf(c->unit_kind, sizeof c->unit_kind, "%s", db_col_text(st, 7));
+  col_copy(st, 5, c->kind, sizeof c->kind);
+  col_copy(st, 6, c->status, sizeof c->status);
+  col_copy(st, 7, c->unit_kind, sizeof c->unit_kind);
   c->score_step = db_col_double(st, 8);
   c->comment_below = db_col_double(st, 9);
   c->report = db_col_int(st, 10);
@@ -84,8 +98,18 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
   c->rubric_frozen = db_col_int(st, 12) != 0;
   c->rubric_created = db_col_int(st, 13);
   c->rubric_updated = db_col_int(st, 14);
+  rc = E_OK;
+  if (head) {
+    *head =
+        json_pack("{s:I,s:s,s:s,s:I,s:o,s:s,s:{s:s,s:s},s:I}", "id", (json_int_t)c->id, "kind",
+                  c->kind, "status", c->status, "version", (json_int_t)c->version, "submitted_at",
+                  db_col_is_null(st, 18) ? json_null() : json_integer(db_col_int(st, 18)), "unit",
+                  db_col_text(st, 17), "reviewer", "login", db_col_text(st, 15), "display_name",
+                  db_col_text(st, 16), "rubric_id", (json_int_t)c->rubric);
+    if (!*head) rc = E_NOMEM;
+  }
   db_reset(st);
-  return E_OK;
+  return rc;
 }
 
 /* ---- the rubric of a sheet ----
@@ -153,36 +177,56 @@ static int sheet_rubric(struct db *db, const struct ctx *c, json_t **out)
 
 /* ---- reading ---- */
 
-/* The items of sheet C into ITEMS and the scoring input into SCORING. */
+/* One item of a sheet in the form of sheets.h, with an empty "evidence" list: a new object, or
+ * NULL when COMMENT is not UTF-8 (or out of memory). Built member by member: json_pack()
+ * would parse its format and check every key for each of a sheet's ~40 items. */
+static json_t *item_json(db_stmt *st)
+{
+  json_t *item = json_object(), *comment = json_string(db_col_text(st, 6));
+  if (!item || !comment ||
+      json_object_set_new_nocheck(
+          item, "points", db_col_is_null(st, 2) ? json_null() : json_real(db_col_double(st, 2))) ||
+      json_object_set_new_nocheck(item, "comment", comment) ||
+      json_object_set_new_nocheck(item, "na", json_boolean(db_col_int(st, 4))) ||
+      json_object_set_new_nocheck(item, "count", json_integer(db_col_int(st, 3))) ||
+      json_object_set_new_nocheck(item, "veto", json_boolean(db_col_int(st, 5))) ||
+      json_object_set_new_nocheck(item, "evidence", json_array())) {
+    if (!item) json_decref(comment);
+    json_decref(item);
+    return NULL;
+  }
+  return item;
+}
+
+/* The items of sheet C into ITEMS and the scoring input into SCORING. An item jansson refuses
+ * (its comment is not UTF-8) is left out of ITEMS, not of SCORING. */
 static int load_items(struct db *db, const struct ctx *c, json_t *items, json_t *scoring)
 {
+  /* Ordered by the score table's key (the same order as i.id): no sort. */
   db_stmt *st = db_prepare(db, "SELECT i.code, i.kind, s.points, coalesce(s.count, 0), s.na, "
                                "s.veto, s.comment FROM score s JOIN indicator i ON i.id = "
-                               "s.indicator_id WHERE s.assignment_id = :a ORDER BY i.id");
+                               "s.indicator_id WHERE s.assignment_id = :a ORDER BY "
+                               "s.indicator_id");
   int rc;
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":a", c->id))) {
     db_reset(st);
     return rc;
   }
+  json_t *scores = json_object_get(scoring, "scores"), *na = json_object_get(scoring, "na"),
+         *claims = json_object_get(scoring, "claims"),
+         *occurrences = json_object_get(scoring, "occurrences"),
+         *veto = json_object_get(scoring, "veto");
   while ((rc = db_step(st)) == DB_ROW) {
     const char *code = db_col_text(st, 0), *kind = db_col_text(st, 1);
-    json_t *pts = db_col_is_null(st, 2) ? json_null() : json_real(db_col_double(st, 2));
-    int64_t count = db_col_int(st, 3);
-    int na = (int)db_col_int(st, 4), veto = (int)db_col_int(st, 5);
-    json_object_set_new(items, code,
-                        json_pack("{s:o,s:s,s:b,s:I,s:b,s:[]}", "points", pts, "comment",
-                                  db_col_text(st, 6), "na", na, "count", (json_int_t)count, "veto",
-                                  veto, "evidence"));
-    if (!strcmp(kind, "item") && json_is_number(pts))
-      json_object_set_new(json_object_get(scoring, "scores"), code,
-                          json_real(db_col_double(st, 2)));
-    if (na) json_array_append_new(json_object_get(scoring, "na"), json_string(code));
-    if (!strcmp(kind, "bonus"))
-      json_object_set_new(json_object_get(scoring, "claims"), code, json_integer(count));
+    json_object_set_new(items, code, item_json(st));
+    if (!strcmp(kind, "item") && !db_col_is_null(st, 2))
+      json_object_set_new(scores, code, json_real(db_col_double(st, 2)));
+    if (db_col_int(st, 4)) json_array_append_new(na, json_string(code));
+    if (!strcmp(kind, "bonus")) json_object_set_new(claims, code, json_integer(db_col_int(st, 3)));
     if (!strcmp(kind, "deduction"))
-      json_object_set_new(json_object_get(scoring, "occurrences"), code, json_integer(count));
-    if (veto) json_array_append_new(json_object_get(scoring, "veto"), json_string(code));
+      json_object_set_new(occurrences, code, json_integer(db_col_int(st, 3)));
+    if (db_col_int(st, 5)) json_array_append_new(veto, json_string(code));
   }
   db_reset(st);
   if (rc != DB_DONE) return rc;
@@ -275,29 +319,14 @@ int sheet_load(struct db *db, int64_t assignment, json_t **out)
 int sheet_load_as(struct db *db, int64_t assignment, enum sheet_view view, json_t **out)
 {
   struct ctx c;
-  int rc = load_ctx(db, assignment, &c);
+  json_t *sheet = NULL;
+  int rc = load_ctx(db, assignment, &c, &sheet);
   *out = NULL;
   if (rc) return rc;
-  db_stmt *st = db_prepare(db, "SELECT u.login, u.display_name, un.code, a.submitted_at FROM "
-                               "assignment a JOIN user u ON u.id = a.user_id JOIN unit un ON "
-                               "un.id = a.unit_id WHERE a.id = :a");
-  if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":a", assignment)) || (rc = db_step(st)) != DB_ROW) {
-    db_reset(st);
-    return rc == DB_DONE ? E_NOT_FOUND : rc;
-  }
-  rc = E_OK;
-  json_t *sheet =
-      json_pack("{s:I,s:s,s:s,s:I,s:o,s:s,s:{s:s,s:s},s:I}", "id", (json_int_t)c.id, "kind", c.kind,
-                "status", c.status, "version", (json_int_t)c.version, "submitted_at",
-                db_col_is_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "unit",
-                db_col_text(st, 2), "reviewer", "login", db_col_text(st, 0), "display_name",
-                db_col_text(st, 1), "rubric_id", (json_int_t)c.rubric);
-  db_reset(st);
   json_t *items = json_object(), *scoring = json_pack("{s:{},s:[],s:{},s:{},s:[]}", "scores", "na",
                                                       "claims", "occurrences", "veto");
   json_t *rubric = NULL;
-  if (!sheet || !items || !scoring) rc = E_NOMEM;
+  if (!items || !scoring) rc = E_NOMEM;
   if (!rc) rc = load_items(db, &c, items, scoring);
   if (!rc && c.rubric) rc = sheet_rubric(db, &c, &rubric);
   if (!rc) {
@@ -603,7 +632,7 @@ int sheet_apply(struct db *db, int64_t assignment, json_t *change, int64_t now, 
                 const char **field, const char **detail)
 {
   struct ctx c;
-  int rc = load_ctx(db, assignment, &c);
+  int rc = load_ctx(db, assignment, &c, NULL);
   *codes = NULL;
   if (rc) return rc;
   if (!json_is_object(change))
