@@ -113,11 +113,14 @@ int db_rollback(struct db *db);
 
 /* Marks the start of one HTTP request on DB. During a READONLY request (GET, HEAD) db_step()
  * refuses any statement that could write (E_INTERNAL, logged), so a write during a GET is an
- * error at run time. */
+ * error at run time; and its statements read one snapshot of the database, in a read
+ * transaction opened here (BEGIN: SQLite takes its read lock at the first read) and ended by
+ * db_request_end() (db_begin() fails in a read-only request: BEGIN IMMEDIATE writes). Returns
+ * E_OK, or E_DB when BEGIN fails (no transaction is then open). */
 int db_request_begin(struct db *db, int readonly);
 
-/* Ends a request: rolls back a transaction left open and releases a writer lock left held (both
- * logged as bugs), ends read-only mode. */
+/* Ends a request: ends its read transaction; rolls back a write transaction left open and
+ * releases a writer lock left held (both logged as bugs); ends read-only mode. */
 void db_request_end(struct db *db);
 
 /* Rowid of the last INSERT and rows changed by the last statement on DB. */

@@ -276,14 +276,27 @@ START_TEST(readonly_requests_cannot_write)
   ck_assert_ptr_nonnull(st);
   ck_assert_int_eq(db_run(st), E_INTERNAL);                    /* refused before it runs */
   ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0); /* reads still work */
+  /* It reads one snapshot: another thread's commit shows after the request. */
+  struct writer_try w = another_writer();
+  ck_assert_int_eq(w.commit_rc, E_OK);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0);
   db_request_end(db);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  /* No write transaction either, and the snapshot stays. */
+  ck_assert_int_eq(db_request_begin(db, 1), E_OK);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  w = another_writer();
+  ck_assert_int_eq(db_begin(db), E_INTERNAL);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  db_request_end(db);
+  FREE_FOR_OTHERS();
   ck_assert_int_eq(db_run(db_prepare(db, ins)), E_OK);
   /* A transaction left open by a handler is rolled back at the end of the request. */
   ck_assert_int_eq(db_request_begin(db, 0), E_OK);
   ck_assert_int_eq(db_begin(db), E_OK);
   ck_assert_int_eq(db_exec(db, "DELETE FROM unit"), E_OK);
   db_request_end(db);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 4);
 }
 END_TEST
 
