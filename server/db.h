@@ -4,9 +4,10 @@
  *
  * Connection model: one SQLite connection per thread (db_thread()), opened on the thread's
  * first use and kept for its lifetime, so libmicrohttpd's worker threads never share one.
- * WAL mode lets every worker read while one writes; writes take BEGIN IMMEDIATE and wait up to
- * the busy timeout for the write lock. Each connection caches its prepared statements keyed by
- * the SQL text, so the same statement is parsed once per thread.
+ * WAL mode lets every worker read while one writes. Writers of this process queue on one
+ * writer lock (a mutex: no sleeping in SQLite's busy handler) and then take SQLite's with
+ * BEGIN IMMEDIATE, each wait bounded by the busy timeout (5 s). Each connection caches its
+ * prepared statements keyed by the SQL text, so the same statement is parsed once per thread.
  *
  * Statement use:
  *   db_stmt *st = db_prepare(db, "SELECT name FROM unit WHERE code = :code");
@@ -44,6 +45,12 @@ struct db *db_thread(void);
 /* Closes every connection opened by db_thread(). Call after all threads using them stopped. */
 void db_global_close(void);
 
+/* The database db_global_init() last opened, as a number: 1 for the first call in this
+ * process, one more for each later call, 0 before any. A cache of rows read from the database
+ * keys its entries with it, so that it never serves rows of a database opened before (a test
+ * process may open several data dirs in turn; pointers to closed connections get reused). */
+uint64_t db_instance(void);
+
 /* The schema version of the open database and the newest one this binary knows. */
 int db_schema_version(struct db *db);
 int db_schema_latest(void);
@@ -61,12 +68,16 @@ int db_bind_double(db_stmt *st, const char *name, double v);
 int db_bind_blob(db_stmt *st, const char *name, const void *p, size_t n);
 int db_bind_null(db_stmt *st, const char *name);
 
-/* Runs ST one step. Returns DB_ROW, DB_DONE, E_DUPLICATE (a UNIQUE or PRIMARY KEY
- * constraint), E_BUSY (the database stayed locked past the busy timeout) or E_DB (logged with
- * the SQL text and SQLite's extended code). */
+/* Runs ST one step. A statement that writes, run on the thread's own connection outside a
+ * transaction, holds the process's writer lock (see db_begin) from its first step until it
+ * returns DB_DONE or an error, or is reset. Returns DB_ROW, DB_DONE, E_DUPLICATE (a UNIQUE or
+ * PRIMARY KEY constraint), E_BUSY (the writer lock or the database stayed taken past the busy
+ * timeout) or E_DB (logged with the SQL text and SQLite's extended code); E_INTERNAL (logged)
+ * for a write during a read-only request. */
 int db_step(db_stmt *st);
 
-/* Resets ST and clears its bindings so it can be reused. */
+/* Resets ST and clears its bindings so it can be reused; releases the writer lock an
+ * autocommit write of ST held. */
 void db_reset(db_stmt *st);
 
 /* Column accessors for the current row (index from 0). */
@@ -88,9 +99,14 @@ int db_run(db_stmt *st);
  * migrations and pragmas). Returns E_OK or E_DB (logged). */
 int db_exec(struct db *db, const char *sql);
 
-/* Transactions nest: the outermost db_begin() runs BEGIN IMMEDIATE (takes the write lock),
- * the matching db_commit() commits; a db_rollback() at any depth rolls the whole transaction
- * back when the outermost level ends. Return E_OK, E_BUSY or E_DB. */
+/* Transactions nest: the outermost db_begin() takes the process's writer lock (one write
+ * transaction at a time in this process; waits at most the busy timeout), then runs BEGIN
+ * IMMEDIATE (SQLite's write lock, against other processes); the matching db_commit() commits;
+ * a db_rollback() at any depth rolls the whole transaction back when the outermost level ends.
+ * The end of the outermost level releases the writer lock whatever its outcome: a COMMIT that
+ * fails is rolled back first. db_begin() returns E_OK, or E_BUSY or E_DB with no transaction
+ * and no lock held; db_commit() and db_rollback() return E_OK, E_BUSY, E_DB, E_DUPLICATE or
+ * E_INTERNAL (no transaction to end, logged). */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
@@ -101,10 +117,14 @@ int db_in_transaction(struct db *db);
 
 /* Marks the start of one HTTP request on DB. During a READONLY request (GET, HEAD) db_step()
  * refuses any statement that could write (E_INTERNAL, logged), so a write during a GET is an
- * error at run time. */
+ * error at run time; and its statements read one snapshot of the database, in a read
+ * transaction opened here (BEGIN: SQLite takes its read lock at the first read) and ended by
+ * db_request_end() (db_begin() fails in a read-only request: BEGIN IMMEDIATE writes). Returns
+ * E_OK, or E_DB when BEGIN fails (no transaction is then open). */
 int db_request_begin(struct db *db, int readonly);
 
-/* Ends a request: rolls back a transaction left open (logged as a bug), ends read-only mode. */
+/* Ends a request: ends its read transaction; rolls back a write transaction left open and
+ * releases a writer lock left held (both logged as bugs); ends read-only mode. */
 void db_request_end(struct db *db);
 
 /* Rowid of the last INSERT and rows changed by the last statement on DB. */

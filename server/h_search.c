@@ -82,15 +82,59 @@ static char *mark_words(struct arena *a, const char *s, const char *q)
   return out;
 }
 
+/* The reports the caller may find, with the request's filters: joined to their unit, its kind
+ * and the cycle (SEARCH_JOINS), and kept by SEARCH_FILTER. */
+#define SEARCH_JOINS                                                                               \
+  " JOIN unit u ON u.id = rp.unit_id JOIN unit_kind k ON k.code = u.kind JOIN cycle c ON c.id = "  \
+  "rp.cycle_id"
+#define SEARCH_FILTER                                                                              \
+  "(:cycle = 0 OR rp.cycle_id = :cycle) AND (:kind IS NULL OR u.kind = :kind) AND (:unit IS "      \
+  "NULL OR u.code = :unit) AND (:role = 'admin' OR (:role = 'unit' AND u.id = :myunit) OR "        \
+  "(:role = 'reviewer' AND u.id <> :myunit AND NOT coalesce(json_extract(c.settings, "             \
+  "'$.blind'), 0) AND EXISTS (SELECT 1 FROM assignment a WHERE a.cycle_id = rp.cycle_id AND "      \
+  "a.unit_id = u.id AND a.user_id = :me AND a.kind = 'review' AND a.status <> 'recused')))"
+/* One match with what a hit shows; only for the page's rows (snippet() reads a whole report). */
 #define SEARCH_FROM                                                                                \
-  " FROM report_fts JOIN report rp ON rp.id = report_fts.rowid JOIN unit u ON u.id = "             \
-  "rp.unit_id JOIN unit_kind k ON k.code = u.kind JOIN cycle c ON c.id = rp.cycle_id WHERE "       \
-  "report_fts MATCH :q AND (:cycle = 0 OR rp.cycle_id = :cycle) AND (:kind IS NULL OR u.kind "     \
-  "= :kind) AND (:unit IS NULL OR u.code = :unit) AND (:role = 'admin' OR (:role = 'unit' AND "    \
-  "u.id = :myunit) OR (:role = 'reviewer' AND u.id <> :myunit AND NOT "                            \
-  "coalesce(json_extract(c.settings, '$.blind'), 0) AND EXISTS (SELECT 1 FROM assignment a "       \
-  "WHERE a.cycle_id = rp.cycle_id AND a.unit_id = u.id AND a.user_id = :me AND a.kind = "          \
-  "'review' AND a.status <> 'recused')))"
+  " FROM report_fts JOIN report rp ON rp.id = report_fts.rowid" SEARCH_JOINS                       \
+  " WHERE report_fts MATCH :q AND " SEARCH_FILTER
+/* The matches the caller may find, for the ranking and the count: the index alone, with the
+ * ids of the reports SEARCH_FILTER keeps as a set read from the report table's indexes, never
+ * from its rows, which hold whole texts (joining the report row of every match reads at least
+ * one page per match: 50,000 for a common word at national scale). The "+" stops SQLite from
+ * looking each id of the set up in the index instead of walking the matches. The set is
+ * written per role so that SQLite starts from the few rows that can qualify: a reviewer's
+ * assignments (SEARCH_FILTER's EXISTS, repeated as a join), a unit's own reports (its
+ * u.id = :myunit, made the join's driving term), every report for the office. */
+#define SEARCH_MATCHES(SET)                                                                        \
+  " FROM report_fts WHERE report_fts MATCH :q AND +report_fts.rowid IN (SELECT rp.id FROM " SET    \
+      SEARCH_JOINS " WHERE " SEARCH_FILTER ")"
+#define SET_ADMIN "report rp"
+#define SET_UNIT  "report rp JOIN (SELECT 1) ON rp.unit_id = :myunit"
+#define SET_REVIEWER                                                                               \
+  "assignment a JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id AND "        \
+  "a.user_id = :me AND a.kind = 'review' AND a.status <> 'recused'"
+/* The office without filters may find every indexed report: every row of report_fts is a
+ * current report (reports.c indexes a version in the transaction that stores it and removes
+ * the one it replaces; reports are never deleted) whose unit, unit kind and cycle exist
+ * (foreign keys), so the joins and SEARCH_FILTER would keep every match. */
+#define SEARCH_MATCHES_ALL " FROM report_fts WHERE report_fts MATCH :q"
+
+/* The two statements of one way of finding the matches: the page's ids in rank order, and
+ * the number of all matches. */
+#define RANKED(M)                                                                                  \
+  "SELECT report_fts.rowid AS id" M " ORDER BY bm25(report_fts), id LIMIT :limit OFFSET :offset"
+#define COUNTED(M) "SELECT count(*)" M
+enum way { WAY_ALL, WAY_ADMIN, WAY_UNIT, WAY_REVIEWER };
+static const struct {
+  const char *page, *count;
+  int filtered; /* the statements take bind()'s filters, not only :q */
+} ways[] = {
+    [WAY_ALL] = {RANKED(SEARCH_MATCHES_ALL), COUNTED(SEARCH_MATCHES_ALL), 0},
+    [WAY_ADMIN] = {RANKED(SEARCH_MATCHES(SET_ADMIN)), COUNTED(SEARCH_MATCHES(SET_ADMIN)), 1},
+    [WAY_UNIT] = {RANKED(SEARCH_MATCHES(SET_UNIT)), COUNTED(SEARCH_MATCHES(SET_UNIT)), 1},
+    [WAY_REVIEWER] = {RANKED(SEARCH_MATCHES(SET_REVIEWER)), COUNTED(SEARCH_MATCHES(SET_REVIEWER)),
+                      1},
+};
 
 /* Binds the filters shared by the count and the page. */
 static int bind(db_stmt *st, struct req *r, const char *fq, int64_t cycle)
@@ -124,32 +168,61 @@ int h_search(struct req *r, struct reply *out)
     return rc;
   char *fq = fts_query(&r->a, q);
   if (!fq) return reply_invalid(out, "q", "搜索词中没有可检索的文字");
-  db_stmt *st = db_prepare(r->db, "SELECT count(*)" SEARCH_FROM);
+  /* The page's reports in rank order, then the number of all matches (the count walks the
+   * index only and costs a small part of the ranking), then the page's hits with their
+   * snippets: snippet() reads and tokenizes a whole report, and SQLite computes every selected
+   * column of every match before sorting, so asking for it in the ranking would cost one
+   * report's text per match. */
+  const char *kind = req_query(r, "kind"), *unit = req_query(r, "unit");
+  enum way way = r->user.role == ROLE_UNIT                     ? WAY_UNIT
+                 : r->user.role != ROLE_ADMIN                  ? WAY_REVIEWER
+                 : cycle || (kind && *kind) || (unit && *unit) ? WAY_ADMIN
+                                                               : WAY_ALL;
+  db_stmt *st = db_prepare(r->db, ways[way].page);
   if (!st) return E_DB;
-  if ((rc = bind(st, r, fq, cycle)) || (rc = db_one_int(st, &total))) return rc;
-  st = db_prepare(r->db, "SELECT c.id, c.year, c.title, u.code, u.name, k.name, rp.version, "
-                         "snippet(report_fts, 0, char(2), char(3), '…', 40)" SEARCH_FROM
-                         " ORDER BY bm25(report_fts), rp.id LIMIT :limit OFFSET :offset");
-  if (!st) return E_DB;
-  if ((rc = bind(st, r, fq, cycle)) || (rc = db_bind_int(st, ":limit", limit)) ||
-      (rc = db_bind_int(st, ":offset", offset))) {
+  if ((rc = ways[way].filtered ? bind(st, r, fq, cycle) : db_bind_text(st, ":q", fq)) ||
+      (rc = db_bind_int(st, ":limit", limit)) || (rc = db_bind_int(st, ":offset", offset))) {
     db_reset(st);
     return rc;
   }
-  json_t *arr = json_array();
-  while (arr && (rc = db_step(st)) == DB_ROW) {
-    json_t *hit = json_pack("{s:{s:I,s:I,s:s},s:{s:s,s:s,s:s},s:I,s:s}", "cycle", "id",
-                            (json_int_t)db_col_int(st, 0), "year", (json_int_t)db_col_int(st, 1),
-                            "title", db_col_text(st, 2), "unit", "code", db_col_text(st, 3), "name",
-                            db_col_text(st, 4), "kind_name", db_col_text(st, 5), "version",
-                            (json_int_t)db_col_int(st, 6), "snippet",
-                            mark_words(&r->a, db_col_text(st, 7), q) ?: db_col_text(st, 7));
-    if (json_array_append_new(arr, hit)) rc = E_NOMEM;
-  }
+  int64_t ids[100]; /* limit is at most 100 */
+  int n = 0;
+  while (n < 100 && (rc = db_step(st)) == DB_ROW) ids[n++] = db_col_int(st, 0);
   db_reset(st);
-  if (!arr || rc != DB_DONE) {
+  if (rc != DB_ROW && rc != DB_DONE) return rc;
+  if (!(st = db_prepare(r->db, ways[way].count))) return E_DB;
+  if ((rc = ways[way].filtered ? bind(st, r, fq, cycle) : db_bind_text(st, ":q", fq))) {
+    db_reset(st);
+    return rc;
+  }
+  if ((rc = db_one_int(st, &total))) return rc;
+  if (!(st = db_prepare(r->db, "SELECT c.id, c.year, c.title, u.code, u.name, k.name, "
+                               "rp.version, snippet(report_fts, 0, char(2), char(3), '…', "
+                               "40)" SEARCH_FROM " AND report_fts.rowid = :id")))
+    return E_DB;
+  json_t *arr = json_array();
+  rc = arr ? E_OK : E_NOMEM;
+  for (int i = 0; i < n && !rc; i++) {
+    if ((rc = bind(st, r, fq, cycle)) || (rc = db_bind_int(st, ":id", ids[i]))) {
+      db_reset(st);
+      break;
+    }
+    if ((rc = db_step(st)) == DB_ROW) {
+      json_t *hit = json_pack("{s:{s:I,s:I,s:s},s:{s:s,s:s,s:s},s:I,s:s}", "cycle", "id",
+                              (json_int_t)db_col_int(st, 0), "year", (json_int_t)db_col_int(st, 1),
+                              "title", db_col_text(st, 2), "unit", "code", db_col_text(st, 3),
+                              "name", db_col_text(st, 4), "kind_name", db_col_text(st, 5),
+                              "version", (json_int_t)db_col_int(st, 6), "snippet",
+                              mark_words(&r->a, db_col_text(st, 7), q) ?: db_col_text(st, 7));
+      rc = json_array_append_new(arr, hit) ? E_NOMEM : E_OK;
+    } else if (rc == DB_DONE) {
+      rc = E_OK; /* replaced by a new version since the ranking: left out */
+    }
+    db_reset(st);
+  }
+  if (rc) {
     json_decref(arr);
-    return arr ? rc : E_NOMEM;
+    return rc;
   }
   return reply_json(out, 200, json_pack("{s:o,s:I}", "results", arr, "total", (json_int_t)total));
 }

@@ -12,6 +12,7 @@
 #include "utf8.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,22 +37,39 @@ static int problem(const char **field, const char **detail, int code, const char
 
 /* What a sheet is about: its assignment row, the unit and the cycle. */
 struct ctx {
-  int64_t id, cycle, unit, rubric, version, report, report_chars;
+  int64_t id, cycle, unit, rubric, version;
+  int64_t report;                         /* the unit's current report in the cycle, 0 = none */
+  int64_t rubric_created, rubric_updated; /* the rubric row's times (the rubric cache's key) */
+  int rubric_frozen;                      /* scores point at the rubric: it no longer changes */
   char kind[8], status[16], unit_kind[32];
   double score_step, comment_below; /* 0 = not set */
   int blind;                        /* the cycle is in blind mode */
 };
 
-static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
+/* Copies the text of column I of ST into BUF (N bytes, cut to fit). */
+static void col_copy(db_stmt *st, int i, char *buf, size_t n)
+{
+  size_t len = db_col_bytes(st, i);
+  const char *z = db_col_text(st, i);
+  if (len >= n) len = n - 1;
+  memcpy(buf, z, len);
+  buf[len] = 0;
+}
+
+/* Sheet ASSIGNMENT's context into *C and, when HEAD is not NULL, the sheet's members other
+ * than "items" and "total" into *HEAD (a new object, caller decrefs): one statement. E_OK,
+ * E_NOT_FOUND, E_NOMEM (the head could not be built) or a db error. */
+static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, json_t **head)
 {
   db_stmt *st = db_prepare(
       db, "SELECT a.id, a.cycle_id, a.unit_id, coalesce(cy.rubric_id, 0), a.sheet_version, "
           "a.kind, a.status, un.kind, coalesce(json_extract(cy.settings, '$.score_step'), "
           "json_extract(rb.rules, '$.score_step'), 0), coalesce(json_extract(cy.settings, "
-          "'$.comment_below'), 0), coalesce(rp.id, 0), coalesce(length(rp.text), 0), "
-          "coalesce(json_extract(cy.settings, '$.blind'), 0) FROM assignment a JOIN cycle cy ON "
-          "cy.id = a.cycle_id "
-          "JOIN unit un ON un.id = a.unit_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
+          "'$.comment_below'), 0), coalesce(rp.id, 0), coalesce(json_extract(cy.settings, "
+          "'$.blind'), 0), coalesce(rb.frozen, 0), coalesce(rb.created_at, 0), "
+          "coalesce(rb.updated_at, 0), u.login, u.display_name, un.code, a.submitted_at FROM "
+          "assignment a JOIN cycle cy ON cy.id = a.cycle_id JOIN unit un ON un.id = a.unit_id "
+          "JOIN user u ON u.id = a.user_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
           "JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id AND "
           "rp.current = 1 WHERE a.id = :a");
   int rc;
@@ -70,50 +88,145 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c)
   c->unit = db_col_int(st, 2);
   c->rubric = db_col_int(st, 3);
   c->version = db_col_int(st, 4);
-  snprintf(c->kind, sizeof c->kind, "%s", db_col_text(st, 5));
-  snprintf(c->status, sizeof c->status, "%s", db_col_text(st, 6));
-  snprintf(c->unit_kind, sizeof c->unit_kind, "%s", db_col_text(st, 7));
+  col_copy(st, 5, c->kind, sizeof c->kind);
+  col_copy(st, 6, c->status, sizeof c->status);
+  col_copy(st, 7, c->unit_kind, sizeof c->unit_kind);
   c->score_step = db_col_double(st, 8);
   c->comment_below = db_col_double(st, 9);
   c->report = db_col_int(st, 10);
-  c->report_chars = db_col_int(st, 11);
-  c->blind = db_col_int(st, 12) != 0;
+  c->blind = db_col_int(st, 11) != 0;
+  c->rubric_frozen = db_col_int(st, 12) != 0;
+  c->rubric_created = db_col_int(st, 13);
+  c->rubric_updated = db_col_int(st, 14);
+  rc = E_OK;
+  if (head) {
+    *head =
+        json_pack("{s:I,s:s,s:s,s:I,s:o,s:s,s:{s:s,s:s},s:I}", "id", (json_int_t)c->id, "kind",
+                  c->kind, "status", c->status, "version", (json_int_t)c->version, "submitted_at",
+                  db_col_is_null(st, 18) ? json_null() : json_integer(db_col_int(st, 18)), "unit",
+                  db_col_text(st, 17), "reviewer", "login", db_col_text(st, 15), "display_name",
+                  db_col_text(st, 16), "rubric_id", (json_int_t)c->rubric);
+    if (!*head) rc = E_NOMEM;
+  }
   db_reset(st);
+  return rc;
+}
+
+/* ---- the rubric of a sheet ----
+ *
+ * Every sheet's total needs its rubric's tree (rubric_get(): about 40 indicator rows and a
+ * json_loads() of each one's keywords), which costs more than reading the rest of the sheet.
+ * The trees of frozen rubrics are therefore kept here, shared by all worker threads.
+ *
+ * Why a frozen rubric does not change: the first score stored against one of its indicators
+ * freezes it (a trigger in sql/0004_rubric_versions.sql), triggers there refuse any change to
+ * a frozen rubric's indicators, rubric_replace() refuses a frozen rubric's row, nothing sets
+ * frozen back to 0, and rubrics are never deleted. Edits become a new version, that is another
+ * rubric id, and a cycle switching to it changes the rubric id load_ctx() reads.
+ *
+ * Invalidation rule: an entry is used only for a sheet whose load_ctx() row says its rubric is
+ * frozen, and only when the entry's key equals that row's: the database (db_instance()), the
+ * rubric id, its created_at and its updated_at (so any change to the row made with the time,
+ * as rubric_replace() does, misses the cache). A rubric that is not frozen is read every time
+ * and never stored. Entries are replaced round robin; nothing else removes them.
+ *
+ * Thread safety: the table is read and written under rcache_lock; an entry holds its own
+ * reference and a reader takes another (jansson's reference counts are atomic) before the
+ * lock is released. A cached tree is never modified: it is handed out only to scoring_total(),
+ * which reads it. Its "versions" member may be stale (a later version of the family) and must
+ * not be shown. */
+#define RUBRIC_CACHE 16
+static struct {
+  uint64_t db;                  /* db_instance() when it was read */
+  int64_t id, created, updated; /* the rubric row */
+  json_t *rubric;               /* rubric_get()'s tree, one reference; NULL = free slot */
+} rcache[RUBRIC_CACHE];
+static unsigned rcache_next; /* the slot replaced next */
+static pthread_mutex_t rcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The rubric tree of sheet C (rubric_get()'s form) into *OUT: a new reference the caller
+ * decrefs and must not modify (it may be shared with other threads). E_OK, or rubric_get()'s
+ * E_NOT_FOUND, E_NOMEM or db error with *OUT NULL. */
+static int sheet_rubric(struct db *db, const struct ctx *c, json_t **out)
+{
+  uint64_t inst = db_instance();
+  *out = NULL;
+  if (c->rubric_frozen) {
+    pthread_mutex_lock(&rcache_lock);
+    for (int i = 0; i < RUBRIC_CACHE && !*out; i++)
+      if (rcache[i].rubric && rcache[i].db == inst && rcache[i].id == c->rubric &&
+          rcache[i].created == c->rubric_created && rcache[i].updated == c->rubric_updated)
+        *out = json_incref(rcache[i].rubric);
+    pthread_mutex_unlock(&rcache_lock);
+    if (*out) return E_OK;
+  }
+  int rc = rubric_get(db, c->rubric, out);
+  if (rc || !c->rubric_frozen) return rc;
+  pthread_mutex_lock(&rcache_lock);
+  unsigned i = rcache_next++ % RUBRIC_CACHE;
+  json_t *old = rcache[i].rubric;
+  rcache[i].db = inst;
+  rcache[i].id = c->rubric;
+  rcache[i].created = c->rubric_created;
+  rcache[i].updated = c->rubric_updated;
+  rcache[i].rubric = json_incref(*out);
+  pthread_mutex_unlock(&rcache_lock);
+  json_decref(old);
   return E_OK;
 }
 
 /* ---- reading ---- */
 
-/* The items of sheet C into ITEMS and the scoring input into SCORING. */
+/* One item of a sheet in the form of sheets.h, with an empty "evidence" list: a new object, or
+ * NULL when COMMENT is not UTF-8 (or out of memory). Built member by member: json_pack()
+ * would parse its format and check every key for each of a sheet's ~40 items. */
+static json_t *item_json(db_stmt *st)
+{
+  json_t *item = json_object(), *comment = json_string(db_col_text(st, 6));
+  if (!item || !comment ||
+      json_object_set_new_nocheck(
+          item, "points", db_col_is_null(st, 2) ? json_null() : json_real(db_col_double(st, 2))) ||
+      json_object_set_new_nocheck(item, "comment", comment) ||
+      json_object_set_new_nocheck(item, "na", json_boolean(db_col_int(st, 4))) ||
+      json_object_set_new_nocheck(item, "count", json_integer(db_col_int(st, 3))) ||
+      json_object_set_new_nocheck(item, "veto", json_boolean(db_col_int(st, 5))) ||
+      json_object_set_new_nocheck(item, "evidence", json_array())) {
+    if (!item) json_decref(comment);
+    json_decref(item);
+    return NULL;
+  }
+  return item;
+}
+
+/* The items of sheet C into ITEMS and the scoring input into SCORING. An item jansson refuses
+ * (its comment is not UTF-8) is left out of ITEMS, not of SCORING. */
 static int load_items(struct db *db, const struct ctx *c, json_t *items, json_t *scoring)
 {
+  /* Ordered by the score table's key (the same order as i.id): no sort. */
   db_stmt *st = db_prepare(db, "SELECT i.code, i.kind, s.points, coalesce(s.count, 0), s.na, "
                                "s.veto, s.comment FROM score s JOIN indicator i ON i.id = "
-                               "s.indicator_id WHERE s.assignment_id = :a ORDER BY i.id");
+                               "s.indicator_id WHERE s.assignment_id = :a ORDER BY "
+                               "s.indicator_id");
   int rc;
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":a", c->id))) {
     db_reset(st);
     return rc;
   }
+  json_t *scores = json_object_get(scoring, "scores"), *na = json_object_get(scoring, "na"),
+         *claims = json_object_get(scoring, "claims"),
+         *occurrences = json_object_get(scoring, "occurrences"),
+         *veto = json_object_get(scoring, "veto");
   while ((rc = db_step(st)) == DB_ROW) {
     const char *code = db_col_text(st, 0), *kind = db_col_text(st, 1);
-    json_t *pts = db_col_is_null(st, 2) ? json_null() : json_real(db_col_double(st, 2));
-    int64_t count = db_col_int(st, 3);
-    int na = (int)db_col_int(st, 4), veto = (int)db_col_int(st, 5);
-    json_object_set_new(items, code,
-                        json_pack("{s:o,s:s,s:b,s:I,s:b,s:[]}", "points", pts, "comment",
-                                  db_col_text(st, 6), "na", na, "count", (json_int_t)count, "veto",
-                                  veto, "evidence"));
-    if (!strcmp(kind, "item") && json_is_number(pts))
-      json_object_set_new(json_object_get(scoring, "scores"), code,
-                          json_real(db_col_double(st, 2)));
-    if (na) json_array_append_new(json_object_get(scoring, "na"), json_string(code));
-    if (!strcmp(kind, "bonus"))
-      json_object_set_new(json_object_get(scoring, "claims"), code, json_integer(count));
+    json_object_set_new(items, code, item_json(st));
+    if (!strcmp(kind, "item") && !db_col_is_null(st, 2))
+      json_object_set_new(scores, code, json_real(db_col_double(st, 2)));
+    if (db_col_int(st, 4)) json_array_append_new(na, json_string(code));
+    if (!strcmp(kind, "bonus")) json_object_set_new(claims, code, json_integer(db_col_int(st, 3)));
     if (!strcmp(kind, "deduction"))
-      json_object_set_new(json_object_get(scoring, "occurrences"), code, json_integer(count));
-    if (veto) json_array_append_new(json_object_get(scoring, "veto"), json_string(code));
+      json_object_set_new(occurrences, code, json_integer(db_col_int(st, 3)));
+    if (db_col_int(st, 5)) json_array_append_new(veto, json_string(code));
   }
   db_reset(st);
   if (rc != DB_DONE) return rc;
@@ -206,31 +319,16 @@ int sheet_load(struct db *db, int64_t assignment, json_t **out)
 int sheet_load_as(struct db *db, int64_t assignment, enum sheet_view view, json_t **out)
 {
   struct ctx c;
-  int rc = load_ctx(db, assignment, &c);
+  json_t *sheet = NULL;
+  int rc = load_ctx(db, assignment, &c, &sheet);
   *out = NULL;
   if (rc) return rc;
-  db_stmt *st = db_prepare(db, "SELECT u.login, u.display_name, un.code, a.submitted_at FROM "
-                               "assignment a JOIN user u ON u.id = a.user_id JOIN unit un ON "
-                               "un.id = a.unit_id WHERE a.id = :a");
-  if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":a", assignment)) || (rc = db_step(st)) != DB_ROW) {
-    db_reset(st);
-    return rc == DB_DONE ? E_NOT_FOUND : rc;
-  }
-  rc = E_OK;
-  json_t *sheet =
-      json_pack("{s:I,s:s,s:s,s:I,s:o,s:s,s:{s:s,s:s},s:I}", "id", (json_int_t)c.id, "kind", c.kind,
-                "status", c.status, "version", (json_int_t)c.version, "submitted_at",
-                db_col_is_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "unit",
-                db_col_text(st, 2), "reviewer", "login", db_col_text(st, 0), "display_name",
-                db_col_text(st, 1), "rubric_id", (json_int_t)c.rubric);
-  db_reset(st);
   json_t *items = json_object(), *scoring = json_pack("{s:{},s:[],s:{},s:{},s:[]}", "scores", "na",
                                                       "claims", "occurrences", "veto");
   json_t *rubric = NULL;
-  if (!sheet || !items || !scoring) rc = E_NOMEM;
+  if (!items || !scoring) rc = E_NOMEM;
   if (!rc) rc = load_items(db, &c, items, scoring);
-  if (!rc && c.rubric) rc = rubric_get(db, c.rubric, &rubric);
+  if (!rc && c.rubric) rc = sheet_rubric(db, &c, &rubric);
   if (!rc) {
     json_object_set(sheet, "items", items);
     json_object_set_new(sheet, "total",
@@ -304,9 +402,21 @@ static int put_evidence(struct db *db, const struct ctx *c, int64_t indicator, c
                    SHEET_MAX_EVIDENCE);
   if (json_array_size(list) && !c->report)
     return problem(field, detail, E_VALIDATION, path, "该单位还没有报告，不能引用证据");
-  db_stmt *st = db_prepare(db, "DELETE FROM evidence WHERE assignment_id = :a AND "
-                               "indicator_id = :i");
+  /* The report's length in characters, read only for evidence: length() reads the whole
+   * text (26 KB on average at national scale). */
+  int64_t chars = 0;
+  db_stmt *st;
   int rc;
+  if (json_array_size(list)) {
+    if (!(st = db_prepare(db, "SELECT coalesce(length(text), 0) FROM report WHERE id = :r")))
+      return E_DB;
+    if ((rc = db_bind_int(st, ":r", c->report))) {
+      db_reset(st);
+      return rc;
+    }
+    if ((rc = db_one_int(st, &chars))) return rc == E_NOT_FOUND ? E_INTERNAL : rc;
+  }
+  st = db_prepare(db, "DELETE FROM evidence WHERE assignment_id = :a AND indicator_id = :i");
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":a", c->id)) || (rc = db_bind_int(st, ":i", indicator)) ||
       (rc = db_run(st)))
@@ -318,11 +428,11 @@ static int put_evidence(struct db *db, const struct ctx *c, int64_t indicator, c
     json_t *js = json_object_get(e, "start"), *je = json_object_get(e, "end");
     int64_t s = json_is_integer(js) ? json_integer_value(js) : -1;
     int64_t en = json_is_integer(je) ? json_integer_value(je) : -1;
-    if (!json_is_object(e) || s < 0 || en <= s || en > c->report_chars)
+    if (!json_is_object(e) || s < 0 || en <= s || en > chars)
       return problem(
           field, detail, E_VALIDATION, path,
           "指标 %s 的第 %zu 段证据位置无效（应在报告正文 0 到 %lld 字之间，且起点小于终点）", code,
-          i + 1, (long long)c->report_chars);
+          i + 1, (long long)chars);
     if (en - s > SHEET_MAX_QUOTE)
       return problem(field, detail, E_VALIDATION, path,
                      "指标 %s 的第 %zu 段证据过长（最多 %d 字），请只选取相关的句子", code, i + 1,
@@ -522,7 +632,7 @@ int sheet_apply(struct db *db, int64_t assignment, json_t *change, int64_t now, 
                 const char **field, const char **detail)
 {
   struct ctx c;
-  int rc = load_ctx(db, assignment, &c);
+  int rc = load_ctx(db, assignment, &c, NULL);
   *codes = NULL;
   if (rc) return rc;
   if (!json_is_object(change))
@@ -567,15 +677,22 @@ int sheet_apply(struct db *db, int64_t assignment, json_t *change, int64_t now, 
     json_decref(done);
     return rc;
   }
+  /* Most saves change only the version and the time. An UPDATE that names status rewrites the
+   * three indexes holding it even when the value stays, so status is named only when it
+   * changes: on a submit, or on the first save of a sheet still 'assigned' (c.status was read
+   * in this transaction). */
+  int restatus = submitting || !strcmp(c.status, "assigned");
   db_stmt *st = db_prepare(
-      db, "UPDATE assignment SET sheet_version = sheet_version + 1, status = CASE WHEN :sub "
-          "THEN 'submitted' WHEN status = 'assigned' THEN 'in_progress' ELSE status END, "
-          "submitted_at = CASE WHEN :sub THEN :now ELSE submitted_at END, updated_at = :now "
-          "WHERE id = :a");
+      db, restatus ? "UPDATE assignment SET sheet_version = sheet_version + 1, status = CASE WHEN "
+                     ":sub THEN 'submitted' WHEN status = 'assigned' THEN 'in_progress' ELSE "
+                     "status END, submitted_at = CASE WHEN :sub THEN :now ELSE submitted_at END, "
+                     "updated_at = :now WHERE id = :a"
+                   : "UPDATE assignment SET sheet_version = sheet_version + 1, updated_at = :now "
+                     "WHERE id = :a");
   if (!st)
     rc = E_DB;
-  else if (!(rc = db_bind_int(st, ":sub", submitting)) && !(rc = db_bind_int(st, ":now", now)) &&
-           !(rc = db_bind_int(st, ":a", c.id)))
+  else if ((!restatus || !(rc = db_bind_int(st, ":sub", submitting))) &&
+           !(rc = db_bind_int(st, ":now", now)) && !(rc = db_bind_int(st, ":a", c.id)))
     rc = db_run(st);
   else
     db_reset(st);

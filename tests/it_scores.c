@@ -4,8 +4,9 @@
  * total, a stale version refused, every validation rule refused with the indicator named and
  * nothing half saved, evidence quoted from the report, access (not assigned, other units,
  * wrong phase), submission with its completeness and comment checks and the lock after it,
- * a unit's self-assessment in the submission phase (which freezes a new rubric), and manual
- * assignments refused for the reviewer's own unit, a declared conflict or a duplicate.
+ * a unit's self-assessment in the submission phase (which freezes a new rubric), manual
+ * assignments refused for the reviewer's own unit, a declared conflict or a duplicate, and a
+ * sheet's total following every change of its rubric (sheets.c caches frozen rubrics).
  */
 #include "testutil.h"
 
@@ -410,6 +411,91 @@ START_TEST(manual_assignments)
 }
 END_TEST
 
+/* The grade of the total of the sheet at PATH as U sees it, into GRADE; returns its rubric_id. */
+static long long sheet_grade(const struct tu_user *u, const char *p, char grade[64])
+{
+  json_t *s = tu_call(u, "GET", p, NULL, 200);
+  json_t *sheet = json_object_get(s, "sheet");
+  const char *g = json_string_value(json_object_get(json_object_get(sheet, "total"), "grade"));
+  snprintf(grade, 64, "%s", g ? g : "");
+  long long id = json_integer_value(json_object_get(sheet, "rubric_id"));
+  json_decref(s);
+  return id;
+}
+
+/* RB (a rubric as GET /api/v1/rubrics/{id} gives it) with one grade band NAME from 0 points
+ * (and its veto items forcing that grade), as a request body (caller frees). */
+static char *one_band(json_t *rb, const char *name)
+{
+  char effect[64];
+  snprintf(effect, sizeof effect, "grade:%s", name);
+  json_object_set_new(rb, "grade_bands", json_pack("[{s:s,s:f}]", "name", name, "min", 0.0));
+  size_t i;
+  json_t *x;
+  json_array_foreach(json_object_get(rb, "veto"), i, x)
+      json_object_set_new(x, "effect", json_string(effect));
+  return json_dumps(rb, JSON_COMPACT);
+}
+
+START_TEST(total_follows_every_rubric_change)
+{
+  char grade[64], q[400];
+  /* A frozen rubric (the demo's, scored in both cycles): its tree is cached after the first
+   * read. Changed behind the daemon's back with the row's time, as rubric_replace() would
+   * change an unfrozen one: the cache misses. */
+  ck_assert_int_eq(tu_sql_int(d.dir, "SELECT frozen FROM rubric WHERE id = 1"), 1);
+  ck_assert_int_eq(sheet_grade(&rev, path, grade), 1);
+  ck_assert_str_ne(grade, "甲");
+  ck_assert_int_eq(sheet_grade(&rev, path, grade), 1);
+  ck_assert_str_ne(grade, "甲");
+  tu_sql(d.dir, "UPDATE rubric SET grade_bands = '[{\"name\":\"甲\",\"min\":0}]', updated_at "
+                "= updated_at + 1 WHERE id = 1");
+  sheet_grade(&rev, path, grade);
+  ck_assert_str_eq(grade, "甲");
+  /* A scored sheet whose cycle switches to a new version of the rubric: the new one counts. */
+  json_decref(
+      tu_call(&rev, "PUT", path, "{\"version\":0,\"items\":{\"1.1\":{\"points\":1}}}", 200));
+  sheet_grade(&rev, path, grade);
+  ck_assert_str_eq(grade, "甲");
+  json_t *r = tu_call(&admin, "GET", "/api/v1/rubrics/1", NULL, 200);
+  json_t *rb = json_object_get(r, "rubric");
+  json_object_set_new(rb, "derived_from", json_integer(1));
+  char *body = one_band(rb, "乙");
+  json_t *v = tu_call(&admin, "POST", "/api/v1/rubrics", body, 201);
+  free(body);
+  long long nid = json_integer_value(json_object_get(json_object_get(v, "rubric"), "id"));
+  json_decref(v);
+  snprintf(q, sizeof q, "{\"rubric_id\":%lld,\"confirm_rubric_change\":true}", nid);
+  json_decref(tu_call(&admin, "PATCH", "/api/v1/cycles/2", q, 200));
+  ck_assert_int_eq(sheet_grade(&rev, path, grade), nid);
+  ck_assert_str_eq(grade, "乙");
+  /* A rubric that is not frozen yet, edited while a sheet on it exists: read every time. */
+  snprintf(q, sizeof q, "{\"year\":2024,\"title\":\"2024年度考核\",\"rubric_copy_from\":%lld}",
+           nid);
+  json_t *c = tu_call(&admin, "POST", "/api/v1/cycles", q, 201);
+  long long cid = json_integer_value(json_object_get(json_object_get(c, "cycle"), "id"));
+  long long rid = json_integer_value(json_object_get(json_object_get(c, "cycle"), "rubric_id"));
+  json_decref(c);
+  char ap[100], sp[200], rp[100];
+  snprintf(ap, sizeof ap, "/api/v1/cycles/%lld/assignments", cid);
+  snprintf(sp, sizeof sp, "/api/v1/cycles/%lld/units/%s/scores", cid, unit);
+  snprintf(rp, sizeof rp, "/api/v1/rubrics/%lld", rid);
+  snprintf(q, sizeof q, "{\"unit\":\"%s\",\"reviewer\":\"reviewer1\"}", unit);
+  json_decref(tu_call(&admin, "POST", ap, q, 201));
+  ck_assert_int_eq(sheet_grade(&rev, sp, grade), rid);
+  ck_assert_str_ne(grade, "丙");
+  json_decref(r);
+  r = tu_call(&admin, "GET", rp, NULL, 200);
+  ck_assert(json_is_false(json_object_get(json_object_get(r, "rubric"), "frozen")));
+  body = one_band(json_object_get(r, "rubric"), "丙");
+  json_decref(tu_call(&admin, "PUT", rp, body, 200));
+  free(body);
+  sheet_grade(&rev, sp, grade);
+  ck_assert_str_eq(grade, "丙");
+  json_decref(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("scores");
@@ -423,6 +509,7 @@ static Suite *suite(void)
   tcase_add_test(tc, submit_checks_and_locks);
   tcase_add_test(tc, self_assessment_freezes_a_new_rubric);
   tcase_add_test(tc, manual_assignments);
+  tcase_add_test(tc, total_follows_every_rubric_change);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,6 +1,7 @@
 /*
  * unit_storage.c - Check suite for the storage and security modules on a real SQLite file in
- * a temporary data dir: migrations, transactions, the read-only guard, backup, the audit
+ * a temporary data dir: migrations, transactions, the writer lock released on every path and
+ * waited for at most the busy timeout, the read-only guard, backup, the audit
  * chain, account rules, login throttling, passwords and the content-addressed store.
  * Each test runs in its own forked process (Check's default), so db.c's globals start fresh.
  */
@@ -14,11 +15,13 @@
 #include "users.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char dir[256];
@@ -135,6 +138,110 @@ START_TEST(nested_transactions_and_rollback)
 }
 END_TEST
 
+/* What another_writer() did: db_begin()'s result and how long the whole write took. */
+struct writer_try {
+  int begin_rc, commit_rc;
+  double ms;
+};
+
+static double now_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Thread body: a write transaction on the thread's own connection (one more unit row). */
+static void *writer_thread(void *arg)
+{
+  struct writer_try *w = arg;
+  static int n;
+  char sql[200];
+  double t0 = now_ms();
+  struct db *db = db_thread();
+  w->begin_rc = db ? db_begin(db) : E_DB;
+  w->commit_rc = -1;
+  if (!w->begin_rc) {
+    snprintf(sql, sizeof sql,
+             "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES ('W%d', 'w', "
+             "'town', 0, 0)",
+             ++n);
+    w->commit_rc = db_exec(db, sql) ? db_rollback(db) + 1000 : db_commit(db);
+  }
+  w->ms = now_ms() - t0;
+  return NULL;
+}
+
+/* Runs one write transaction on a new thread while this one waits. */
+static struct writer_try another_writer(void)
+{
+  struct writer_try w;
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, writer_thread, &w), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  return w;
+}
+
+/* Another thread writes at once: the writer lock is free. */
+#define FREE_FOR_OTHERS()                                                                          \
+  do {                                                                                             \
+    struct writer_try w_ = another_writer();                                                       \
+    ck_assert_int_eq(w_.begin_rc, E_OK);                                                           \
+    ck_assert_int_eq(w_.commit_rc, E_OK);                                                          \
+    ck_assert_msg(w_.ms < 1000, "another writer waited %.0f ms", w_.ms);                           \
+  } while (0)
+
+START_TEST(writer_lock_released_on_every_path)
+{
+  struct db *db = open_db();
+  const char *dup =
+      "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES ('D', 'd', 'town', 0, 0)";
+  FREE_FOR_OTHERS();
+  /* Commit, and a rollback after a failed statement. */
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_run(db_prepare(db, dup)), E_OK);
+  ck_assert_int_eq(db_commit(db), E_OK);
+  FREE_FOR_OTHERS();
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_run(db_prepare(db, dup)), E_DUPLICATE);
+  ck_assert_int_eq(db_rollback(db), E_OK);
+  FREE_FOR_OTHERS();
+  /* Nested levels: the lock stays until the outermost end, also when an inner one failed. */
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_rollback(db), E_OK);
+  struct writer_try w = another_writer(); /* waits the busy timeout, then gives up */
+  ck_assert_int_eq(w.begin_rc, E_BUSY);
+  ck_assert_msg(w.ms >= 4500 && w.ms < 15000 * TU_SLOW, "gave up after %.0f ms", w.ms);
+  ck_assert_int_eq(db_commit(db), E_OK); /* doomed: rolled back */
+  FREE_FOR_OTHERS();
+  /* A COMMIT that fails (a deferred foreign key) is rolled back and releases the lock. */
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_exec(db, "PRAGMA defer_foreign_keys=ON"), E_OK);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) "
+                               "VALUES ('F', 'f', 'nokind', 0, 0)"),
+                   E_OK);
+  ck_assert_int_ne(db_commit(db), E_OK);
+  FREE_FOR_OTHERS();
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit WHERE code = 'F'"), 0);
+  ck_assert_int_eq(db_begin(db), E_OK); /* the connection is usable again */
+  ck_assert_int_eq(db_commit(db), E_OK);
+  /* Autocommit writes: a failed one, and one that returns a row, until it is reset. */
+  ck_assert_int_eq(db_run(db_prepare(db, dup)), E_DUPLICATE);
+  FREE_FOR_OTHERS();
+  db_stmt *st = db_prepare(db, "UPDATE unit SET name = 'e' WHERE code = 'D' RETURNING id");
+  ck_assert_int_eq(db_step(st), DB_ROW);
+  db_reset(st);
+  FREE_FOR_OTHERS();
+  /* A transaction a handler left open ends with its request. */
+  ck_assert_int_eq(db_request_begin(db, 0), E_OK);
+  ck_assert_int_eq(db_begin(db), E_OK);
+  db_request_end(db);
+  FREE_FOR_OTHERS();
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 9); /* D and 8 others */
+}
+END_TEST
+
 START_TEST(statements_bind_by_name_and_report_constraints)
 {
   struct db *db = open_db();
@@ -169,14 +276,27 @@ START_TEST(readonly_requests_cannot_write)
   ck_assert_ptr_nonnull(st);
   ck_assert_int_eq(db_run(st), E_INTERNAL);                    /* refused before it runs */
   ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0); /* reads still work */
+  /* It reads one snapshot: another thread's commit shows after the request. */
+  struct writer_try w = another_writer();
+  ck_assert_int_eq(w.commit_rc, E_OK);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0);
   db_request_end(db);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  /* No write transaction either, and the snapshot stays. */
+  ck_assert_int_eq(db_request_begin(db, 1), E_OK);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  w = another_writer();
+  ck_assert_int_eq(db_begin(db), E_INTERNAL);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  db_request_end(db);
+  FREE_FOR_OTHERS();
   ck_assert_int_eq(db_run(db_prepare(db, ins)), E_OK);
   /* A transaction left open by a handler is rolled back at the end of the request. */
   ck_assert_int_eq(db_request_begin(db, 0), E_OK);
   ck_assert_int_eq(db_begin(db), E_OK);
   ck_assert_int_eq(db_exec(db, "DELETE FROM unit"), E_OK);
   db_request_end(db);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 4);
 }
 END_TEST
 
@@ -368,6 +488,7 @@ static Suite *suite(void)
   tcase_add_test(tc, newer_database_is_refused);
   tcase_add_test(tc, foreign_database_is_refused);
   tcase_add_test(tc, nested_transactions_and_rollback);
+  tcase_add_test(tc, writer_lock_released_on_every_path);
   tcase_add_test(tc, statements_bind_by_name_and_report_constraints);
   tcase_add_test(tc, readonly_requests_cannot_write);
   tcase_add_test(tc, backup_is_consistent_copy);

@@ -154,6 +154,7 @@ fi
 start_server() {
   local name=$1 err=$2 out=$tmp/$1.out i
   shift 2
+  : >"$out" # exists before the loop below reads it
   "$@" >"$out" 2>"$err" &
   spid=$!
   pids+=("$spid")
