@@ -138,12 +138,14 @@ START_TEST(nested_transactions_and_rollback)
 }
 END_TEST
 
-/* What another_writer() did: db_begin()'s result and how long the whole write took. */
+/* What another_writer() did. */
 struct writer_try {
-  int begin_rc, commit_rc;
-  double ms;
+  int begin_rc;  /* db_begin()'s result */
+  int commit_rc; /* db_commit()'s, 1000 + db_rollback()'s after a failed insert, -1 if none */
+  double ms;     /* how long the whole write took */
 };
 
+/* A monotonic clock in milliseconds. */
 static double now_ms(void)
 {
   struct timespec t;
