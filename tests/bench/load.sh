@@ -49,6 +49,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/bench/common.sh
+. "$here/common.sh"
 root=$(cd "$here/../.." && pwd)
 build_dir=${1:-$root/build/bench}
 kaoping=${KAOPING_BIN:-$root/build/kaoping}
@@ -62,10 +64,6 @@ else
 fi
 sthreads=${BENCH_SERVER_THREADS:-$(nproc)}
 
-die() {
-  echo "load.sh: $*" >&2
-  exit 1
-}
 
 [[ $nconns =~ ^[0-9]+$ && $nconns -ge 1 && $nconns -le 60000 ]] ||
   die "BENCH_CONNS must be 1..60000, not '$nconns'"
@@ -80,13 +78,7 @@ for tool in curl pkg-config "${CC:-cc}"; do
 done
 [[ -x $kaoping ]] || die "no kaoping binary at $kaoping (build it, or set KAOPING_BIN)"
 [[ -r /proc/self/status ]] || die "no /proc/PID/status here: memory cannot be read"
-kbuild=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$kaoping")/CMakeCache.txt" \
-  2>/dev/null || true)
-kbuild=${kbuild:-unknown}
-if [[ $kbuild == Debug && $smoke != 1 ]]; then
-  echo "load.sh: warning: $kaoping is a Debug build (no optimisation); for figures worth" \
-    "keeping use a RelWithDebInfo build" >&2
-fi
+bench_build_type "$kaoping"
 
 # Every connection is a file descriptor in conns and in the server.
 want_fds=$((nconns + 1024))
@@ -99,43 +91,11 @@ fi
 mkdir -p "$build_dir"
 # (bare under its own name: run.sh builds $build_dir/bare, maybe at the same time)
 bare=$build_dir/load-bare conns=$build_dir/load-conns
-# shellcheck disable=SC2046 # pkg-config prints several words on purpose
-"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -o "$bare" "$here/bare.c" \
-  $(pkg-config --cflags --libs libmicrohttpd)
+build_bare "$bare"
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -o "$conns" "$here/conns.c"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kaoping-load.XXXXXX")
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp kaoping-load
 
-# start_server NAME ERRFILE CMD...: runs CMD in the background, waits up to 10 s for its
-# "listening on http://127.0.0.1:PORT" line; sets $port and $pid.
-start_server() {
-  local name=$1 err=$2 out=$tmp/$1.out i
-  shift 2
-  : >"$out" # exists before the server opens it, for the sed below
-  "$@" >"$out" 2>"$err" &
-  pid=$!
-  pids+=("$pid")
-  for ((i = 0; i < 200; i++)); do
-    port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' "$out")
-    [[ -n $port ]] && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then
-      [[ -f $err ]] && tail -n 20 "$err" >&2
-      die "$name exited before listening"
-    fi
-    sleep 0.05
-  done
-  die "$name did not print 'listening on' within 10 s"
-}
 
 # forget PID: drops PID from the processes the clean-up stops.
 forget() {
@@ -244,19 +204,6 @@ upload() {
   fi
 }
 
-# div A B SCALE DIGITS: prints A * SCALE / B with DIGITS decimals, or 0 if B is 0.
-div() {
-  awk -v a="$1" -v b="$2" -v s="$3" -v p="$4" \
-    'BEGIN { fmt = "%." p "f"; printf fmt, (b > 0 ? a * s / b : 0) }'
-}
-# median V...: the middle value (the lower middle one for an even count).
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-# range V...: "min–max".
-range() {
-  printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "-" hi }'
-}
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 kerr=/dev/null
@@ -274,10 +221,10 @@ for ((r = 0; r < rounds; r++)); do
   # ---- memory: idle, then with $nconns connections ----
   data=$tmp/data$r
   start_server bare /dev/null "$bare" --listen 127.0.0.1:0 --threads "$sthreads" "${limits[@]}"
-  bpid=$pid bport=$port
+  bpid=$spid bport=$port
   start_server kaoping "$kerr" "$kaoping" serve --listen 127.0.0.1:0 --data-dir "$data" \
     --demo --pwhash min --threads "$sthreads" "${limits[@]}"
-  kpid=$pid kport=$port
+  kpid=$spid kport=$port
   sleep "$settle"
   b0=$(status_kb "$bpid" VmRSS) k0=$(status_kb "$kpid" VmRSS)
   hold_conns bare "$bport" / "$bpid"
@@ -291,10 +238,10 @@ for ((r = 0; r < rounds; r++)); do
 
   # ---- upload ----
   start_server bare /dev/null "$bare" --listen 127.0.0.1:0 --threads "$sthreads"
-  bpid=$pid bport=$port
+  bpid=$spid bport=$port
   start_server kaoping "$kerr" "$kaoping" serve --listen 127.0.0.1:0 --data-dir "$data" \
     --demo --pwhash min --threads "$sthreads"
-  kpid=$pid kport=$port
+  kpid=$spid kport=$port
   sleep "$settle"
   k_restart+=("$(status_kb "$kpid" VmRSS)") k_anon+=("$(status_kb "$kpid" RssAnon)")
   b_anon+=("$(status_kb "$bpid" RssAnon)")

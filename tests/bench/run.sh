@@ -31,6 +31,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/bench/common.sh
+. "$here/common.sh"
 root=$(cd "$here/../.." && pwd)
 build_dir=${1:-$root/build/bench}
 kaoping=${KAOPING_BIN:-$root/build/kaoping}
@@ -44,10 +46,6 @@ else
 fi
 sthreads=${BENCH_SERVER_THREADS:-$(nproc)}
 
-die() {
-  echo "run.sh: $*" >&2
-  exit 1
-}
 
 [[ $conns =~ ^[0-9]+$ && $conns -ge 1 && $conns -le 256 ]] ||
   die "BENCH_CONNECTIONS must be 1..256 (the servers allow 256 per address), not '$conns'"
@@ -60,59 +58,18 @@ for tool in wrk curl pkg-config "${CC:-cc}"; do
   command -v "$tool" >/dev/null || die "$tool not found (Debian packages wrk curl pkg-config gcc)"
 done
 [[ -x $kaoping ]] || die "no kaoping binary at $kaoping (build it, or set KAOPING_BIN)"
-# The build type of the daemon matters more than anything measured here: read it from the
-# CMake cache next to the binary, if there is one.
-kbuild=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$kaoping")/CMakeCache.txt" \
-  2>/dev/null || true)
-kbuild=${kbuild:-unknown}
-if [[ $kbuild == Debug && $smoke != 1 ]]; then
-  echo "run.sh: warning: $kaoping is a Debug build (no optimisation); for figures worth" \
-    "keeping use a RelWithDebInfo build" >&2
-fi
+bench_build_type "$kaoping"
 
 # ---- build bare ----
 mkdir -p "$build_dir"
 bare=$build_dir/bare
-# shellcheck disable=SC2046 # pkg-config prints several words on purpose
-"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -o "$bare" "$here/bare.c" \
-  $(pkg-config --cflags --libs libmicrohttpd)
+build_bare "$bare"
 
 # Other work on the machine skews everything; record how busy it was before we started.
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- servers ----
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kaoping-bench.XXXXXX")
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# start_server NAME ERRFILE CMD...: runs CMD in the background, waits up to 10 s for its
-# "listening on http://127.0.0.1:PORT" line and sets $port.
-start_server() {
-  local name=$1 err=$2 out=$tmp/$1.out pid i
-  shift 2
-  : >"$out" # exists before the first read below, however slowly the server starts
-  "$@" >"$out" 2>"$err" &
-  pid=$!
-  pids+=("$pid")
-  for ((i = 0; i < 200; i++)); do
-    port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' "$out")
-    [[ -n $port ]] && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then
-      [[ -f $err ]] && tail -n 20 "$err" >&2
-      die "$name exited before listening"
-    fi
-    sleep 0.05
-  done
-  die "$name did not print 'listening on' within 10 s"
-}
+bench_tmp kaoping-bench
 
 # In smoke mode the daemon's log is kept for diagnosis; in a real run it goes to /dev/null.
 kerr=/dev/null
@@ -147,15 +104,6 @@ done
 # the rounds (the lower middle one for an even count); "vs bare" is the median of each round's
 # ratio to that round's bare figure.
 
-# div A B SCALE DIGITS: prints A * SCALE / B with DIGITS decimals, or 0 if B is 0.
-div() {
-  awk -v a="$1" -v b="$2" -v s="$3" -v p="$4" \
-    'BEGIN { fmt = "%." p "f"; printf fmt, (b > 0 ? a * s / b : 0) }'
-}
-# median V...: the middle value (the lower middle one for an even count).
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
 
 declare -A res=() # "ENDPOINT,ROUND,FIELD" -> value
 failed=0

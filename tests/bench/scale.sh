@@ -64,6 +64,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/bench/common.sh
+. "$here/common.sh"
 root=$(cd "$here/../.." && pwd)
 kaoping=${KAOPING_BIN:-$root/build/kaoping}
 smoke=${BENCH_SMOKE:-0}
@@ -81,10 +83,6 @@ max_time=${BENCH_MAX_TIME:-900}
 exports=${BENCH_EXPORTS:-1}
 password='kaoping-demo'
 
-die() {
-  echo "scale.sh: $*" >&2
-  exit 1
-}
 
 [[ $conns =~ ^[0-9]+$ && $conns -ge 1 && $conns -le 256 ]] ||
   die "BENCH_CONNECTIONS must be 1..256 (the servers allow 256 per address), not '$conns'"
@@ -106,31 +104,13 @@ done
 if [[ -n ${BENCH_DATA_DIR:-} ]]; then
   [[ -f $BENCH_DATA_DIR/kaoping.db ]] || die "BENCH_DATA_DIR: no kaoping.db in $BENCH_DATA_DIR"
 fi
-kbuild=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$kaoping")/CMakeCache.txt" \
-  2>/dev/null || true)
-kbuild=${kbuild:-unknown}
-if [[ $kbuild == Debug && $smoke != 1 ]]; then
-  echo "scale.sh: warning: $kaoping is a Debug build (no optimisation); for figures worth" \
-    "keeping use a RelWithDebInfo build" >&2
-fi
+bench_build_type "$kaoping"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kaoping-scale.XXXXXX")
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp kaoping-scale
 
 # ---- build bare (into the temporary dir: run.sh may be compiling its own at the same time) ----
 bare=$tmp/bare
-# shellcheck disable=SC2046 # pkg-config prints several words on purpose
-"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -o "$bare" "$here/bare.c" \
-  $(pkg-config --cflags --libs libmicrohttpd)
+build_bare "$bare"
 
 # ---- data ----
 if [[ -n ${BENCH_DATA_DIR:-} ]]; then
@@ -149,27 +129,7 @@ else
 fi
 
 # ---- servers ----
-# start_server NAME ERRFILE CMD...: runs CMD in the background, waits up to 60 s for its
-# "listening on http://127.0.0.1:PORT" line and sets $port and $spid.
-start_server() {
-  local name=$1 err=$2 out=$tmp/$1.out i
-  shift 2
-  : >"$out" # exists before the loop below reads it
-  "$@" >"$out" 2>"$err" &
-  spid=$!
-  pids+=("$spid")
-  for ((i = 0; i < 1200; i++)); do
-    port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' "$out")
-    [[ -n $port ]] && return 0
-    if ! kill -0 "$spid" 2>/dev/null; then
-      [[ -f $err ]] && tail -n 20 "$err" >&2
-      die "$name exited before listening"
-    fi
-    sleep 0.05
-  done
-  die "$name did not print 'listening on' within 60 s"
-}
-
+server_wait=60 # a national data dir may take a while to open
 kerr=/dev/null
 [[ $smoke == 1 ]] && kerr=$tmp/kaoping.err
 start_server bare /dev/null "$bare" --listen 127.0.0.1:0 --threads "$sthreads"
@@ -244,15 +204,6 @@ check search "$tmp/admin.jar" "$kp_url${search_paths%% *}"
 check bare /dev/null "$bare_url/"
 
 # ---- helpers ----
-div() { # A B SCALE DIGITS: A * SCALE / B with DIGITS decimals, or 0 if B is 0
-  awk -v a="$1" -v b="$2" -v s="$3" -v p="$4" \
-    'BEGIN { fmt = "%." p "f"; printf fmt, (b > 0 ? a * s / b : 0) }'
-}
-median() { # V...: the middle value (the lower middle one for an even count)
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-minimum() { printf '%s\n' "$@" | sort -g | head -n 1; }
-range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "-" hi }'; }
 
 declare -A res=() # "NAME,ROUND,FIELD" -> value
 failed=0
