@@ -38,7 +38,7 @@ int h_export(struct req *r, struct reply *out)
   int rc = req_param_id(r, "cycle", &cycle);
   if (rc) return rc;
   const char *ext = strrchr(r->path, '.') + 1; /* the route table names .csv, .xlsx or .json */
-  const char *method = req_query(r, "method"), *sheet = req_query(r, "sheet");
+  const char *method, *sheet = req_query(r, "sheet");
   json_t *cyc = NULL, *res = NULL, *kinds = NULL;
   struct results_snap *snap = NULL;
   const char *field = NULL, *problem = NULL;
@@ -47,7 +47,8 @@ int h_export(struct req *r, struct reply *out)
     return reply_invalid(out, "sheet", "sheet 只能是 summary（汇总）或 detail（明细）");
   if (sheet && strcmp(ext, "csv"))
     return reply_invalid(out, "sheet", "sheet 只用于 CSV 导出：Excel 文件已含汇总与明细两张表");
-  if ((rc = export_cycle(r->db, cycle, &cyc))) return rc;
+  if ((rc = h_results_method(r, out, &method)) || (rc = export_cycle(r->db, cycle, &cyc)))
+    return rc;
   if (detail && method) {
     rc = reply_invalid(out, "method", "明细导出列出每位评审人的原始评分，与汇总方法无关");
     goto done;

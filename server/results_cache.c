@@ -356,10 +356,10 @@ int results_snap_get(struct db *db, int64_t cycle, const char *method, struct re
   json_t *res = NULL;
   int rc;
   *out = NULL;
-  if (method && strlen(method) >= sizeof m) { /* not a method: let results_load() say so */
-    rc = results_load(db, cycle, method, NULL, &res, field, problem);
-    json_decref(res);
-    return rc ? rc : E_INTERNAL;
+  if (method && strlen(method) >= sizeof m) { /* callers pass h_results_method()'s names */
+    if (field) *field = "method";
+    if (problem) *problem = "汇总方法无效";
+    return E_VALIDATION;
   }
   if (method)
     snprintf(m, sizeof m, "%s", method);

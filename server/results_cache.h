@@ -52,7 +52,8 @@ struct results_filter {
                        "by_method" (the unit's), for a page that has no unit rows */
 };
 
-/* The snapshot of CYCLE's results under METHOD (NULL = the cycle's official method), computed
+/* The snapshot of CYCLE's results under METHOD (NULL = the cycle's official method; else a
+ * name as h_results_method() gives it: one longer than 15 bytes is E_VALIDATION), computed
  * by results_load() when there is none or the stamp moved on. E_OK with *OUT (release with
  * results_snap_release()); else results_load()'s errors with *FIELD and *PROBLEM
  * (thread-local until the next call), E_NOMEM, E_INTERNAL (temporary file) or a db error. */
