@@ -3,7 +3,8 @@
 // Owns: the badge of a sheet's status (未开始 / 评分中 / 已提交 / 已回避); the three-part bar of
 // a progress (已提交 green, 评分中 blue, 未开始 grey; widths through the CSSOM as the CSP
 // wants, one text label for assistive technology); a pager over a list held in the browser
-// (so a cycle of thousands of units never puts thousands of rows into the page); and the
+// (so a cycle of thousands of units never puts thousands of rows into the page) and one over
+// a list the server pages (the results page's); and the
 // phases in which assignments may still change. copyText is ui.js's, passed on here for
 // assignprogress.js.
 
@@ -55,30 +56,48 @@ export function stackLegend() {
       h('li', null, h('span', { class: 'stack-dot seg-' + n }), t('assign.bar.' + n))));
 }
 
-/* A pager over a list in memory. opts: { id, size, onPage() } (called after a page change).
- * Returns { el, slice(list) → the items of the current page (and updates the counts; the
- * page is moved back when the list got shorter), reset() → first page }. */
-export function localPager({ id, size, onPage }) {
-  let page = 0;
-  let count = 0;
+/* The pager of a list the server pages ("共 N 项", 上一页 / 第 x / y 页 / 下一页; hidden when
+ * everything fits one page). onPage(offset) loads another page; show(total, offset, size)
+ * updates it after a page arrived. */
+export function serverPager({ id, onPage }) {
+  let offset = 0;
+  let size = 25;
   const text = h('span', { class: 'pager-page', id: id + '-page' });
-  const prev = button(t('pager.prev'), { id: id + '-prev', onclick: () => { page -= 1; onPage(); } });
-  const next = button(t('pager.next'), { id: id + '-next', onclick: () => { page += 1; onPage(); } });
-  const el = h('div', { class: 'pager pager-sm', id, hidden: true }, h('span', { class: 'pager-count' }),
-    h('div', { class: 'pager-nav' }, prev, text, next));
+  const count = h('span', { class: 'pager-count' });
+  const prev = button(t('pager.prev'), { id: id + '-prev', onclick: () => onPage(Math.max(0, offset - size)) });
+  const next = button(t('pager.next'), { id: id + '-next', onclick: () => onPage(offset + size) });
+  const el = h('div', { class: 'pager pager-sm', id, hidden: true }, count, h('div', { class: 'pager-nav' }, prev, text, next));
   return {
     el,
-    reset() { page = 0; },
-    slice(list) {
-      count = list.length;
-      const pages = Math.max(1, Math.ceil(count / size));
-      page = Math.min(Math.max(0, page), pages - 1);
+    show(total, off, sz) {
+      offset = off;
+      size = sz;
+      const pages = Math.max(1, Math.ceil(total / size));
+      const page = Math.min(pages, Math.floor(offset / size) + 1);
       el.hidden = pages <= 1;
-      text.textContent = t('pager.page', { page: page + 1, pages });
-      el.firstChild.textContent = t('assign.pager.count', { count });
-      prev.disabled = page === 0;
-      next.disabled = page >= pages - 1;
-      return list.slice(page * size, page * size + size);
+      text.textContent = t('pager.page', { page, pages });
+      count.textContent = t('assign.pager.count', { count: total });
+      prev.disabled = offset === 0;
+      next.disabled = offset + size >= total;
+    },
+  };
+}
+
+/* A pager over a list in memory, with serverPager's controls. opts: { id, size, onPage() }
+ * (called after a page change). Returns { el, slice(list) → the items of the current page (and
+ * updates the counts; the page is moved back when the list got shorter), reset() → first
+ * page }. */
+export function localPager({ id, size, onPage }) {
+  let offset = 0;
+  const pager = serverPager({ id, onPage: (off) => { offset = off; onPage(); } });
+  return {
+    el: pager.el,
+    reset() { offset = 0; },
+    slice(list) {
+      const last = Math.max(0, Math.ceil(list.length / size) - 1) * size;
+      offset = Math.min(Math.max(0, offset), last);
+      pager.show(list.length, offset, size);
+      return list.slice(offset, offset + size);
     },
   };
 }

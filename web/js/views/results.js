@@ -29,8 +29,9 @@ import { pageHead } from './page.js';
 import { phaseBadge } from './cycles.js';
 import {
   METHODS, resultsCycle, officialMethod, num, total, rankText, gradeBadge, gradeContent, resultsHash,
-  exportHref, kindNames, tabs, serverPager,
+  exportHref, kindNames, tabs,
 } from './resultshared.js';
+import { serverPager } from './assignshared.js';
 import { statsPart } from './resultstats.js';
 import { appealsPart } from './resultappeals.js';
 import { resultTraceView } from './resulttrace.js';
@@ -284,7 +285,7 @@ function resultsView({ refreshCycles, route }) {
 
   /* A list tab the server pages (disagreements, sensitivity): its body, pager and loader. */
   function pagedTab(part, render) {
-    const state = { items: [], total: 0, offset: 0, seq: 0, loaded: false };
+    const state = { items: [], total: 0, offset: 0, seq: 0 };
     const pagerEl = serverPager({ id: `results-${part === 'disagreements' ? 'dis' : 'sen'}-pager`, onPage: (off) => load(off) });
     async function load(offset) {
       const mine = ++state.seq;
@@ -294,7 +295,6 @@ function resultsView({ refreshCycles, route }) {
         state.items = r[part] || [];
         state.total = r.page ? r.page.total : state.items.length;
         state.offset = offset;
-        state.loaded = true;
         render(state);
         pagerEl.show(state.total, offset, SMALL_PAGE);
       } catch (err) {
@@ -302,7 +302,7 @@ function resultsView({ refreshCycles, route }) {
         render({ ...state, items: [], total: 0, error: errorMessage(err) });
       }
     }
-    return { state, pager: pagerEl, load, reset() { state.loaded = false; state.seq++; } };
+    return { pager: pagerEl, load, reset() { state.seq++; } };
   }
 
   // disagreements
@@ -324,7 +324,7 @@ function resultsView({ refreshCycles, route }) {
   function renderDisagreements(st) {
     const list = st.items;
     const leaves = new Map((data.leaves || []).map((l) => [l.code, l]));
-    list.forEach((d) => { if (d.name) names.set(d.unit, d.name); });
+    remember(list);
     tabSet.panels.disagreements.querySelector('#results-dis-desc').textContent =
       t('results.dis.desc', { share: Math.round((data.flag_share ?? 0.5) * 100), count: st.total });
     if (st.error) {
@@ -357,7 +357,7 @@ function resultsView({ refreshCycles, route }) {
   function renderSensitivity(st) {
     const list = st.items;
     const methods = Array.isArray(data.methods) ? data.methods : METHODS;
-    list.forEach((s) => { if (s.name) names.set(s.unit, s.name); });
+    remember(list);
     tabSet.panels.sensitivity.querySelector('#results-sen-desc').textContent = t('results.sen.desc', { count: st.total });
     replace(senHead, h('tr', null,
       h('th', { scope: 'col' }, t('results.col.unit')),

@@ -5,13 +5,12 @@
 // newest in 评审 / 公示 / 已结束); number formats (2 decimals, "—" for none); the rank text with
 // ties ("2（并列）"); the grade badge (with 待定 for a unit at a quota's border and the veto
 // code of a vetoed unit); the URL of the results pages; the reviewers' names of a cycle
-// (from its assignments, for the trace's columns); tabs (ARIA: ←/→/Home/End); and the pager
-// of a list the server pages.
+// (from its assignments, for the trace's columns); and tabs (ARIA: ←/→/Home/End).
 
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
-import { badge, button } from '../ui.js';
+import { badge } from '../ui.js';
 
 export const METHODS = ['mean', 'median', 'trimmed', 'normalized'];
 /* The phases in which a cycle has results to show. */
@@ -159,31 +158,4 @@ export function tabs(ids, { prefix, current, label, text, onSelect }) {
     if (onSelect) onSelect(id);
   }
   return { list, panels, select, buttons };
-}
-
-/* The pager of a list the server pages ("共 N 项", 上一页 / 第 x / y 页 / 下一页; hidden when
- * everything fits one page). onPage(offset) loads another page; show(total, offset, size)
- * updates it after a page arrived. */
-export function serverPager({ id, onPage }) {
-  let offset = 0;
-  let size = 25;
-  const text = h('span', { class: 'pager-page', id: id + '-page' });
-  const count = h('span', { class: 'pager-count' });
-  const prev = button(t('pager.prev'), { id: id + '-prev', onclick: () => onPage(Math.max(0, offset - size)) });
-  const next = button(t('pager.next'), { id: id + '-next', onclick: () => onPage(offset + size) });
-  const el = h('div', { class: 'pager pager-sm', id, hidden: true }, count, h('div', { class: 'pager-nav' }, prev, text, next));
-  return {
-    el,
-    show(total, off, sz) {
-      offset = off;
-      size = sz;
-      const pages = Math.max(1, Math.ceil(total / size));
-      const page = Math.min(pages, Math.floor(offset / size) + 1);
-      el.hidden = pages <= 1;
-      text.textContent = t('pager.page', { page, pages });
-      count.textContent = t('assign.pager.count', { count: total });
-      prev.disabled = offset === 0;
-      next.disabled = offset + size >= total;
-    },
-  };
 }
