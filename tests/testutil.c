@@ -3,6 +3,9 @@
  */
 #include "testutil.h"
 
+#include "crypto.h"
+#include "db.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <curl/curl.h>
@@ -34,6 +37,20 @@ void tu_tmpdir(char *buf, size_t cap)
 {
   snprintf(buf, cap, "/tmp/kaoping-test-XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+char tu_db_dir[256];
+
+void tu_db_setup(void)
+{
+  tu_tmpdir(tu_db_dir, sizeof tu_db_dir);
+  ck_assert_int_eq(crypto_init("min"), 0);
+}
+
+void tu_db_teardown(void)
+{
+  db_global_close();
+  tu_rmrf(tu_db_dir);
 }
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -62,6 +62,13 @@ long long tu_sql_int(const char *dir, const char *q);
 /* Creates a new folder under /tmp and writes its path to BUF. Aborts the test on failure. */
 void tu_tmpdir(char *buf, size_t cap);
 
+/* A checked fixture for tests that open the database in their own process:
+ * tu_db_setup() makes tu_db_dir a new temporary data dir and initialises crypto at its
+ * cheapest cost; tu_db_teardown() closes every database connection and removes the dir. */
+extern char tu_db_dir[256];
+void tu_db_setup(void);
+void tu_db_teardown(void);
+
 /* Removes DIR and everything below it. */
 void tu_rmrf(const char *dir);
 

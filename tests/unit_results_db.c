@@ -21,20 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char dir[256];
-
-static void setup(void)
-{
-  tu_tmpdir(dir, sizeof dir);
-  ck_assert_int_eq(crypto_init("min"), 0);
-}
-
-static void teardown(void)
-{
-  db_global_close();
-  tu_rmrf(dir);
-}
-
 static int64_t count(struct db *db, const char *sql)
 {
   int64_t n = -1;
@@ -95,11 +81,11 @@ static void same_as_json_path(struct db *db)
 START_TEST(rows_equal_the_json_path)
 {
   char msg[512];
-  ck_assert_int_eq(store_init(dir), 0);
-  ck_assert_msg(db_global_init(dir, msg, sizeof msg) == E_OK, "%s", msg);
+  ck_assert_int_eq(store_init(tu_db_dir), 0);
+  ck_assert_msg(db_global_init(tu_db_dir, msg, sizeof msg) == E_OK, "%s", msg);
   struct db *db = db_thread();
   ck_assert_ptr_nonnull(db);
-  ck_assert_int_eq(demo_scale(dir, 62, 11), E_OK);
+  ck_assert_int_eq(demo_scale(tu_db_dir, 62, 11), E_OK);
   ck_assert_int_eq(count(db, "SELECT count(*) FROM indicator_na"), 0);
   ck_assert_int_eq(count(db, "SELECT count(*) FROM appeal"), 0);
   same_as_json_path(db);
@@ -171,7 +157,7 @@ static Suite *suite(void)
 {
   Suite *s = suite_create("results_db");
   TCase *tc = tcase_create("results_db");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_db_setup, tu_db_teardown);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, rows_equal_the_json_path);
   suite_add_tcase(s, tc);

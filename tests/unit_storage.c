@@ -24,25 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[256];
-
-static void setup(void)
-{
-  tu_tmpdir(dir, sizeof dir);
-  ck_assert_int_eq(crypto_init("min"), 0);
-}
-
-static void teardown(void)
-{
-  db_global_close();
-  tu_rmrf(dir);
-}
-
 /* Opens the data dir and returns this thread's connection. */
 static struct db *open_db(void)
 {
   char msg[512];
-  ck_assert_msg(db_global_init(dir, msg, sizeof msg) == E_OK, "%s", msg);
+  ck_assert_msg(db_global_init(tu_db_dir, msg, sizeof msg) == E_OK, "%s", msg);
   struct db *db = db_thread();
   ck_assert_ptr_nonnull(db);
   return db;
@@ -61,7 +47,7 @@ static int64_t count(struct db *db, const char *sql)
 static void raw_pragma(const char *pragma)
 {
   char path[300];
-  snprintf(path, sizeof path, "%s/kaoping.db", dir);
+  snprintf(path, sizeof path, "%s/kaoping.db", tu_db_dir);
   sqlite3 *h;
   ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
   ck_assert_int_eq(sqlite3_exec(h, pragma, NULL, NULL, NULL), SQLITE_OK);
@@ -97,7 +83,7 @@ START_TEST(newer_database_is_refused)
   db_global_close();
   raw_pragma("PRAGMA user_version=999");
   char msg[512];
-  ck_assert_int_eq(db_global_init(dir, msg, sizeof msg), E_DB);
+  ck_assert_int_eq(db_global_init(tu_db_dir, msg, sizeof msg), E_DB);
   ck_assert_ptr_nonnull(strstr(msg, "newer than this kaoping"));
   ck_assert_ptr_nonnull(strstr(msg, "999"));
 }
@@ -109,7 +95,7 @@ START_TEST(foreign_database_is_refused)
   db_global_close();
   raw_pragma("PRAGMA application_id=12345");
   char msg[512];
-  ck_assert_int_eq(db_global_init(dir, msg, sizeof msg), E_DB);
+  ck_assert_int_eq(db_global_init(tu_db_dir, msg, sizeof msg), E_DB);
   ck_assert_ptr_nonnull(strstr(msg, "not a kaoping database"));
 }
 END_TEST
@@ -309,9 +295,9 @@ START_TEST(backup_is_consistent_copy)
                                "('B1', '备份', 'town', 0, 0)"),
                    E_OK);
   char dest[300], msg[512];
-  snprintf(dest, sizeof dest, "%s/copy.db", dir);
-  ck_assert_msg(db_backup(dir, dest, msg, sizeof msg) == E_OK, "%s", msg);
-  ck_assert_int_eq(db_backup(dir, dest, msg, sizeof msg), E_DUPLICATE); /* never overwrites */
+  snprintf(dest, sizeof dest, "%s/copy.db", tu_db_dir);
+  ck_assert_msg(db_backup(tu_db_dir, dest, msg, sizeof msg) == E_OK, "%s", msg);
+  ck_assert_int_eq(db_backup(tu_db_dir, dest, msg, sizeof msg), E_DUPLICATE); /* never overwrites */
   sqlite3 *h;
   ck_assert_int_eq(sqlite3_open(dest, &h), SQLITE_OK);
   sqlite3_stmt *st;
@@ -453,29 +439,29 @@ END_TEST
 
 START_TEST(store_is_content_addressed)
 {
-  ck_assert_int_eq(store_init(dir), 0);
+  ck_assert_int_eq(store_init(tu_db_dir), 0);
   struct store_file f;
   char sha[CRYPTO_SHA256_HEX], path[600];
-  ck_assert_int_eq(store_begin(dir, &f), 0);
+  ck_assert_int_eq(store_begin(tu_db_dir, &f), 0);
   ck_assert_int_eq(store_write(&f, "ab", 2), 0);
   ck_assert_int_eq(store_write(&f, "c", 1), 0);
-  ck_assert_int_eq(store_commit(dir, &f, sha), 0);
+  ck_assert_int_eq(store_commit(tu_db_dir, &f, sha), 0);
   ck_assert_str_eq(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  store_path(dir, sha, path, sizeof path);
+  store_path(tu_db_dir, sha, path, sizeof path);
   struct stat sb;
   ck_assert_int_eq(stat(path, &sb), 0);
   ck_assert_int_eq(sb.st_size, 3);
   /* An aborted file leaves nothing behind, and store_init empties tmp. */
-  ck_assert_int_eq(store_begin(dir, &f), 0);
+  ck_assert_int_eq(store_begin(tu_db_dir, &f), 0);
   ck_assert_int_eq(store_write(&f, "zz", 2), 0);
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s", f.tmp);
   store_abort(&f);
   ck_assert_int_ne(access(tmp, F_OK), 0);
-  ck_assert_int_eq(store_begin(dir, &f), 0);
+  ck_assert_int_eq(store_begin(tu_db_dir, &f), 0);
   snprintf(tmp, sizeof tmp, "%s", f.tmp);
   close(f.fd); /* as if the process died here */
-  ck_assert_int_eq(store_init(dir), 0);
+  ck_assert_int_eq(store_init(tu_db_dir), 0);
   ck_assert_int_ne(access(tmp, F_OK), 0);
 }
 END_TEST
@@ -484,7 +470,7 @@ static Suite *suite(void)
 {
   Suite *s = suite_create("storage");
   TCase *tc = tcase_create("storage");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_db_setup, tu_db_teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, migrations_on_empty_then_existing);
   tcase_add_test(tc, newer_database_is_refused);
