@@ -176,15 +176,19 @@ int route_match(const char *method, const char *path, const struct route **rt, c
   size_t used = 0;
   int known = 0;
   allow[0] = 0;
+  /* The method's own routes first, matched without copying parameters (a failed match would
+   * leave its copies in A); the other methods only when none matches, for ALLOW. */
   for (size_t i = 0; i < routes_count; i++) {
-    if (!strcmp(routes[i].method, want)) {
-      int m = route_pattern_match(routes[i].pattern, path, params, nparams, a);
-      if (m < 0) return E_NOMEM;
-      if (m) {
-        *rt = &routes[i];
-        return E_OK;
-      }
-    } else if (route_pattern_match(routes[i].pattern, path, NULL, NULL, a) == 1) {
+    if (strcmp(routes[i].method, want) ||
+        route_pattern_match(routes[i].pattern, path, NULL, NULL, a) != 1)
+      continue;
+    if (route_pattern_match(routes[i].pattern, path, params, nparams, a) < 0) return E_NOMEM;
+    *rt = &routes[i];
+    return E_OK;
+  }
+  for (size_t i = 0; i < routes_count; i++) {
+    if (strcmp(routes[i].method, want) &&
+        route_pattern_match(routes[i].pattern, path, NULL, NULL, a) == 1) {
       known = 1;
       const char *m = routes[i].method;
       int n = snprintf(allow + used, allowlen - used, "%s%s%s", used ? ", " : "", m,
