@@ -353,10 +353,7 @@ int h_results_get(struct req *r, struct reply *out)
     char *text;
     size_t len;
     if ((rc = results_snap_text(snap, "{\"results\":", "}", &text, &len))) goto done;
-    out->body = text;
-    out->len = len;
-    out->ctype = "application/json; charset=utf-8";
-    out->status = 200;
+    rc = reply_json_text(out, 200, text, len);
     goto done;
   } else {
     if ((rc = results_snap_full(snap, &res))) goto done;

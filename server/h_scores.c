@@ -64,50 +64,89 @@ static int own_sheet(struct req *r, int64_t cycle, int64_t unit, int64_t *id)
   return *id || unit_user ? E_OK : E_NOT_FOUND;
 }
 
+/* Replies {"sheet": sheet ID as its author sees it} ({"sheet": null} for ID 0), written as
+ * text (sheet_text). */
+static int reply_sheet(struct db *db, struct reply *out, int64_t id)
+{
+  static const char pre[] = "{\"sheet\":", none[] = "null";
+  char *text = NULL, *body;
+  size_t len = sizeof none - 1;
+  int rc = id ? sheet_text(db, id, SHEET_AUTHOR, &text, &len) : E_OK;
+  if (rc) return rc;
+  if (!(body = malloc(sizeof pre - 1 + len + 2))) {
+    free(text);
+    return E_NOMEM;
+  }
+  memcpy(body, pre, sizeof pre - 1);
+  memcpy(body + sizeof pre - 1, text ? text : none, len);
+  memcpy(body + sizeof pre - 1 + len, "}", 2);
+  free(text);
+  return reply_json_text(out, 200, body, sizeof pre - 1 + len + 1);
+}
+
+/* Replies {"sheets": [every sheet of UNIT in CYCLE as the office sees it]}, self-assessment
+ * first, then by id. */
+static int reply_all_sheets(struct db *db, struct reply *out, int64_t cycle, int64_t unit)
+{
+  db_stmt *st = db_prepare(db, "SELECT id FROM assignment WHERE cycle_id = :c AND unit_id = :u "
+                               "ORDER BY kind, id");
+  int rc;
+  if (!st) return E_DB;
+  if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit))) {
+    db_reset(st);
+    return rc;
+  }
+  int64_t *ids = NULL;
+  size_t n = 0, cap = 0;
+  while ((rc = db_step(st)) == DB_ROW) {
+    if (n == cap) {
+      int64_t *more = realloc(ids, (cap ? 2 * cap : 8) * sizeof *ids);
+      if (!more) {
+        rc = E_NOMEM;
+        break;
+      }
+      ids = more;
+      cap = cap ? 2 * cap : 8;
+    }
+    ids[n++] = db_col_int(st, 0);
+  }
+  db_reset(st);
+  char *body = NULL;
+  size_t len = 0;
+  FILE *f = rc == DB_DONE ? open_memstream(&body, &len) : NULL;
+  if (!f) {
+    free(ids);
+    return rc == DB_DONE ? E_NOMEM : rc;
+  }
+  fputs("{\"sheets\":[", f);
+  rc = E_OK;
+  for (size_t i = 0; i < n && !rc; i++) {
+    char *text;
+    size_t tl;
+    if ((rc = sheet_text(db, ids[i], SHEET_PLAIN, &text, &tl))) break;
+    if (i) fputc(',', f);
+    fwrite(text, 1, tl, f);
+    free(text);
+  }
+  fputs("]}", f);
+  free(ids);
+  if (fclose(f) && !rc) rc = E_NOMEM;
+  if (rc) {
+    free(body);
+    return rc;
+  }
+  return reply_json_text(out, 200, body, len);
+}
+
 int h_scores_get(struct req *r, struct reply *out)
 {
   int64_t cycle, unit, id;
   char phase[16];
   int rc = route_unit(r, &cycle, &unit, phase);
   if (rc) return rc;
-  if (r->user.role == ROLE_ADMIN) {
-    db_stmt *st = db_prepare(r->db, "SELECT id FROM assignment WHERE cycle_id = :c AND unit_id "
-                                    "= :u ORDER BY kind, id");
-    json_t *sheets = json_array();
-    if (!st || !sheets) {
-      json_decref(sheets);
-      return st ? E_NOMEM : E_DB;
-    }
-    if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit))) {
-      db_reset(st);
-      json_decref(sheets);
-      return rc;
-    }
-    json_t *ids = json_array();
-    while (ids && (rc = db_step(st)) == DB_ROW)
-      json_array_append_new(ids, json_integer(db_col_int(st, 0)));
-    db_reset(st);
-    size_t i;
-    json_t *x;
-    json_array_foreach(ids, i, x)
-    {
-      json_t *s = NULL;
-      if (!(rc = sheet_load_as(r->db, json_integer_value(x), SHEET_PLAIN, &s)))
-        json_array_append_new(sheets, s);
-      else
-        break;
-    }
-    json_decref(ids);
-    if (rc && rc != DB_DONE) {
-      json_decref(sheets);
-      return rc;
-    }
-    return reply_json(out, 200, json_pack("{s:o}", "sheets", sheets));
-  }
+  if (r->user.role == ROLE_ADMIN) return reply_all_sheets(r->db, out, cycle, unit);
   if ((rc = own_sheet(r, cycle, unit, &id))) return rc;
-  json_t *s = NULL;
-  if (id && (rc = sheet_load(r->db, id, &s))) return rc;
-  return reply_json(out, 200, json_pack("{s:o}", "sheet", s ? s : json_null()));
+  return reply_sheet(r->db, out, id);
 }
 
 int h_scores_put(struct req *r, struct reply *out)
@@ -151,9 +190,7 @@ int h_scores_put(struct req *r, struct reply *out)
           : E_NOMEM;
   free(dt);
   if (rc || (rc = db_commit(r->db))) goto fail;
-  json_t *s = NULL;
-  if ((rc = sheet_load(r->db, id, &s))) return rc;
-  return reply_json(out, 200, json_pack("{s:o}", "sheet", s));
+  return reply_sheet(r->db, out, id);
 fail:
   db_rollback(r->db);
   return rc ? rc : E_DB;

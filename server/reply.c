@@ -22,6 +22,17 @@ int reply_json(struct reply *out, int status, json_t *j)
   return E_OK;
 }
 
+int reply_json_text(struct reply *out, int status, char *text, size_t len)
+{
+  if (!text) return E_NOMEM;
+  free(out->body);
+  out->body = text;
+  out->len = len;
+  out->ctype = "application/json; charset=utf-8";
+  out->status = status;
+  return E_OK;
+}
+
 int reply_header(struct reply *out, const char *name, const char *value)
 {
   if (out->nh >= (int)(sizeof out->hname / sizeof out->hname[0])) return E_INTERNAL;

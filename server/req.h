@@ -116,6 +116,11 @@ const char *req_param(struct req *r, const char *name);
  * when J is NULL (a failed json_pack). */
 int reply_json(struct reply *out, int status, json_t *j);
 
+/* Sets OUT's body to the JSON text TEXT of LEN bytes (malloc'd; the reply takes it, also on
+ * error) and status (0 = 200), for replies written as text rather than built with jansson.
+ * Returns E_OK, or E_NOMEM when TEXT is NULL. */
+int reply_json_text(struct reply *out, int status, char *text, size_t len);
+
 /* Adds a response header; NAME and VALUE must outlive the request. Returns E_OK or
  * E_INTERNAL when there is no room. */
 int reply_header(struct reply *out, const char *name, const char *value);

@@ -27,6 +27,7 @@
 #define KAOPING_SHEETS_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -48,8 +49,14 @@ enum sheet_view {
 int sheet_load(struct db *db, int64_t assignment, json_t **out);
 
 /* Sheet ASSIGNMENT in the form above, as VIEW says, into *OUT (caller decrefs). E_OK,
- * E_NOT_FOUND or a db error. */
+ * E_NOT_FOUND, E_NOMEM or a db error. */
 int sheet_load_as(struct db *db, int64_t assignment, enum sheet_view view, json_t **out);
+
+/* Sheet ASSIGNMENT in the form above, as VIEW says, as compact JSON text: *OUT (malloc'd,
+ * NUL-terminated, caller frees) of *LEN bytes, for replies that send a sheet as it is (no
+ * tree is built for the items). The same JSON values as sheet_load_as(), which parses this
+ * text. E_OK, E_NOT_FOUND, E_NOMEM or a db error, with *OUT NULL. */
+int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **out, size_t *len);
 
 /* The names a blind cycle masks for unit UNIT in cycle CYCLE: its registered name and every
  * name read from its reports in that cycle, with their short forms (hints_mask_names), into

@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,114 @@ START_TEST(first_save_total_and_stale_version)
   ck_assert_str_eq(json_string_value(json_object_get(it, "comment")), "学习制度健全");
   json_decref(s);
   ck_assert_int_eq(tu_sql_int(d.dir, "SELECT count(*) FROM audit WHERE action = 'score.save'"), 2);
+}
+END_TEST
+
+/* The items of sheet ASSIGNMENT built here from its rows in the SQLite file, in sheets.h's
+ * form: what the daemon's reply must hold. */
+static json_t *items_from_rows(long long assignment)
+{
+  char db[400];
+  snprintf(db, sizeof db, "%s/kaoping.db", d.dir);
+  sqlite3 *h;
+  ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st, *ev;
+  ck_assert_int_eq(sqlite3_prepare_v2(h,
+                                      "SELECT i.code, s.points, coalesce(s.count, 0), s.na, "
+                                      "s.veto, s.comment, s.indicator_id FROM score s JOIN "
+                                      "indicator i ON i.id = s.indicator_id WHERE "
+                                      "s.assignment_id = ?1",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(h,
+                                      "SELECT id, start_offset, end_offset, quote FROM "
+                                      "evidence WHERE assignment_id = ?1 AND indicator_id = "
+                                      "?2 ORDER BY id",
+                                      -1, &ev, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_int64(st, 1, assignment);
+  json_t *items = json_object();
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    json_t *list = json_array();
+    sqlite3_bind_int64(ev, 1, assignment);
+    sqlite3_bind_int64(ev, 2, sqlite3_column_int64(st, 6));
+    while (sqlite3_step(ev) == SQLITE_ROW)
+      json_array_append_new(list, json_pack("{s:I,s:I,s:I,s:s}", "id",
+                                            (json_int_t)sqlite3_column_int64(ev, 0), "start",
+                                            (json_int_t)sqlite3_column_int64(ev, 1), "end",
+                                            (json_int_t)sqlite3_column_int64(ev, 2), "quote",
+                                            (const char *)sqlite3_column_text(ev, 3)));
+    sqlite3_reset(ev);
+    json_t *points = sqlite3_column_type(st, 1) == SQLITE_NULL
+                         ? json_null()
+                         : json_real(sqlite3_column_double(st, 1));
+    json_object_set_new(items, (const char *)sqlite3_column_text(st, 0),
+                        json_pack("{s:o,s:s,s:b,s:I,s:b,s:o}", "points", points, "comment",
+                                  (const char *)sqlite3_column_text(st, 5), "na",
+                                  sqlite3_column_int(st, 3), "count",
+                                  (json_int_t)sqlite3_column_int64(st, 2), "veto",
+                                  sqlite3_column_int(st, 4), "evidence", list));
+  }
+  sqlite3_finalize(st);
+  sqlite3_finalize(ev);
+  sqlite3_close(h);
+  return items;
+}
+
+/* The sheet a reply holds is written as text by SQLite's JSON functions (sheets.c): every
+ * kind of value, including comments with quotes, backslashes, control characters and
+ * characters outside the BMP, must come back exactly as stored, with booleans as booleans,
+ * the same for the reviewer, for the office's list and for the reply of the save itself. */
+START_TEST(sheet_reply_holds_the_stored_values)
+{
+  static const char comment[] =
+      "含\\\"引号\\\"、反斜杠\\\\、换行\\n、制表\\t、控制符\\u0001、表情😀和/斜杠";
+  char body[1200];
+  snprintf(body, sizeof body,
+           "{\"version\":0,\"items\":{\"1.1\":{\"points\":2.5,\"comment\":\"%s\","
+           "\"evidence\":[{\"start\":0,\"end\":6},{\"start\":10,\"end\":20}]},\"1.2\":{"
+           "\"na\":true},\"2.1\":{\"points\":1.5},\"2.2\":{\"points\":4},\"B1\":{\"count\":2},"
+           "\"D1\":{\"count\":1},\"V1\":{\"veto\":true,\"comment\":\"否决\"}}}",
+           comment);
+  json_t *saved = tu_call(&rev, "PUT", path, body, 200);
+  json_t *sheet = json_object_get(saved, "sheet");
+  long long id = (long long)json_integer_value(json_object_get(sheet, "id"));
+  json_t *want = items_from_rows(id);
+  ck_assert_int_eq(json_object_size(want), 7);
+  json_t *it = json_object_get(want, "1.1");
+  ck_assert_str_eq(json_string_value(json_object_get(it, "comment")),
+                   "含\"引号\"、反斜杠\\、换行\n、制表\t、控制符\x01、表情😀和/斜杠");
+  ck_assert_int_eq(json_array_size(json_object_get(it, "evidence")), 2);
+  ck_assert(json_equal(json_object_get(sheet, "items"), want));
+  json_t *got = tu_call(&rev, "GET", path, NULL, 200);
+  ck_assert(json_equal(json_object_get(got, "sheet"), sheet));
+  /* Booleans are JSON true/false (json_equal would also take them for 1/0 no more than
+   * integers for reals: checked by type). */
+  json_t *gi = json_object_get(json_object_get(json_object_get(got, "sheet"), "items"), "1.2");
+  ck_assert(json_is_true(json_object_get(gi, "na")));
+  ck_assert(json_is_false(json_object_get(gi, "veto")));
+  ck_assert(json_is_real(json_object_get(
+      json_object_get(json_object_get(json_object_get(got, "sheet"), "items"), "2.2"), "points")));
+  ck_assert(json_is_null(json_object_get(gi, "points")));
+  /* The office sees the same sheet among the unit's sheets. */
+  char ap[200];
+  snprintf(ap, sizeof ap, "/api/v1/cycles/2/units/%s/scores", unit);
+  json_t *all = tu_call(&admin, "GET", ap, NULL, 200);
+  size_t i;
+  json_t *x;
+  int found = 0;
+  json_array_foreach(json_object_get(all, "sheets"), i, x)
+  {
+    if (json_integer_value(json_object_get(x, "id")) != id) continue;
+    found = 1;
+    ck_assert(json_equal(x, sheet));
+  }
+  ck_assert(found);
+  ck_assert_int_ge(json_array_size(json_object_get(all, "sheets")), 2);
+  json_decref(all);
+  json_decref(got);
+  json_decref(want);
+  json_decref(saved);
 }
 END_TEST
 
@@ -503,6 +612,7 @@ static Suite *suite(void)
   tcase_add_checked_fixture(tc, start, stop);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, first_save_total_and_stale_version);
+  tcase_add_test(tc, sheet_reply_holds_the_stored_values);
   tcase_add_test(tc, every_bad_value_names_the_indicator);
   tcase_add_test(tc, evidence_is_quoted_from_the_report);
   tcase_add_test(tc, who_may_score_what);
