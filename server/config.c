@@ -61,6 +61,8 @@ static const struct opt opts[] = {
      "hours after which a session ends regardless"},
     {"log-level", "KAOPING_LOG_LEVEL", OPT_STR, OFF(log_level), CMD_SERVE, "info",
      "debug, info, warn or error"},
+    {"search-rank-max", "KAOPING_SEARCH_RANK_MAX", OPT_UINT, OFF(search_rank_max), CMD_SERVE,
+     "2000", "search ranks by relevance up to this many matches, above it newest stored first"},
     {"login", NULL, OPT_STR, OFF(login), CMD_USER_ADD, "", "login name of the new user"},
     {"role", NULL, OPT_STR, OFF(role), CMD_USER_ADD, "", "admin, reviewer or unit"},
     {"unit", NULL, OPT_STR, OFF(unit), CMD_USER_ADD, "", "unit code (required for role unit)"},
@@ -117,6 +119,7 @@ int config_parse(enum cmd cmd, int argc, char **argv, struct config *c, char **p
   c->session_idle = 30;
   c->session_max = 12;
   c->log_level = "info";
+  c->search_rank_max = CONFIG_SEARCH_RANK_MAX;
   c->seed = 1;
   *npos = 0;
 

@@ -19,6 +19,9 @@ enum cmd {
   CMD_DEMO = 1 << 4,
 };
 
+/* --search-rank-max's default: up to this many matches a search is ranked by relevance. */
+#define CONFIG_SEARCH_RANK_MAX 2000
+
 /* Every setting of every command. */
 struct config {
   const char *listen;       /* ADDR:PORT to listen on; port 0 picks a free one */
@@ -39,6 +42,7 @@ struct config {
   unsigned session_idle;    /* minutes of inactivity that end a session */
   unsigned session_max;     /* hours after which a session ends regardless */
   const char *log_level;    /* debug | info | warn | error */
+  unsigned search_rank_max; /* search ranks by relevance (bm25) up to this many matches */
   const char *login;        /* user add: the new user's login */
   const char *role;         /* user add: admin | reviewer | unit */
   const char *unit;         /* user add: unit code (required for role unit) */

@@ -254,7 +254,104 @@ static int tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Registers the tokenizer on connection H. Returns SQLITE_OK or an error. */
+/* ---- the FTS5 auxiliary function kp_snippet(report_fts, N) ----
+ *
+ * The passage of about N token positions (N Chinese characters) of the current row's text with
+ * the most distinct query words, then the most hits, the earliest of equals, centred on its
+ * hits; "…" marks where the text goes on. Plain text: the caller marks the words. FTS5's own
+ * snippet() tokenizes the whole text to score every window and find sentence starts (about
+ * 0.3 ms for a 27 KB report); this one finds the hits in the row's position lists (xInst) and
+ * tokenizes the text only up to the passage's end. */
+
+/* Position counter for kp_snippet: the byte span of positions FROM..TO of a text. */
+struct span {
+  int pos, from, to; /* the current position (-1 before the first); the wanted ones */
+  int start, end;    /* byte offsets found; start -1 until FROM is reached */
+  int more;          /* the text goes on after TO */
+};
+
+static int span_token(void *ctx, int flags, const char *token, int len, int start, int end)
+{
+  (void)token;
+  (void)len;
+  struct span *s = ctx;
+  if (!(flags & FTS5_TOKEN_COLOCATED) && ++s->pos > s->to) {
+    s->more = 1;
+    return SQLITE_DONE;
+  }
+  if (s->pos < s->from) return SQLITE_OK;
+  if (s->start < 0) s->start = start;
+  if (end > s->end) s->end = end; /* a colocated bigram reaches the next character */
+  return SQLITE_OK;
+}
+
+static void kp_snippet(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_context *ctx, int nval,
+                       sqlite3_value **val)
+{
+  int width = nval > 0 ? sqlite3_value_int(val[0]) : 40, n = 0, rc;
+  if (width < 1) width = 40;
+  const char *text = NULL;
+  int len = 0;
+  if ((rc = api->xColumnText(fc, 0, &text, &len)) || (rc = api->xInstCount(fc, &n))) {
+    sqlite3_result_error_code(ctx, rc);
+    return;
+  }
+  if (!text) {
+    sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+    return;
+  }
+  /* The best window: one starting at a hit, scored 1000 per distinct word plus 1 per hit. */
+  int best_first = 0, best_last = 0, best_score = -1;
+  for (int i = 0; i < n; i++) {
+    int ph, col, off;
+    if (api->xInst(fc, i, &ph, &col, &off) || col != 0) continue;
+    unsigned long long seen = 0;
+    int score = 0, last = off;
+    for (int j = i; j < n; j++) {
+      int ph2, col2, off2;
+      if (api->xInst(fc, j, &ph2, &col2, &off2) || col2 != 0 || off2 >= off + width) break;
+      int end = off2 + api->xPhraseSize(fc, ph2); /* the position after the word's last char */
+      if (end > off + width - 1) break;
+      unsigned long long bit = ph2 < 64 ? 1ull << ph2 : 0;
+      score += bit && !(seen & bit) ? 1000 : 1;
+      seen |= bit;
+      if (end > last) last = end;
+    }
+    if (score > best_score) {
+      best_score = score;
+      best_first = off;
+      best_last = last;
+    }
+  }
+  int from = best_score < 0 ? 0 : best_first - (width - 1 - (best_last - best_first)) / 2;
+  if (from < 0) from = 0;
+  struct span s = {-1, from, from + width - 1, -1, 0, 0};
+  tok_tokenize(NULL, &s, FTS5_TOKENIZE_DOCUMENT, text, len, span_token);
+  if (s.start < 0) { /* the text has fewer positions than FROM (cannot happen with a hit) */
+    sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+    return;
+  }
+  int pre = s.start > 0, post = s.more;
+  size_t size = (size_t)(s.end - s.start) + 7;
+  char *out = sqlite3_malloc64(size), *o = out;
+  if (!out) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (pre) {
+    memcpy(o, "\xe2\x80\xa6", 3); /* … */
+    o += 3;
+  }
+  memcpy(o, text + s.start, (size_t)(s.end - s.start));
+  o += s.end - s.start;
+  if (post) {
+    memcpy(o, "\xe2\x80\xa6", 3);
+    o += 3;
+  }
+  sqlite3_result_text(ctx, out, (int)(o - out), sqlite3_free);
+}
+
+/* Registers the tokenizer and kp_snippet on connection H. Returns SQLITE_OK or an error. */
 static int tok_register(sqlite3 *h)
 {
   static fts5_tokenizer tok = {tok_create, tok_delete, tok_tokenize};
@@ -267,7 +364,8 @@ static int tok_register(sqlite3 *h)
     rc = sqlite3_finalize(st);
   }
   if (rc != SQLITE_OK || !api) return rc ? rc : SQLITE_ERROR;
-  return api->xCreateTokenizer(api, "kaoping", NULL, &tok, NULL);
+  rc = api->xCreateTokenizer(api, "kaoping", NULL, &tok, NULL);
+  return rc ? rc : api->xCreateFunction(api, "kp_snippet", NULL, kp_snippet, NULL);
 }
 
 /* Adapter from the FTS5 callback to db_fts_tokens()'s. */

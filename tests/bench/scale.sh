@@ -392,7 +392,9 @@ lines) lines|—|—|—|—")
 fi
 
 # ---- report ----
-units=$(curl -s -b "$tmp/admin.jar" "$kp_url/api/v1/search?q=%E6%B3%95%E6%B2%BB&cycle=2&limit=1" |
+# (a search counts matches exactly up to offset + limit, here 100,000)
+units=$(curl -s -b "$tmp/admin.jar" \
+  "$kp_url/api/v1/search?q=%E6%B3%95%E6%B2%BB&cycle=2&limit=1&offset=99999" |
   sed -n 's/.*"total":\([0-9]*\).*/\1/p')
 fmt='%-46s %-44s %-16s %-7s %-26s %s\n'
 # shellcheck disable=SC2059 # the format is the variable above

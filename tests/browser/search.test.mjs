@@ -4,7 +4,9 @@
 // Covers: the header search box opening #/search?q=…; results for 法律顾问 with the hits as
 // <mark>法律顾问</mark> (the snippet's U+0002/U+0003 never reach the page), the total, the
 // cycle filter, a one-character query (法), the Chinese empty state, Back to the previous
-// search, a result opening the report view with the words marked; a unit user
+// search, a result opening the report view with the words marked; the order the server used
+// shown in Chinese (the daemon runs with KAOPING_SEARCH_RANK_MAX=3, so 法律顾问 comes newest
+// stored first and a unit's own two reports by relevance); a unit user
 // (unit-YL-SFJ) finding only the own unit's reports and seeing no kind filter; the entry in
 // every role's navigation; no console or page errors. Screenshot: search.png.
 
@@ -32,7 +34,17 @@ async function searched(page, q, act) {
 
 const total = async (page) => Number(await page.locator('#search-total').getAttribute('data-total'));
 
+/* The order note under the total: its data-order and its Chinese text, as the reply says. */
+async function orderShown(page, reply) {
+  const note = page.locator('#search-order');
+  assert.equal(await note.getAttribute('data-order'), reply.order);
+  const want = reply.order === 'recent' ? '按存入系统的先后排列（最新的在前），不按相关程度' : '按相关程度排列';
+  assert.match(await note.textContent(), new RegExp(want.replace(/[()（）]/g, '.')));
+}
+
 before(async () => {
+  // Rank by relevance up to 3 matches only, so that the demo's common words show the other order.
+  process.env.KAOPING_SEARCH_RANK_MAX = '3';
   daemon = await startDaemon();
   browser = await launchBrowser();
 });
@@ -65,6 +77,8 @@ test('admin searches 法律顾问 from the header: marked hits, total, filters, 
   const first = page.locator('#search-list li').first();
   assert.equal(await first.locator('.result-unit').textContent(), reply.results[0].unit.name);
   assert.match(await first.textContent(), new RegExp(reply.results[0].cycle.title));
+  assert.ok(reply.total > 3 && reply.order === 'recent' && reply.total_capped === false, JSON.stringify({ total: reply.total, order: reply.order }));
+  await orderShown(page, reply);
   await screenshot(page, 'search.png');
 
   // The cycle filter narrows to one cycle (GET …&cycle=1).
@@ -129,6 +143,8 @@ test('unit-YL-SFJ searching finds only the own unit\'s reports', async () => {
   assert.ok(reply.results.every((r) => r.unit.code === 'YL-SFJ'));
   const names = await page.locator('#search-list .result-unit').allTextContents();
   assert.ok(names.every((n) => n === '云岭县司法局'));
+  assert.equal(reply.order, 'relevance', 'two reports at most: ranked');
+  await orderShown(page, reply);
 
   // A reviewer has the entry as well.
   const rev = await signedIn('search-reviewer', 'reviewer1');

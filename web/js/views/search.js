@@ -5,8 +5,10 @@
 // who only ever finds the own unit); the state lives in the route, so Back and the header's
 // search box work; the results of GET /api/v1/search (total, cycle, unit, version, the
 // snippet whose hits come wrapped in U+0002 … U+0003 and are rendered as <mark> by splitting
-// the string), paging, and the empty state "未找到包含“…”的报告". A result opens the report
-// view with the words highlighted.
+// the string), the order the server used ("relevance", or "recent" = newest stored first when
+// more reports match than the server ranks), paging (a "total_capped" total is "超过 N 份": the
+// pager then shows the page number only, and a next page exists), and the empty state
+// "未找到包含“…”的报告". A result opens the report view with the words highlighted.
 
 import { h, icon, replace } from '../dom.js';
 import { t, errorText } from '../i18n.js';
@@ -151,18 +153,25 @@ export function searchView({ user, route, refreshCycles }) {
         h('p', { class: 'empty-hint' }, t(cur.cycle || cur.kind ? 'search.noneFiltered' : 'search.noneHint'))));
       return;
     }
+    const capped = reply.total_capped === true;
+    const order = reply.order === 'recent' ? 'recent' : 'relevance';
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     const page = Math.floor(cur.offset / PAGE_SIZE) + 1;
     const go = (offset) => navigate(searchPath({ ...cur, offset }));
     const prev = button(t('pager.prev'), { id: 'search-prev', onclick: () => go(Math.max(0, cur.offset - PAGE_SIZE)) });
     const next = button(t('pager.next'), { id: 'search-next', onclick: () => go(cur.offset + PAGE_SIZE) });
     prev.disabled = cur.offset === 0;
-    next.disabled = cur.offset + PAGE_SIZE >= total;
-    replace(results, 
-      h('p', { class: 'search-total', id: 'search-total', 'data-total': String(total) }, t('search.total', { total, q: cur.q })),
+    next.disabled = !capped && cur.offset + PAGE_SIZE >= total;
+    const range = { from: cur.offset + 1, to: cur.offset + list.length, total };
+    replace(results,
+      h('p', { class: 'search-total', id: 'search-total', 'data-total': String(total), 'data-capped': String(capped) },
+        t(capped ? 'search.totalMore' : 'search.total', { total, q: cur.q })),
+      h('p', { class: 'search-order', id: 'search-order', 'data-order': order },
+        icon('info'), t(order === 'recent' ? 'search.orderRecent' : 'search.orderRelevance')),
       h('ol', { class: 'result-list', id: 'search-list', start: String(cur.offset + 1) }, list.map(item)),
-      pages > 1 ? h('div', { class: 'pager' }, h('span', null, t('search.range', { from: cur.offset + 1, to: cur.offset + list.length, total })),
-        h('div', { class: 'pager-nav' }, prev, h('span', { class: 'pager-page' }, t('pager.page', { page, pages })), next)) : null);
+      capped || pages > 1 ? h('div', { class: 'pager' }, h('span', null, t(capped ? 'search.rangeMore' : 'search.range', range)),
+        h('div', { class: 'pager-nav' }, prev, h('span', { class: 'pager-page' },
+          capped ? t('search.pageOnly', { page }) : t('pager.page', { page, pages })), next)) : null);
   }
 
   fillFilters();
