@@ -24,6 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* SQLite's page cache per connection, in KiB (PRAGMA cache_size=-N). Every worker thread holds
+ * a connection, and saves at national scale fill each cache to its limit (they touch pages all
+ * over the score, assignment and audit tables), so this bounds the daemon's memory: 4 MiB a
+ * connection. Pages it misses come from the kernel's page cache. */
+#ifndef DB_CACHE_KIB
+#define DB_CACHE_KIB "4000"
+#endif
+
 /* How long a writer waits for the database: SQLite's busy timeout, and the writer lock. */
 #define DB_BUSY_MS 5000
 
@@ -423,7 +431,7 @@ static struct db *db_open(int create)
     return NULL;
   }
   if (db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; "
-                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;") != E_OK) {
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-" DB_CACHE_KIB ";") != E_OK) {
     sqlite3_close(db->h);
     free(db);
     return NULL;
