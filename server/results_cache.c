@@ -37,7 +37,8 @@ struct results_snap {
   json_t *extra;   /* {"parts": …, "kinds": …} added to every head */
   struct line *lines[3];
   size_t n[3];
-  char **code, **name, **kind; /* per unit, aligned with lines[RESULTS_UNITS] */
+  char **code, **name, **kind; /* per unit, aligned with lines[RESULTS_UNITS]: into strings */
+  char *strings;               /* every unit's code, name and kind, in one block */
   size_t *by_code;             /* unit indexes sorted by code */
 };
 
@@ -58,11 +59,7 @@ static void snap_free(struct results_snap *s)
   free(s->brief);
   json_decref(s->extra);
   for (int p = 0; p < 3; p++) free(s->lines[p]);
-  for (size_t i = 0; i < s->n[RESULTS_UNITS]; i++) {
-    if (s->code) free(s->code[i]);
-    if (s->name) free(s->name[i]);
-    if (s->kind) free(s->kind[i]);
-  }
+  free(s->strings);
   free(s->code);
   free(s->name);
   free(s->kind);
@@ -244,6 +241,13 @@ static int count_kinds(struct results_snap *s)
   return bad ? -1 : 0;
 }
 
+/* Unit X's code (K 0), name (1) or kind (2) as the index keeps it ("" when absent). */
+static const char *unit_str(json_t *x, int k)
+{
+  static const char *const key[3] = {"code", "name", "kind"};
+  return json_string_value(json_object_get(x, key[k])) ?: "";
+}
+
 /* A snapshot of RES (results_load()'s output, borrowed) for CYCLE, METHOD, STAMP into *OUT
  * (refs 1). E_OK, E_NOMEM or E_INTERNAL (the temporary file). */
 static int build(json_t *res, int64_t cycle, const char *method, int64_t stamp,
@@ -283,16 +287,22 @@ static int build(json_t *res, int64_t cycle, const char *method, int64_t stamp,
     size_t n = json_array_size(json_object_get(res, part_key[p]));
     if (n && !(s->lines[p] = calloc(n, sizeof *s->lines[p]))) goto fail;
   }
-  size_t i;
+  /* The units' codes, names and kinds go into one block: copied one by one, they would sit
+   * between the freed nodes of RES all over the heap and keep those pages resident. */
+  size_t i, bytes = 0;
   json_t *x;
   json_array_foreach(units, i, x)
   {
-    const char *kind = json_string_value(json_object_get(x, "kind"));
-    s->n[RESULTS_UNITS] = i + 1; /* so snap_free frees what is set */
-    if (!(s->code[i] = strdup(json_string_value(json_object_get(x, "code")) ?: "")) ||
-        !(s->name[i] = strdup(json_string_value(json_object_get(x, "name")) ?: "")) ||
-        !(s->kind[i] = strdup(kind ? kind : "")))
-      goto fail;
+    for (int k = 0; k < 3; k++) bytes += strlen(unit_str(x, k)) + 1;
+  }
+  char *w = s->strings = malloc(bytes ? bytes : 1);
+  if (!w) goto fail;
+  json_array_foreach(units, i, x)
+  {
+    s->n[RESULTS_UNITS] = i + 1;
+    w = stpcpy(s->code[i] = w, unit_str(x, 0)) + 1;
+    w = stpcpy(s->name[i] = w, unit_str(x, 1)) + 1;
+    w = stpcpy(s->kind[i] = w, unit_str(x, 2)) + 1;
     s->by_code[i] = i;
     s->lines[RESULTS_UNITS][i].unit = (int32_t)i;
     if (out_line(o, x, &s->lines[RESULTS_UNITS][i])) goto io;
