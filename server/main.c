@@ -36,8 +36,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define TRIM_EVERY_S 10 /* how often a serving daemon hands freed heap memory back (malloc_trim)   \
-                         */
+/* How often, in seconds, a serving daemon hands freed heap memory back (malloc_trim). */
+#define TRIM_EVERY_S 10
 
 static void usage(FILE *f)
 {
