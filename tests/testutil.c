@@ -5,6 +5,7 @@
 
 #include "crypto.h"
 #include "db.h"
+#include "err.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -45,6 +46,15 @@ void tu_db_setup(void)
 {
   tu_tmpdir(tu_db_dir, sizeof tu_db_dir);
   ck_assert_int_eq(crypto_init("min"), 0);
+}
+
+long long tu_db_int(struct db *db, const char *sql)
+{
+  int64_t n = -1;
+  db_stmt *st = db_prepare(db, sql);
+  ck_assert_ptr_nonnull(st);
+  ck_assert_int_eq(db_one_int(st, &n), E_OK);
+  return (long long)n;
 }
 
 void tu_db_teardown(void)

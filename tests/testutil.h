@@ -69,6 +69,11 @@ extern char tu_db_dir[256];
 void tu_db_setup(void);
 void tu_db_teardown(void);
 
+/* The integer SQL (one row, one column) gives on DB, a connection of the test's own process.
+ * Aborts the test when the statement fails or gives no row. */
+struct db;
+long long tu_db_int(struct db *db, const char *sql);
+
 /* Removes DIR and everything below it. */
 void tu_rmrf(const char *dir);
 

@@ -21,15 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t count(struct db *db, const char *sql)
-{
-  int64_t n = -1;
-  db_stmt *st = db_prepare(db, sql);
-  ck_assert_ptr_nonnull(st);
-  ck_assert_int_eq(db_one_int(st, &n), E_OK);
-  return n;
-}
-
 /* What results_load() computed before it read rows: the engine on the JSON sheets, with
  * results_load()'s options (no office N/A marks and no appeals in these data). */
 static int reference(struct db *db, int64_t cycle, const char *method, json_t **out,
@@ -86,8 +77,8 @@ START_TEST(rows_equal_the_json_path)
   struct db *db = db_thread();
   ck_assert_ptr_nonnull(db);
   ck_assert_int_eq(demo_scale(tu_db_dir, 62, 11), E_OK);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM indicator_na"), 0);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM appeal"), 0);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM indicator_na"), 0);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM appeal"), 0);
   same_as_json_path(db);
 
   /* What the generated data lack. */
@@ -126,8 +117,8 @@ START_TEST(rows_equal_the_json_path)
            "'item' WHERE a.status = 'submitted' AND a.id %% 3 = 0 AND i.id %% 4 = 0",
            (long long)copy);
   ck_assert_int_eq(db_exec(db, sql), E_OK);
-  ck_assert_int_gt(count(db, "SELECT count(*) FROM score s JOIN indicator i ON i.id = "
-                             "s.indicator_id WHERE i.rubric_id <> 1"),
+  ck_assert_int_gt(tu_db_int(db, "SELECT count(*) FROM score s JOIN indicator i ON i.id = "
+                                 "s.indicator_id WHERE i.rubric_id <> 1"),
                    0);
   /* cycle 2's vetoed unit taken out of the cycle, its submitted sheets left behind (their
    * veto rows must not reach the next sheet) */

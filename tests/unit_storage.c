@@ -34,15 +34,6 @@ static struct db *open_db(void)
   return db;
 }
 
-static int64_t count(struct db *db, const char *sql)
-{
-  int64_t n = -1;
-  db_stmt *st = db_prepare(db, sql);
-  ck_assert_ptr_nonnull(st);
-  ck_assert_int_eq(db_one_int(st, &n), E_OK);
-  return n;
-}
-
 /* Sets a PRAGMA on the database file directly, outside kaoping's layer. */
 static void raw_pragma(const char *pragma)
 {
@@ -59,9 +50,9 @@ START_TEST(migrations_on_empty_then_existing)
   struct db *db = open_db();
   ck_assert_int_eq(db_schema_version(db), db_schema_latest());
   ck_assert_int_ge(db_schema_latest(), 1);
-  ck_assert_int_eq(count(db, "PRAGMA application_id"), DB_APPLICATION_ID);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit_kind"), 8);
-  ck_assert_int_eq(count(db, "PRAGMA foreign_keys"), 1);
+  ck_assert_int_eq(tu_db_int(db, "PRAGMA application_id"), DB_APPLICATION_ID);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit_kind"), 8);
+  ck_assert_int_eq(tu_db_int(db, "PRAGMA foreign_keys"), 1);
   db_stmt *st = db_prepare(db, "PRAGMA journal_mode");
   ck_assert_int_eq(db_step(st), DB_ROW);
   ck_assert_str_eq(db_col_text(st, 0), "wal");
@@ -72,8 +63,8 @@ START_TEST(migrations_on_empty_then_existing)
   db_global_close();
   /* Opening again keeps the data and applies nothing twice. */
   db = open_db();
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit_kind"), 8);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit_kind"), 8);
 }
 END_TEST
 
@@ -113,13 +104,13 @@ START_TEST(nested_transactions_and_rollback)
                    E_OK);
   ck_assert_int_eq(db_rollback(db), E_OK); /* inner rollback dooms the whole transaction */
   ck_assert_int_eq(db_commit(db), E_OK);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 0);
   ck_assert_int_eq(db_begin(db), E_OK);
   ck_assert_int_eq(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
                                "('A', 'a', 'town', 0, 0)"),
                    E_OK);
   ck_assert_int_eq(db_commit(db), E_OK);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 1);
   ck_assert_int_eq(db_commit(db), E_INTERNAL); /* no open transaction */
 }
 END_TEST
@@ -211,7 +202,7 @@ START_TEST(writer_lock_released_on_every_path)
                    E_OK);
   ck_assert_int_ne(db_commit(db), E_OK);
   FREE_FOR_OTHERS();
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit WHERE code = 'F'"), 0);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit WHERE code = 'F'"), 0);
   ck_assert_int_eq(db_begin(db), E_OK); /* the connection is usable again */
   ck_assert_int_eq(db_commit(db), E_OK);
   /* Autocommit writes: a failed one, and one that returns a row, until it is reset. */
@@ -226,7 +217,7 @@ START_TEST(writer_lock_released_on_every_path)
   ck_assert_int_eq(db_begin(db), E_OK);
   db_request_end(db);
   FREE_FOR_OTHERS();
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 9); /* D and 8 others */
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 9); /* D and 8 others */
 }
 END_TEST
 
@@ -245,7 +236,7 @@ START_TEST(statements_bind_by_name_and_report_constraints)
   ck_assert_int_eq(db_bind_text(st, ":c", "X"), E_OK);
   ck_assert_int_eq(db_bind_text(st, ":n", "again"), E_OK);
   ck_assert_int_eq(db_run(st), E_DUPLICATE);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit WHERE name LIKE '%DROP TABLE%'"), 1);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit WHERE name LIKE '%DROP TABLE%'"), 1);
   ck_assert_ptr_null(db_prepare(db, "SELECT * FROM no_such_table"));
   /* A foreign key violation is an error, not silently accepted. */
   ck_assert_int_ne(db_exec(db, "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES "
@@ -262,20 +253,20 @@ START_TEST(readonly_requests_cannot_write)
   ck_assert_int_eq(db_request_begin(db, 1), E_OK);
   db_stmt *st = db_prepare(db, ins);
   ck_assert_ptr_nonnull(st);
-  ck_assert_int_eq(db_run(st), E_INTERNAL);                    /* refused before it runs */
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0); /* reads still work */
+  ck_assert_int_eq(db_run(st), E_INTERNAL);                        /* refused before it runs */
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 0); /* reads still work */
   /* It reads one snapshot: another thread's commit shows after the request. */
   struct writer_try w = another_writer();
   ck_assert_int_eq(w.commit_rc, E_OK);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 0);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 0);
   db_request_end(db);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 1);
   /* No write transaction either, and the snapshot stays. */
   ck_assert_int_eq(db_request_begin(db, 1), E_OK);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 1);
   w = another_writer();
   ck_assert_int_eq(db_begin(db), E_INTERNAL);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 1);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 1);
   db_request_end(db);
   FREE_FOR_OTHERS();
   ck_assert_int_eq(db_run(db_prepare(db, ins)), E_OK);
@@ -284,7 +275,7 @@ START_TEST(readonly_requests_cannot_write)
   ck_assert_int_eq(db_begin(db), E_OK);
   ck_assert_int_eq(db_exec(db, "DELETE FROM unit"), E_OK);
   db_request_end(db);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM unit"), 4);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit"), 4);
 }
 END_TEST
 
@@ -383,8 +374,8 @@ START_TEST(account_rules)
       user_create(db, "u1", "", "boss", NULL, hash, 0, 0, "cli", "", &id, &field, &problem),
       E_VALIDATION);
   ck_assert_str_eq(field, "role");
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM user"), 1);
-  ck_assert_int_eq(count(db, "SELECT count(*) FROM audit WHERE action = 'user.create'"), 1);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM user"), 1);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM audit WHERE action = 'user.create'"), 1);
 }
 END_TEST
 

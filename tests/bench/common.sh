@@ -85,6 +85,16 @@ median() {
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 # minimum V...: the smallest value.
+# bench_exit FAILED SMOKE: when FAILED is 1, exits 1, first showing the last lines of the
+# daemon's log other than access lines ($tmp/kaoping.err, kept in smoke mode); else returns.
+bench_exit() {
+  (($1)) || return 0
+  if [[ $2 == 1 && -f $tmp/kaoping.err ]]; then
+    grep -v ' access ' "$tmp/kaoping.err" | tail -n 20 >&2 || true
+  fi
+  exit 1
+}
+
 minimum() { printf '%s\n' "$@" | sort -g | head -n 1; }
 # range V...: "min-max".
 range() {

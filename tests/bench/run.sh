@@ -189,9 +189,4 @@ if [[ -n ${BENCH_OUT:-} ]]; then
   echo "wrote $BENCH_OUT"
 fi
 
-if ((failed)); then
-  if [[ $smoke == 1 && -f $tmp/kaoping.err ]]; then
-    grep -v ' access ' "$tmp/kaoping.err" | tail -n 20 >&2 || true
-  fi
-  exit 1
-fi
+bench_exit "$failed" "$smoke"
