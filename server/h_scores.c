@@ -47,9 +47,9 @@ static int own_sheet(struct req *r, int64_t cycle, int64_t unit, int64_t *id)
   int unit_user = r->user.role == ROLE_UNIT;
   if (unit_user && r->user.unit_id != unit) return E_NOT_FOUND;
   db_stmt *st = db_prepare(
-      r->db, "SELECT id FROM assignment WHERE cycle_id = :c AND unit_id = :u AND ((:self AND "
-             "kind = 'self') OR (NOT :self AND kind = 'review' AND user_id = :me AND status <> "
-             "'recused')) ORDER BY id LIMIT 1");
+      r->db, "SELECT min(id) FROM assignment WHERE cycle_id = :c AND unit_id = :u AND ((:self "
+             "AND kind = 'self') OR (NOT :self AND kind = 'review' AND user_id = :me AND status "
+             "<> 'recused'))");
   int rc;
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit)) ||
@@ -58,7 +58,7 @@ static int own_sheet(struct req *r, int64_t cycle, int64_t unit, int64_t *id)
     return rc;
   }
   rc = db_step(st);
-  if (rc == DB_ROW) *id = db_col_int(st, 0);
+  if (rc == DB_ROW) *id = db_col_int(st, 0); /* NULL (none) reads as 0 */
   db_reset(st);
   if (rc != DB_ROW && rc != DB_DONE) return rc;
   return *id || unit_user ? E_OK : E_NOT_FOUND;
