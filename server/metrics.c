@@ -6,6 +6,7 @@
 #include "results_cache.h"
 
 #include "routes.h"
+#include "sheet_cache.h"
 #include "version.h"
 
 #include <stdarg.h>
@@ -164,6 +165,18 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
       " a cycle's results are computed again only after what they depend on changed.\n"
       "# TYPE kaoping_results_computed_total counter\nkaoping_results_computed_total %lld\n",
       (long long)results_cache_computed());
+  uint64_t hits, misses;
+  size_t kept;
+  sheet_cache_stats(&hits, &misses, &kept);
+  put(&t,
+      "# HELP kaoping_sheet_cache_lookups_total Score sheets' items and totals looked up in "
+      "memory (sheet_cache.h), by whether a current copy was there.\n"
+      "# TYPE kaoping_sheet_cache_lookups_total counter\n"
+      "kaoping_sheet_cache_lookups_total{result=\"hit\"} %llu\n"
+      "kaoping_sheet_cache_lookups_total{result=\"miss\"} %llu\n"
+      "# HELP kaoping_sheet_cache_bytes Text of score sheets kept in memory.\n"
+      "# TYPE kaoping_sheet_cache_bytes gauge\nkaoping_sheet_cache_bytes %zu\n",
+      (unsigned long long)hits, (unsigned long long)misses, kept);
   if (t.oom) {
     free(t.p);
     return -1;

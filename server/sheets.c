@@ -9,6 +9,7 @@
 #include "hints.h"
 #include "rubrics.h"
 #include "scoring.h"
+#include "sheet_cache.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -38,6 +39,7 @@ static int problem(const char **field, const char **detail, int code, const char
 /* What a sheet is about: its assignment row, the unit and the cycle. */
 struct ctx {
   int64_t id, cycle, unit, rubric, version;
+  int64_t stamp;                          /* body_stamp: see sheet_cache.h */
   int64_t report;                         /* the unit's current report in the cycle, 0 = none */
   int64_t rubric_created, rubric_updated; /* the rubric row's times (the rubric cache's key) */
   int rubric_frozen;                      /* scores point at the rubric: it no longer changes */
@@ -67,7 +69,8 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, json_t **h
           "json_extract(rb.rules, '$.score_step'), 0), coalesce(json_extract(cy.settings, "
           "'$.comment_below'), 0), coalesce(rp.id, 0), coalesce(json_extract(cy.settings, "
           "'$.blind'), 0), coalesce(rb.frozen, 0), coalesce(rb.created_at, 0), "
-          "coalesce(rb.updated_at, 0), u.login, u.display_name, un.code, a.submitted_at FROM "
+          "coalesce(rb.updated_at, 0), u.login, u.display_name, un.code, a.submitted_at, "
+          "a.body_stamp FROM "
           "assignment a JOIN cycle cy ON cy.id = a.cycle_id JOIN unit un ON un.id = a.unit_id "
           "JOIN user u ON u.id = a.user_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
           "JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id AND "
@@ -98,6 +101,7 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, json_t **h
   c->rubric_frozen = db_col_int(st, 12) != 0;
   c->rubric_created = db_col_int(st, 13);
   c->rubric_updated = db_col_int(st, 14);
+  c->stamp = db_col_int(st, 19);
   rc = E_OK;
   if (head) {
     *head =
@@ -182,7 +186,10 @@ static int sheet_rubric(struct db *db, const struct ctx *c, json_t **out)
  * "total" from scoring_total() (jansson). Building the ~40 items as a jansson tree and dumping
  * it cost more than half of a sheet request's CPU; SQLite writes the same JSON values in about
  * a third of the time. The blind view and sheet_load_as() parse that text back, so the shape
- * of an item is written in one place. */
+ * of an item is written in one place. The items and the total, the costly part, are kept in
+ * sheet_cache between requests, under a key load_ctx() reads fresh every time (the sheet's
+ * body_stamp, changed by triggers on any write to its score or evidence rows); the head is
+ * always written from that row. */
 
 /* The "items" object of sheet :a, one row. json_group_object() adds the items in the order
  * the rows come, which is the score table's key (assignment_id, indicator_id), the order of
@@ -307,61 +314,103 @@ int sheet_load_as(struct db *db, int64_t assignment, enum sheet_view view, json_
   return *out ? E_OK : E_NOMEM;
 }
 
-int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **out, size_t *len)
+/* The end of sheet C's text, the tail `,"items":{…},"total":{…}}`, into a new malloc'd *OUT
+ * of *LEN bytes (the caller frees it): a copy of the one sheet_cache keeps for C when there is
+ * one, else computed and, when C's rubric is frozen, kept (see sheet_cache.h for the key).
+ * E_OK, E_NOMEM or a db error (*OUT NULL). */
+static int sheet_tail(struct db *db, const struct ctx *c, char **out, size_t *len)
 {
-  struct ctx c;
-  json_t *head = NULL, *rubric = NULL, *total = NULL;
-  char *b = NULL, *htext = NULL, *ttext = NULL;
-  size_t n = 0;
+  struct sheet_key key;
+  memset(&key, 0, sizeof key);
+  key.db = db_instance();
+  key.sheet = c->id;
+  key.stamp = c->stamp;
+  key.rubric = c->rubric;
+  key.rubric_created = c->rubric_created;
+  key.rubric_updated = c->rubric_updated;
+  memcpy(key.unit_kind, c->unit_kind, sizeof key.unit_kind);
+  if (c->rubric_frozen && (*out = sheet_cache_get(&key, len))) return E_OK;
   *out = NULL;
   *len = 0;
-  int rc = load_ctx(db, assignment, &c, &head);
-  if (rc) return rc;
-  int blind = view == SHEET_BLIND || (view == SHEET_AUTHOR && c.blind && !strcmp(c.kind, "review"));
+
+  json_t *rubric = NULL, *total = NULL;
+  char *ttext = NULL, *b = NULL;
   json_t *scoring =
       json_pack("{s:{},s:[],s:{},s:{},s:[]}", "scores", "na", "claims", "occurrences", "veto");
-  if (!scoring) rc = E_NOMEM;
-  if (!rc) rc = load_scoring(db, &c, scoring);
-  if (!rc && c.rubric) rc = sheet_rubric(db, &c, &rubric);
-  if (!rc && !(total = rubric ? scoring_total(rubric, scoring, c.unit_kind) : json_null()))
+  int rc = scoring ? load_scoring(db, c, scoring) : E_NOMEM;
+  if (!rc && c->rubric) rc = sheet_rubric(db, c, &rubric);
+  if (!rc && !(total = rubric ? scoring_total(rubric, scoring, c->unit_kind) : json_null()))
     rc = E_NOMEM;
+  if (!rc && !(ttext = json_dumps(total, JSON_ENCODE_ANY | JSON_COMPACT))) rc = E_NOMEM;
   db_stmt *st = rc ? NULL : db_prepare(db, ITEMS_SQL);
   if (!rc && !st) rc = E_DB;
-  if (!rc && !(rc = db_bind_int(st, ":a", c.id))) {
+  if (!rc && !(rc = db_bind_int(st, ":a", c->id))) {
     rc = db_step(st);
     rc = rc == DB_ROW ? E_OK : rc == DB_DONE ? E_DB : rc;
   }
-  if (!rc && !blind) {
-    /* The head's text without its closing brace, then the items and the total. */
-    htext = json_dumps(head, JSON_COMPACT);
-    ttext = json_dumps(total, JSON_ENCODE_ANY | JSON_COMPACT);
+  size_t n = 0;
+  if (!rc) {
     const char *items = db_col_text(st, 0);
-    size_t hn = htext ? strlen(htext) - 1 : 0, in = db_col_bytes(st, 0),
-           tn = ttext ? strlen(ttext) : 0;
-    n = hn + 9 + in + 9 + tn + 1;
-    if (!htext || !ttext || !(b = malloc(n + 1))) {
+    size_t in = db_col_bytes(st, 0), tn = strlen(ttext);
+    n = 9 + in + 9 + tn + 1;
+    if (!(b = malloc(n + 1))) {
       rc = E_NOMEM;
     } else {
       char *o = b;
-      memcpy(o, htext, hn);
-      memcpy(o += hn, ",\"items\":", 9);
+      memcpy(o, ",\"items\":", 9);
       memcpy(o += 9, items, in);
       memcpy(o += in, ",\"total\":", 9);
       memcpy(o += 9, ttext, tn);
       memcpy(o += tn, "}", 2);
     }
-  } else if (!rc) {
-    /* The blind view masks names inside comments and quotes: on the parsed items. */
-    const char *text = db_col_text(st, 0);
-    json_t *items = json_loadb(text, db_col_bytes(st, 0), 0, NULL);
-    if (!items || json_object_set_new(head, "items", items) ||
-        json_object_set(head, "total", total))
+  }
+  if (st) db_reset(st);
+  if (!rc && c->rubric_frozen) sheet_cache_put(&key, b, n);
+  if (!rc) {
+    *out = b;
+    *len = n;
+  }
+  free(ttext);
+  json_decref(scoring);
+  json_decref(rubric);
+  json_decref(total);
+  return rc;
+}
+
+int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **out, size_t *len)
+{
+  struct ctx c;
+  json_t *head = NULL;
+  char *b = NULL, *htext = NULL, *tail = NULL;
+  size_t n = 0, tn = 0;
+  *out = NULL;
+  *len = 0;
+  int rc = load_ctx(db, assignment, &c, &head);
+  if (rc) return rc;
+  int blind = view == SHEET_BLIND || (view == SHEET_AUTHOR && c.blind && !strcmp(c.kind, "review"));
+  rc = sheet_tail(db, &c, &tail, &tn);
+  if (!rc && !blind) {
+    /* The head's text without its closing brace, then the tail. */
+    htext = json_dumps(head, JSON_COMPACT);
+    size_t hn = htext ? strlen(htext) - 1 : 0;
+    n = hn + tn;
+    if (!htext || !(b = malloc(n + 1))) {
       rc = E_NOMEM;
+    } else {
+      memcpy(b, htext, hn);
+      memcpy(b + hn, tail, tn + 1);
+    }
+  } else if (!rc) {
+    /* The blind view masks names inside comments and quotes: on the parsed items. The tail
+     * with its comma made a brace is the object {"items":…,"total":…}. */
+    tail[0] = '{';
+    json_t *body = json_loadb(tail, tn, 0, NULL);
+    if (!body || json_object_update(head, body)) rc = E_NOMEM;
+    json_decref(body);
     if (!rc) rc = blind_sheet(db, &c, head);
     if (!rc && !(b = json_dumps(head, JSON_COMPACT))) rc = E_NOMEM;
     if (!rc) n = strlen(b);
   }
-  if (st) db_reset(st);
   if (!rc) {
     *out = b;
     *len = n;
@@ -369,11 +418,8 @@ int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **o
   }
   free(b);
   free(htext);
-  free(ttext);
+  free(tail);
   json_decref(head);
-  json_decref(scoring);
-  json_decref(rubric);
-  json_decref(total);
   return rc;
 }
 

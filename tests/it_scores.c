@@ -5,8 +5,9 @@
  * nothing half saved, evidence quoted from the report, access (not assigned, other units,
  * wrong phase), submission with its completeness and comment checks and the lock after it,
  * a unit's self-assessment in the submission phase (which freezes a new rubric), manual
- * assignments refused for the reviewer's own unit, a declared conflict or a duplicate, and a
- * sheet's total following every change of its rubric (sheets.c caches frozen rubrics).
+ * assignments refused for the reviewer's own unit, a declared conflict or a duplicate, a
+ * sheet's total following every change of its rubric (sheets.c caches frozen rubrics), and a
+ * sheet kept in memory (sheet_cache.c) following writes made straight into the SQLite file.
  */
 #include "testutil.h"
 
@@ -237,6 +238,82 @@ START_TEST(sheet_reply_holds_the_stored_values)
   json_decref(got);
   json_decref(want);
   json_decref(saved);
+}
+END_TEST
+
+/* Counter kaoping_sheet_cache_lookups_total{result=RESULT} of the daemon's /metrics. */
+static long long cache_lookups(const char *result)
+{
+  char url[300], name[100];
+  snprintf(url, sizeof url, "%s/metrics", d.url);
+  snprintf(name, sizeof name, "kaoping_sheet_cache_lookups_total{result=\"%s\"} ", result);
+  struct tu_resp r;
+  ck_assert_int_eq(tu_http("GET", url, NULL, NULL, 0, NULL, &r), 0);
+  const char *p = strstr(r.body, name);
+  ck_assert_msg(p != NULL, "no %s in /metrics", name);
+  long long n = atoll(p + strlen(name));
+  tu_resp_free(&r);
+  return n;
+}
+
+/* Item CODE of the sheet at PATH as REV reads it now (the reply is stored in *REPLY, which
+ * the caller decrefs). */
+static json_t *read_item(const char *code, json_t **reply)
+{
+  *reply = tu_call(&rev, "GET", path, NULL, 200);
+  return json_object_get(json_object_get(json_object_get(*reply, "sheet"), "items"), code);
+}
+
+/* A sheet's items and total are kept in memory between reads (sheet_cache.h). Reading again
+ * is served from there, and every write to the sheet's rows, including one made outside the
+ * daemon straight into the SQLite file, is seen by the very next read. */
+START_TEST(a_kept_sheet_follows_every_write)
+{
+  json_t *s = tu_call(&rev, "PUT", path,
+                      "{\"version\":0,\"items\":{\"1.1\":{\"points\":2.5,\"comment\":\"第一稿\","
+                      "\"evidence\":[{\"start\":0,\"end\":6}]},\"1.2\":{\"points\":1}}}",
+                      200);
+  long long id = tu_int(json_object_get(s, "sheet"), "id");
+  json_decref(s);
+  long long hits = cache_lookups("hit");
+  json_t *a = tu_call(&rev, "GET", path, NULL, 200), *b = tu_call(&rev, "GET", path, NULL, 200);
+  ck_assert_int_eq(cache_lookups("hit"), hits + 2);
+  ck_assert(json_equal(a, b));
+  ck_assert(tu_num(json_object_get(json_object_get(a, "sheet"), "total"), "base") == 3.5);
+  json_decref(a);
+  json_decref(b);
+
+  long long misses = cache_lookups("miss");
+  char q[600];
+  snprintf(q, sizeof q,
+           "UPDATE score SET points = 3, comment = '库外修改' WHERE assignment_id = %lld AND "
+           "indicator_id = (SELECT i.id FROM score s JOIN indicator i ON i.id = s.indicator_id "
+           "WHERE s.assignment_id = %lld AND i.code = '1.1')",
+           id, id);
+  tu_sql(d.dir, q);
+  json_t *r, *it = read_item("1.1", &r);
+  ck_assert_int_eq(cache_lookups("miss"), misses + 1);
+  ck_assert_str_eq(json_string_value(json_object_get(it, "comment")), "库外修改");
+  ck_assert(tu_num(it, "points") == 3);
+  ck_assert_int_eq(json_array_size(json_object_get(it, "evidence")), 1);
+  ck_assert(tu_num(json_object_get(json_object_get(r, "sheet"), "total"), "base") == 4);
+  json_decref(r);
+
+  snprintf(q, sizeof q, "DELETE FROM evidence WHERE assignment_id = %lld", id);
+  tu_sql(d.dir, q);
+  it = read_item("1.1", &r);
+  ck_assert_int_eq(json_array_size(json_object_get(it, "evidence")), 0);
+  json_decref(r);
+
+  snprintf(q, sizeof q,
+           "DELETE FROM score WHERE assignment_id = %lld AND indicator_id = (SELECT i.id FROM "
+           "score s JOIN indicator i ON i.id = s.indicator_id WHERE s.assignment_id = %lld AND "
+           "i.code = '1.2')",
+           id, id);
+  tu_sql(d.dir, q);
+  ck_assert_ptr_null(read_item("1.2", &r));
+  ck_assert(tu_num(json_object_get(json_object_get(r, "sheet"), "total"), "base") == 3);
+  json_decref(r);
 }
 END_TEST
 
@@ -613,6 +690,7 @@ static Suite *suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, first_save_total_and_stale_version);
   tcase_add_test(tc, sheet_reply_holds_the_stored_values);
+  tcase_add_test(tc, a_kept_sheet_follows_every_write);
   tcase_add_test(tc, every_bad_value_names_the_indicator);
   tcase_add_test(tc, evidence_is_quoted_from_the_report);
   tcase_add_test(tc, who_may_score_what);

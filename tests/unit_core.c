@@ -1,7 +1,7 @@
 /*
  * unit_core.c - Check suite for the modules without I/O: the error table, the arena, UTF-8
- * validation, JSON body parsing and field checks, option parsing, the router, and the
- * OpenAPI document against the route table.
+ * validation, JSON body parsing and field checks, option parsing, the router, the
+ * OpenAPI document against the route table, and the score sheets' text cache.
  */
 #include "arena.h"
 #include "config.h"
@@ -9,6 +9,7 @@
 #include "err.h"
 #include "json.h"
 #include "routes.h"
+#include "sheet_cache.h"
 #include "utf8.h"
 
 #include "testutil.h"
@@ -277,6 +278,83 @@ START_TEST(openapi_matches_route_table)
 }
 END_TEST
 
+/* sheet_cache: a text comes back only for its exact key, every member of the key counts,
+ * oversized texts are not kept, and the bytes kept never pass the budget. */
+START_TEST(sheet_cache_keys_and_budget)
+{
+  sheet_cache_clear();
+  struct sheet_key k;
+  memset(&k, 0, sizeof k);
+  k.db = 1;
+  k.sheet = 42;
+  k.stamp = -7;
+  k.rubric = 3;
+  k.rubric_created = 100;
+  k.rubric_updated = 200;
+  strcpy(k.unit_kind, "county");
+  size_t len;
+  ck_assert_ptr_null(sheet_cache_get(&k, &len));
+  sheet_cache_put(&k, ",\"items\":{}}", 12);
+  char *t = sheet_cache_get(&k, &len);
+  ck_assert_ptr_nonnull(t);
+  ck_assert_uint_eq(len, 12);
+  ck_assert_str_eq(t, ",\"items\":{}}");
+  free(t);
+  /* Each member of the key on its own makes a different key. */
+  for (int m = 0; m < 7; m++) {
+    struct sheet_key o = k;
+    switch (m) {
+    case 0:
+      o.db++;
+      break;
+    case 1:
+      o.sheet++;
+      break;
+    case 2:
+      o.stamp++;
+      break;
+    case 3:
+      o.rubric++;
+      break;
+    case 4:
+      o.rubric_created++;
+      break;
+    case 5:
+      o.rubric_updated++;
+      break;
+    default:
+      strcpy(o.unit_kind, "town");
+      break;
+    }
+    ck_assert_msg(sheet_cache_get(&o, &len) == NULL, "member %d", m);
+  }
+  /* Too large: not kept. */
+  char *big = malloc(SHEET_CACHE_ENTRY_MAX + 2);
+  memset(big, 'x', SHEET_CACHE_ENTRY_MAX + 1);
+  big[SHEET_CACHE_ENTRY_MAX + 1] = 0;
+  k.stamp = 8;
+  sheet_cache_put(&k, big, SHEET_CACHE_ENTRY_MAX + 1);
+  ck_assert_ptr_null(sheet_cache_get(&k, &len));
+  /* Many sheets of the largest size kept: the budget holds, recent ones are there. */
+  size_t kept;
+  for (int64_t id = 1; id <= 3 * (int64_t)(SHEET_CACHE_BYTES / SHEET_CACHE_ENTRY_MAX); id++) {
+    k.sheet = id;
+    sheet_cache_put(&k, big, SHEET_CACHE_ENTRY_MAX);
+    sheet_cache_stats(NULL, NULL, &kept);
+    ck_assert_uint_le(kept, SHEET_CACHE_BYTES);
+  }
+  ck_assert_uint_gt(kept, SHEET_CACHE_BYTES / 2);
+  t = sheet_cache_get(&k, &len);
+  ck_assert_ptr_nonnull(t);
+  ck_assert_uint_eq(len, SHEET_CACHE_ENTRY_MAX);
+  free(t);
+  free(big);
+  sheet_cache_clear();
+  sheet_cache_stats(NULL, NULL, &kept);
+  ck_assert_uint_eq(kept, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("core");
@@ -290,6 +368,7 @@ static Suite *suite(void)
   tcase_add_test(tc, router_matches_params_405_head);
   tcase_add_test(tc, every_route_has_a_role_and_handler);
   tcase_add_test(tc, openapi_matches_route_table);
+  tcase_add_test(tc, sheet_cache_keys_and_budget);
   suite_add_tcase(s, tc);
   return s;
 }
