@@ -59,9 +59,10 @@ static void col_copy(db_stmt *st, int i, char *buf, size_t n)
 }
 
 /* Sheet ASSIGNMENT's context into *C and, when HEAD is not NULL, the sheet's members other
- * than "items" and "total" into *HEAD (a new object, caller decrefs): one statement. E_OK,
- * E_NOT_FOUND, E_NOMEM (the head could not be built) or a db error. */
-static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, json_t **head)
+ * than "items" and "total" as the text of a JSON object into *HEAD (malloc'd, NUL-terminated,
+ * *HLEN bytes; the caller frees it), written by SQLite in the same statement. E_OK,
+ * E_NOT_FOUND, E_NOMEM or a db error (*HEAD NULL). */
+static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, char **head, size_t *hlen)
 {
   db_stmt *st = db_prepare(
       db, "SELECT a.id, a.cycle_id, a.unit_id, coalesce(cy.rubric_id, 0), a.sheet_version, "
@@ -69,8 +70,10 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, json_t **h
           "json_extract(rb.rules, '$.score_step'), 0), coalesce(json_extract(cy.settings, "
           "'$.comment_below'), 0), coalesce(rp.id, 0), coalesce(json_extract(cy.settings, "
           "'$.blind'), 0), coalesce(rb.frozen, 0), coalesce(rb.created_at, 0), "
-          "coalesce(rb.updated_at, 0), u.login, u.display_name, un.code, a.submitted_at, "
-          "a.body_stamp FROM "
+          "coalesce(rb.updated_at, 0), a.body_stamp, json_object('id', a.id, 'kind', a.kind, "
+          "'status', a.status, 'version', a.sheet_version, 'submitted_at', a.submitted_at, "
+          "'unit', un.code, 'reviewer', json_object('login', u.login, 'display_name', "
+          "u.display_name), 'rubric_id', coalesce(cy.rubric_id, 0)) FROM "
           "assignment a JOIN cycle cy ON cy.id = a.cycle_id JOIN unit un ON un.id = a.unit_id "
           "JOIN user u ON u.id = a.user_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
           "JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id AND "
@@ -101,16 +104,18 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, json_t **h
   c->rubric_frozen = db_col_int(st, 12) != 0;
   c->rubric_created = db_col_int(st, 13);
   c->rubric_updated = db_col_int(st, 14);
-  c->stamp = db_col_int(st, 19);
+  c->stamp = db_col_int(st, 15);
   rc = E_OK;
   if (head) {
-    *head =
-        json_pack("{s:I,s:s,s:s,s:I,s:o,s:s,s:{s:s,s:s},s:I}", "id", (json_int_t)c->id, "kind",
-                  c->kind, "status", c->status, "version", (json_int_t)c->version, "submitted_at",
-                  db_col_is_null(st, 18) ? json_null() : json_integer(db_col_int(st, 18)), "unit",
-                  db_col_text(st, 17), "reviewer", "login", db_col_text(st, 15), "display_name",
-                  db_col_text(st, 16), "rubric_id", (json_int_t)c->rubric);
-    if (!*head) rc = E_NOMEM;
+    const char *text = db_col_text(st, 16);
+    size_t n = db_col_bytes(st, 16);
+    if (text && n >= 2 && (*head = malloc(n + 1))) {
+      memcpy(*head, text, n + 1);
+      *hlen = n;
+    } else {
+      *head = NULL;
+      rc = E_NOMEM;
+    }
   }
   db_reset(st);
   return rc;
@@ -181,14 +186,14 @@ static int sheet_rubric(struct db *db, const struct ctx *c, json_t **out)
 
 /* ---- reading ----
  *
- * A sheet is read as JSON text: its head from load_ctx() (jansson), its "items" written by
- * SQLite's JSON functions straight from the score and evidence rows (ITEMS_SQL), and its
- * "total" from scoring_total() (jansson). Building the ~40 items as a jansson tree and dumping
- * it cost more than half of a sheet request's CPU; SQLite writes the same JSON values in about
- * a third of the time. The blind view and sheet_load_as() parse that text back, so the shape
- * of an item is written in one place. The items and the total, the costly part, are kept in
- * sheet_cache between requests, under a key load_ctx() reads fresh every time (the sheet's
- * body_stamp, changed by triggers on any write to its score or evidence rows); the head is
+ * A sheet is read as JSON text: its head written by SQLite's json_object() in load_ctx()'s
+ * statement, its "items" written by SQLite's JSON functions straight from the score and
+ * evidence rows (ITEMS_SQL), and its "total" from scoring_total() (jansson). Building the ~40 items
+ * as a jansson tree and dumping it cost more than half of a sheet request's CPU; SQLite writes the
+ * same JSON values in about a third of the time. The blind view and sheet_load_as() parse that text
+ * back, so the shape of an item is written in one place. The items and the total, the costly part,
+ * are kept in sheet_cache between requests, under a key load_ctx() reads fresh every time (the
+ * sheet's body_stamp, changed by triggers on any write to its score or evidence rows); the head is
  * always written from that row. */
 
 /* The "items" object of sheet :a, one row. json_group_object() adds the items in the order
@@ -380,36 +385,34 @@ static int sheet_tail(struct db *db, const struct ctx *c, char **out, size_t *le
 int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **out, size_t *len)
 {
   struct ctx c;
-  json_t *head = NULL;
   char *b = NULL, *htext = NULL, *tail = NULL;
-  size_t n = 0, tn = 0;
+  size_t n = 0, hn = 0, tn = 0;
   *out = NULL;
   *len = 0;
-  int rc = load_ctx(db, assignment, &c, &head);
+  int rc = load_ctx(db, assignment, &c, &htext, &hn);
   if (rc) return rc;
   int blind = view == SHEET_BLIND || (view == SHEET_AUTHOR && c.blind && !strcmp(c.kind, "review"));
   rc = sheet_tail(db, &c, &tail, &tn);
   if (!rc && !blind) {
     /* The head's text without its closing brace, then the tail. */
-    htext = json_dumps(head, JSON_COMPACT);
-    size_t hn = htext ? strlen(htext) - 1 : 0;
-    n = hn + tn;
-    if (!htext || !(b = malloc(n + 1))) {
+    n = hn - 1 + tn;
+    if (!(b = malloc(n + 1))) {
       rc = E_NOMEM;
     } else {
-      memcpy(b, htext, hn);
-      memcpy(b + hn, tail, tn + 1);
+      memcpy(b, htext, hn - 1);
+      memcpy(b + hn - 1, tail, tn + 1);
     }
   } else if (!rc) {
-    /* The blind view masks names inside comments and quotes: on the parsed items. The tail
+    /* The blind view masks names inside comments and quotes: on the parsed sheet. The tail
      * with its comma made a brace is the object {"items":…,"total":…}. */
     tail[0] = '{';
-    json_t *body = json_loadb(tail, tn, 0, NULL);
-    if (!body || json_object_update(head, body)) rc = E_NOMEM;
-    json_decref(body);
+    json_t *head = json_loadb(htext, hn, 0, NULL), *body = json_loadb(tail, tn, 0, NULL);
+    if (!head || !body || json_object_update(head, body)) rc = E_NOMEM;
     if (!rc) rc = blind_sheet(db, &c, head);
     if (!rc && !(b = json_dumps(head, JSON_COMPACT))) rc = E_NOMEM;
     if (!rc) n = strlen(b);
+    json_decref(head);
+    json_decref(body);
   }
   if (!rc) {
     *out = b;
@@ -419,7 +422,6 @@ int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **o
   free(b);
   free(htext);
   free(tail);
-  json_decref(head);
   return rc;
 }
 
@@ -707,7 +709,7 @@ int sheet_apply(struct db *db, int64_t assignment, json_t *change, int64_t now, 
                 const char **field, const char **detail)
 {
   struct ctx c;
-  int rc = load_ctx(db, assignment, &c, NULL);
+  int rc = load_ctx(db, assignment, &c, NULL, NULL);
   *codes = NULL;
   if (rc) return rc;
   if (!json_is_object(change))
