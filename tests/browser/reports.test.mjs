@@ -145,8 +145,11 @@ test('unit-YL-SFJ uploads by drag and drop and by the file button; versions, sea
   await page.locator('#upload-job[data-phase="sending"], #upload-job[data-phase="processing"]').waitFor();
   await page.getByRole('button', { name: '取消' }).click();
   await page.locator('#upload-job[data-phase="cancelled"]', { hasText: '已取消上传，报告未提交。' }).waitFor();
-  await page.unroute(`**/api/v1/cycles/${cycleId}/units/${UNIT}/report`);
+  // The held request is answered before its handler goes: one still pending when the route is
+  // removed may go on to the server, which would then store this draft as version 1.
+  for (let i = 0; !held && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
   if (held) await held.abort().catch(() => {});
+  await page.unroute(`**/api/v1/cycles/${cycleId}/units/${UNIT}/report`);
 
   // A damaged .docx: the server's Chinese detail.
   const bad = page.waitForResponse(isUpload);
