@@ -41,7 +41,7 @@ struct ctx {
   int64_t id, cycle, unit, rubric, version;
   int64_t stamp;                          /* body_stamp: see sheet_cache.h */
   int64_t report;                         /* the unit's current report in the cycle, 0 = none */
-  int64_t rubric_created, rubric_updated; /* the rubric row's times (the rubric cache's key) */
+  int64_t rubric_created, rubric_updated; /* the rubric row's times (both caches' keys) */
   int rubric_frozen;                      /* scores point at the rubric: it no longer changes */
   char kind[8], status[16], unit_kind[32];
   double score_step, comment_below; /* 0 = not set */
