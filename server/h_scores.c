@@ -4,7 +4,6 @@
 #include "h_scores.h"
 
 #include "audit.h"
-#include "authz.h"
 #include "h_cycles.h"
 #include "db.h"
 #include "dbjson.h"
@@ -17,51 +16,64 @@
 #include <string.h>
 #include <time.h>
 
-/* The cycle and unit of the route into *CYCLE and *UNIT ({unit}: a code, or "~ID" naming the
- * calling reviewer's own assignment, the only form a blind cycle takes from reviewers: see
- * authz_scoring_unit), and the cycle's phase into PHASE. E_OK or E_NOT_FOUND (also for a unit
- * outside the cycle). */
-static int route_unit(struct req *r, int64_t *cycle, int64_t *unit, char phase[16])
+/* Everything a score-sheet route needs about its target, read in one statement: the cycle
+ * of the route into *CYCLE, the unit into *UNIT ({unit}: a code, or "~ID" naming the calling
+ * reviewer's own assignment, the only form a blind cycle takes from reviewers: see
+ * authz_scoring_unit, whose rules this follows), the cycle's phase into PHASE and the
+ * caller's own sheet into *SHEET (0 = none yet): a reviewer's review assignment (not recused),
+ * or the unit's self-assessment for its own users; admins have none. E_OK, E_NOT_FOUND (no
+ * such cycle or unit, a unit outside the cycle, a unit user's other unit, a reviewer not
+ * assigned, a code in a blind cycle) or a db error. */
+static int route_sheet(struct req *r, int64_t *cycle, int64_t *unit, int64_t *sheet, char phase[16])
 {
-  int64_t assignment; /* own_sheet() finds the same one: a reviewer has one per unit */
+  const char *p = req_param(r, "unit");
+  int self = r->user.role == ROLE_UNIT, reviewer = r->user.role == ROLE_REVIEWER;
+  int tilde = p && *p == '~';
+  long long own = 0;
   int rc = req_param_id(r, "cycle", cycle);
-  if (rc || (rc = authz_scoring_unit(r, *cycle, unit, &assignment))) return rc;
-  db_stmt *st = db_prepare(r->db, "SELECT c.phase FROM cycle c JOIN cycle_unit cu ON "
-                                  "cu.cycle_id = c.id WHERE c.id = :c AND cu.unit_id = :u");
+  *unit = *sheet = 0;
+  if (rc) return rc;
+  if (!p) return E_NOT_FOUND;
+  if (tilde) { /* "~ID": digits only, a reviewer's own review assignment in this cycle */
+    char *end;
+    own = p[1] >= '1' && p[1] <= '9' ? strtoll(p + 1, &end, 10) : 0;
+    if (own <= 0 || *end || !reviewer) return E_NOT_FOUND;
+  }
+  /* The caller's sheet: a reviewer's through the unique (cycle, unit, user, kind) index, a
+   * unit's self-assessment among the unit's few rows. */
+  db_stmt *st =
+      tilde ? db_prepare(r->db, "SELECT c.phase, 0, a.unit_id, a.id FROM assignment a JOIN cycle "
+                                "c ON c.id = a.cycle_id JOIN cycle_unit cu ON cu.cycle_id = "
+                                "a.cycle_id AND cu.unit_id = a.unit_id WHERE a.id = :id AND "
+                                "a.cycle_id = :c AND a.user_id = :me AND a.kind = 'review' AND "
+                                "a.status <> 'recused'")
+            : db_prepare(r->db, "SELECT c.phase, coalesce(json_extract(c.settings, '$.blind'), "
+                                "0), un.id, CASE WHEN :self THEN (SELECT min(a.id) FROM "
+                                "assignment a WHERE a.cycle_id = c.id AND a.unit_id = un.id AND "
+                                "a.kind = 'self') ELSE (SELECT a.id FROM assignment a WHERE "
+                                "a.cycle_id = c.id AND a.unit_id = un.id AND a.user_id = :me AND "
+                                "a.kind = 'review' AND a.status <> 'recused') END FROM cycle c "
+                                "JOIN unit un ON un.code = :code JOIN cycle_unit cu ON "
+                                "cu.cycle_id = c.id AND cu.unit_id = un.id WHERE c.id = :c");
   if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":c", *cycle)) || (rc = db_bind_int(st, ":u", *unit))) {
+  if ((rc = db_bind_int(st, ":c", *cycle)) || (rc = db_bind_int(st, ":me", r->user.id)) ||
+      (rc = tilde ? db_bind_int(st, ":id", own) : db_bind_int(st, ":self", self)) ||
+      (!tilde && (rc = db_bind_text(st, ":code", p)))) {
     db_reset(st);
     return rc;
   }
   rc = db_step(st);
-  if (rc == DB_ROW) snprintf(phase, 16, "%s", db_col_text(st, 0));
-  db_reset(st);
-  return rc == DB_ROW ? E_OK : rc == DB_DONE ? E_NOT_FOUND : rc;
-}
-
-/* The caller's sheet for UNIT in CYCLE into *ID (0 = none yet): a reviewer's review
- * assignment (not recused), or the unit's self-assessment for its own users. */
-static int own_sheet(struct req *r, int64_t cycle, int64_t unit, int64_t *id)
-{
-  *id = 0;
-  int unit_user = r->user.role == ROLE_UNIT;
-  if (unit_user && r->user.unit_id != unit) return E_NOT_FOUND;
-  db_stmt *st = db_prepare(
-      r->db, "SELECT min(id) FROM assignment WHERE cycle_id = :c AND unit_id = :u AND ((:self "
-             "AND kind = 'self') OR (NOT :self AND kind = 'review' AND user_id = :me AND status "
-             "<> 'recused'))");
-  int rc;
-  if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit)) ||
-      (rc = db_bind_int(st, ":self", unit_user)) || (rc = db_bind_int(st, ":me", r->user.id))) {
-    db_reset(st);
-    return rc;
+  int blind = 0;
+  if (rc == DB_ROW) {
+    snprintf(phase, 16, "%s", db_col_text(st, 0));
+    blind = db_col_int(st, 1) != 0;
+    *unit = db_col_int(st, 2);
+    *sheet = db_col_int(st, 3); /* NULL (none) reads as 0 */
   }
-  rc = db_step(st);
-  if (rc == DB_ROW) *id = db_col_int(st, 0); /* NULL (none) reads as 0 */
   db_reset(st);
-  if (rc != DB_ROW && rc != DB_DONE) return rc;
-  return *id || unit_user ? E_OK : E_NOT_FOUND;
+  if (rc != DB_ROW) return rc == DB_DONE ? E_NOT_FOUND : rc;
+  if ((reviewer && (blind || !*sheet)) || (self && r->user.unit_id != *unit)) return E_NOT_FOUND;
+  return E_OK;
 }
 
 /* Replies {"sheet": sheet ID as its author sees it} ({"sheet": null} for ID 0), written as
@@ -142,10 +154,9 @@ int h_scores_get(struct req *r, struct reply *out)
 {
   int64_t cycle, unit, id;
   char phase[16];
-  int rc = route_unit(r, &cycle, &unit, phase);
+  int rc = route_sheet(r, &cycle, &unit, &id, phase);
   if (rc) return rc;
   if (r->user.role == ROLE_ADMIN) return reply_all_sheets(r->db, out, cycle, unit);
-  if ((rc = own_sheet(r, cycle, unit, &id))) return rc;
   return reply_sheet(r->db, out, id);
 }
 
@@ -153,8 +164,8 @@ int h_scores_put(struct req *r, struct reply *out)
 {
   int64_t cycle, unit, id;
   char phase[16];
-  int rc = route_unit(r, &cycle, &unit, phase);
-  if (rc || (rc = own_sheet(r, cycle, unit, &id))) return rc;
+  int rc = route_sheet(r, &cycle, &unit, &id, phase);
+  if (rc) return rc;
   int self = r->user.role == ROLE_UNIT;
   if (strcmp(phase, self ? "submission" : "review")) {
     out->detail = self ? "自评只能在报告填报阶段进行" : "当前不在评审阶段，不能评分";

@@ -6,6 +6,7 @@
 #include "results_cache.h"
 
 #include "routes.h"
+#include "session.h"
 #include "sheet_cache.h"
 #include "version.h"
 
@@ -177,6 +178,14 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
       "# HELP kaoping_sheet_cache_bytes Text of score sheets kept in memory.\n"
       "# TYPE kaoping_sheet_cache_bytes gauge\nkaoping_sheet_cache_bytes %zu\n",
       (unsigned long long)hits, (unsigned long long)misses, kept);
+  session_cache_stats(&hits, &misses);
+  put(&t,
+      "# HELP kaoping_session_cache_lookups_total Signed-in requests whose session was found in "
+      "memory (session.h), by whether a current copy was there.\n"
+      "# TYPE kaoping_session_cache_lookups_total counter\n"
+      "kaoping_session_cache_lookups_total{result=\"hit\"} %llu\n"
+      "kaoping_session_cache_lookups_total{result=\"miss\"} %llu\n",
+      (unsigned long long)hits, (unsigned long long)misses);
   if (t.oom) {
     free(t.p);
     return -1;

@@ -26,6 +26,7 @@
 #include "h_units.h"
 #include "h_users.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -169,17 +170,47 @@ int route_pattern_match(const char *pattern, const char *path, const char **para
   return 1;
 }
 
+/* What a path must have to match route I, known before matching it: its number of slashes
+ * and its literal end (the pattern's text after its last parameter, e.g. "/scores"). Most
+ * routes fail on one of the two, so only a few are matched character by character. */
+static struct {
+  unsigned slashes;
+  const char *tail;
+  size_t tail_len;
+} shape[sizeof routes / sizeof routes[0]];
+static pthread_once_t shape_once = PTHREAD_ONCE_INIT;
+
+static void shape_init(void)
+{
+  for (size_t i = 0; i < routes_count; i++) {
+    const char *pat = routes[i].pattern, *close = strrchr(pat, '}');
+    for (const char *q = pat; *q; q++) shape[i].slashes += *q == '/';
+    shape[i].tail = close ? close + 1 : pat;
+    shape[i].tail_len = strlen(shape[i].tail);
+  }
+}
+
+/* 1 when PATH (LEN bytes, SLASHES slashes) may match route I (see shape). */
+static int may_match(size_t i, const char *path, size_t len, unsigned slashes)
+{
+  return shape[i].slashes == slashes && shape[i].tail_len <= len &&
+         !memcmp(path + len - shape[i].tail_len, shape[i].tail, shape[i].tail_len);
+}
+
 int route_match(const char *method, const char *path, const struct route **rt, const char **params,
                 int *nparams, struct arena *a, char *allow, size_t allowlen)
 {
   const char *want = strcmp(method, "HEAD") ? method : "GET";
-  size_t used = 0;
+  size_t used = 0, len = strlen(path);
+  unsigned slashes = 0;
   int known = 0;
   allow[0] = 0;
+  pthread_once(&shape_once, shape_init);
+  for (const char *q = path; *q; q++) slashes += *q == '/';
   /* The method's own routes first, matched without copying parameters (a failed match would
    * leave its copies in A); the other methods only when none matches, for ALLOW. */
   for (size_t i = 0; i < routes_count; i++) {
-    if (strcmp(routes[i].method, want) ||
+    if (!may_match(i, path, len, slashes) || strcmp(routes[i].method, want) ||
         route_pattern_match(routes[i].pattern, path, NULL, NULL, a) != 1)
       continue;
     if (route_pattern_match(routes[i].pattern, path, params, nparams, a) < 0) return E_NOMEM;
@@ -187,7 +218,7 @@ int route_match(const char *method, const char *path, const struct route **rt, c
     return E_OK;
   }
   for (size_t i = 0; i < routes_count; i++) {
-    if (strcmp(routes[i].method, want) &&
+    if (may_match(i, path, len, slashes) && strcmp(routes[i].method, want) &&
         route_pattern_match(routes[i].pattern, path, NULL, NULL, a) == 1) {
       known = 1;
       const char *m = routes[i].method;

@@ -9,7 +9,10 @@
 #include "log.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,6 +60,141 @@ static void load_user(struct user *u, db_stmt *st, int first, struct arena *a)
   "u.id, u.login, u.display_name, u.role, coalesce(u.unit_id, 0), u.must_change_pw, un.code, "     \
   "un.name"
 
+/* ---- sessions kept in memory ----
+ *
+ * Reading a session is a join of three tables for every request. The sessions in use are
+ * therefore kept here too, each under the value auth_stamp.v had when it was read
+ * (sql/0010_auth_stamp.sql: triggers give it a new random value on any change to a session,
+ * an account or a unit that a signed-in request's identity is read from, whatever code makes
+ * it). A request reads that one value; an entry is used only when its token hash, database and
+ * stamp all match, and only while the session is neither expired nor idle by the entry's times
+ * (else the database decides, as before). The entry's last_seen follows the daemon's own
+ * updates of the row. The stamp is read in the same statement as the session, so an entry
+ * never carries a newer stamp than its data.
+ *
+ * Memory: SESSION_SLOTS direct-mapped slots (a token's hash picks one; a newer session in the
+ * same slot replaces the older, which is then read from the database again), each with one
+ * malloc'd block for the four strings. One mutex; its sections copy a few hundred bytes. */
+#define SESSION_SLOTS 8192 /* a power of two */
+
+static struct sentry {
+  uint64_t db;                           /* db_instance(); 0 = free slot */
+  unsigned char hash[CRYPTO_HASH_BYTES]; /* the token's */
+  int64_t stamp, sid, last_seen, expires;
+  struct user u; /* its strings point into text */
+  char *text;    /* malloc'd: login, display name, unit code, unit name, each NUL-ended */
+} stab[SESSION_SLOTS];
+static pthread_mutex_t stab_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint64_t stab_hits, stab_misses;
+
+void session_cache_stats(uint64_t *hits, uint64_t *misses)
+{
+  if (hits) *hits = atomic_load(&stab_hits);
+  if (misses) *misses = atomic_load(&stab_misses);
+}
+
+static struct sentry *slot_of(const unsigned char h[CRYPTO_HASH_BYTES])
+{
+  uint32_t x;
+  memcpy(&x, h, sizeof x);
+  return &stab[x & (SESSION_SLOTS - 1)];
+}
+
+/* The current auth_stamp value into *V. E_OK or a db error. */
+static int auth_stamp(struct db *db, int64_t *v)
+{
+  db_stmt *st = db_prepare(db, "SELECT v FROM auth_stamp WHERE id = 1");
+  return st ? db_one_int(st, v) : E_DB;
+}
+
+/* Keeps session SID of token hash H, read with stamp STAMP, as user U. */
+static void keep(const unsigned char h[CRYPTO_HASH_BYTES], int64_t stamp, int64_t sid,
+                 int64_t last_seen, int64_t expires, const struct user *u)
+{
+  const char *parts[4] = {u->login, u->display_name, u->unit_code ? u->unit_code : "",
+                          u->unit_name ? u->unit_name : ""};
+  size_t len[4], n = 0;
+  for (int i = 0; i < 4; i++) n += (len[i] = strlen(parts[i])) + 1;
+  char *text = malloc(n), *o = text;
+  if (!text) return;
+  const char *at[4];
+  for (int i = 0; i < 4; i++) {
+    memcpy(o, parts[i], len[i] + 1);
+    at[i] = o;
+    o += len[i] + 1;
+  }
+  pthread_mutex_lock(&stab_lock);
+  struct sentry *e = slot_of(h);
+  free(e->text);
+  e->db = db_instance();
+  memcpy(e->hash, h, CRYPTO_HASH_BYTES);
+  e->stamp = stamp;
+  e->sid = sid;
+  e->last_seen = last_seen;
+  e->expires = expires;
+  e->u = *u;
+  e->u.login = at[0];
+  e->u.display_name = at[1];
+  e->u.unit_code = u->unit_code ? at[2] : NULL;
+  e->u.unit_name = u->unit_name ? at[3] : NULL;
+  e->text = text;
+  pthread_mutex_unlock(&stab_lock);
+}
+
+/* The kept session of token hash H under stamp STAMP into *U (strings copied into A), with
+ * its last_seen into *LAST_SEEN: 1 when there is one that is still neither expired nor idle at
+ * NOW, else 0 (also when A is exhausted). */
+static int kept(const unsigned char h[CRYPTO_HASH_BYTES], int64_t stamp, int64_t now,
+                struct user *u, int64_t *last_seen, struct arena *a)
+{
+  int found = 0;
+  pthread_mutex_lock(&stab_lock);
+  struct sentry *e = slot_of(h);
+  if (e->db == db_instance() && e->stamp == stamp && !memcmp(e->hash, h, CRYPTO_HASH_BYTES) &&
+      now < e->expires && now - e->last_seen < idle_s) {
+    *u = e->u;
+    u->session_id = e->sid;
+    *last_seen = e->last_seen;
+    u->login = arena_strdup(a, e->u.login);
+    u->display_name = arena_strdup(a, e->u.display_name);
+    u->unit_code = e->u.unit_code ? arena_strdup(a, e->u.unit_code) : NULL;
+    u->unit_name = e->u.unit_name ? arena_strdup(a, e->u.unit_name) : NULL;
+    found = u->login && u->display_name && (u->unit_code != NULL) == (e->u.unit_code != NULL) &&
+            (u->unit_name != NULL) == (e->u.unit_name != NULL);
+  }
+  pthread_mutex_unlock(&stab_lock);
+  return found;
+}
+
+/* Sets the kept last_seen of token hash H to NOW, if it is still kept. */
+static void kept_seen(const unsigned char h[CRYPTO_HASH_BYTES], int64_t now)
+{
+  pthread_mutex_lock(&stab_lock);
+  struct sentry *e = slot_of(h);
+  if (e->db == db_instance() && !memcmp(e->hash, h, CRYPTO_HASH_BYTES)) e->last_seen = now;
+  pthread_mutex_unlock(&stab_lock);
+}
+
+void session_cache_clear(void)
+{
+  pthread_mutex_lock(&stab_lock);
+  for (size_t i = 0; i < SESSION_SLOTS; i++) {
+    free(stab[i].text);
+    memset(&stab[i], 0, sizeof stab[i]);
+  }
+  pthread_mutex_unlock(&stab_lock);
+}
+
+/* Updates the row's last_seen to NOW. */
+static int touch(struct db *db, int64_t sid, int64_t now)
+{
+  db_stmt *st = db_prepare(db, "UPDATE session SET last_seen = :now WHERE id = :id");
+  int rc;
+  if (!st || (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":id", sid)))
+    return st ? rc : E_DB;
+  return db_run(st);
+}
+
 int session_authenticate(struct req *r, const char *cookie)
 {
   if (!cookie || strlen(cookie) != CRYPTO_TOKEN_HEX - 1) return E_OK;
@@ -64,24 +202,37 @@ int session_authenticate(struct req *r, const char *cookie)
     if (!isxdigit((unsigned char)*p)) return E_OK;
   unsigned char h[CRYPTO_HASH_BYTES];
   crypto_token_hash(cookie, h);
-  db_stmt *st =
-      db_prepare(r->db, "SELECT s.id, s.csrf_token, s.last_seen, s.expires_at, " USER_COLUMNS
-                        " FROM session s JOIN user u ON u.id = s.user_id "
-                        "LEFT JOIN unit un ON un.id = u.unit_id "
-                        "WHERE s.token_hash = :h AND u.disabled = 0");
-  if (!st) return E_DB;
-  int rc = db_bind_blob(st, ":h", h, sizeof h);
+  int64_t now = (int64_t)time(NULL), stamp, last_seen;
+  struct user u = {0};
+  int rc = auth_stamp(r->db, &stamp);
   if (rc) return rc;
+  if (kept(h, stamp, now, &u, &last_seen, &r->a)) {
+    atomic_fetch_add(&stab_hits, 1);
+    if (now - last_seen >= LAST_SEEN_STEP) {
+      if ((rc = touch(r->db, u.session_id, now))) return rc;
+      kept_seen(h, now);
+    }
+    r->user = u;
+    return E_OK;
+  }
+  atomic_fetch_add(&stab_misses, 1);
+  db_stmt *st = db_prepare(r->db, "SELECT s.id, s.csrf_token, s.last_seen, s.expires_at, "
+                                  "(SELECT v FROM auth_stamp WHERE id = 1), " USER_COLUMNS
+                                  " FROM session s JOIN user u ON u.id = s.user_id "
+                                  "LEFT JOIN unit un ON un.id = u.unit_id "
+                                  "WHERE s.token_hash = :h AND u.disabled = 0");
+  if (!st) return E_DB;
+  if ((rc = db_bind_blob(st, ":h", h, sizeof h))) return rc;
   rc = db_step(st);
   if (rc != DB_ROW) {
     db_reset(st);
     return rc == DB_DONE ? E_OK : rc;
   }
-  int64_t now = (int64_t)time(NULL), sid = db_col_int(st, 0);
-  int64_t last_seen = db_col_int(st, 2), expires = db_col_int(st, 3);
-  struct user u = {0};
+  int64_t sid = db_col_int(st, 0), expires = db_col_int(st, 3);
+  last_seen = db_col_int(st, 2);
+  stamp = db_col_int(st, 4);
   snprintf(u.csrf, sizeof u.csrf, "%s", db_col_text(st, 1));
-  load_user(&u, st, 4, &r->a);
+  load_user(&u, st, 5, &r->a);
   db_reset(st);
   if (now >= expires || now - last_seen >= idle_s) {
     st = db_prepare(r->db, "DELETE FROM session WHERE id = :id");
@@ -89,13 +240,12 @@ int session_authenticate(struct req *r, const char *cookie)
     return db_run(st);
   }
   if (now - last_seen >= LAST_SEEN_STEP) {
-    st = db_prepare(r->db, "UPDATE session SET last_seen = :now WHERE id = :id");
-    if (!st || (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":id", sid)))
-      return st ? rc : E_DB;
-    if ((rc = db_run(st))) return rc;
+    if ((rc = touch(r->db, sid, now))) return rc;
+    last_seen = now;
   }
-  if (!u.login || (u.unit_code == NULL) != (u.unit_id == 0)) return E_NOMEM;
+  if (!u.login || !u.display_name || (u.unit_code == NULL) != (u.unit_id == 0)) return E_NOMEM;
   u.session_id = sid;
+  keep(h, stamp, sid, last_seen, expires, &u);
   r->user = u;
   return E_OK;
 }

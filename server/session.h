@@ -20,9 +20,18 @@
 void session_configure(unsigned idle_minutes, unsigned max_hours, int secure_cookies);
 
 /* Looks up the session named by COOKIE (may be NULL) and fills r->user when it is valid and
- * its account enabled; otherwise leaves r anonymous. An expired session is deleted. Returns
- * E_OK (also for a missing or bad cookie) or a db error. */
+ * its account enabled; otherwise leaves r anonymous. An expired session is deleted. Sessions
+ * in use are kept in memory under sql/0010_auth_stamp.sql's stamp, read on every call (see
+ * session.c), so a change to a session, an account or a unit counts from the next request
+ * whoever makes it. Returns E_OK (also for a missing or bad cookie) or a db error. */
 int session_authenticate(struct req *r, const char *cookie);
+
+/* Forgets every session kept in memory (tests; the daemon never needs to). */
+void session_cache_clear(void);
+
+/* Counters since the start: session lookups answered from memory and those that read the
+ * database (requests with a well-formed cookie only). Either pointer may be NULL. */
+void session_cache_stats(uint64_t *hits, uint64_t *misses);
 
 /* Starts a new session for USER_ID (inside the caller's transaction), loads the user into
  * r->user and adds the Set-Cookie header to OUT. Returns E_OK or a db error. */

@@ -606,6 +606,12 @@ START_TEST(sessions_expire_when_idle_or_old)
   sign_in(&a, "reviewer4", "kaoping-demo", 200);
   sign_in(&b, "reviewer5", "kaoping-demo", 200);
   struct tu_resp r;
+  /* Both in use first, so both are kept in memory too. */
+  for (int i = 0; i < 2; i++) {
+    call(i ? &b : &a, "GET", "/api/v1/me", NULL, &r);
+    ck_assert_int_eq(r.status, 200);
+    tu_resp_free(&r);
+  }
   /* 31 minutes without a request (the default idle limit is 30). */
   db_exec_file("UPDATE session SET last_seen = last_seen - 31 * 60 WHERE user_id = "
                "(SELECT id FROM user WHERE login = 'reviewer4')");
@@ -648,6 +654,81 @@ START_TEST(sessions_expire_when_idle_or_old)
     ck_assert_int_eq(r.status, 401);
     tu_resp_free(&r);
   }
+}
+END_TEST
+
+/* Counter kaoping_session_cache_lookups_total{result=RESULT} of the daemon's /metrics. */
+static long long session_lookups(const char *result)
+{
+  struct tu_resp r;
+  char name[100];
+  call(NULL, "GET", "/metrics", NULL, &r);
+  ck_assert_int_eq(r.status, 200);
+  snprintf(name, sizeof name, "kaoping_session_cache_lookups_total{result=\"%s\"} ", result);
+  const char *at = strstr(r.body, name);
+  ck_assert_msg(at != NULL, "no %s in /metrics", name);
+  long long n = atoll(at + strlen(name));
+  tu_resp_free(&r);
+  return n;
+}
+
+/* GET /api/v1/me as C: asserts status WANT and returns display_name and the unit's name
+ * ("" for none) in NAME and UNIT (for 200). */
+static void me(struct client *c, long want, char name[200], char unit[200])
+{
+  struct tu_resp r;
+  call(c, "GET", "/api/v1/me", NULL, &r);
+  ck_assert_msg(r.status == want, "GET /me: %ld, wanted %ld: %s", r.status, want, r.body);
+  if (want == 200) {
+    json_t *j = body_json(&r), *u = json_object_get(j, "user");
+    if (!u) u = j;
+    snprintf(name, 200, "%s", json_string_value(json_object_get(u, "display_name")));
+    const char *un = json_string_value(json_object_get(json_object_get(u, "unit"), "name"));
+    snprintf(unit, 200, "%s", un ? un : "");
+    json_decref(j);
+  }
+  tu_resp_free(&r);
+}
+
+/* Sessions are kept in memory between requests; every change to what a request's identity is
+ * read from counts from the next request, also when it is written straight into the database
+ * file by another program. */
+START_TEST(a_kept_session_follows_every_write)
+{
+  struct client rv, un, x, y;
+  char name[200], unit[200];
+  sign_in(&rv, "reviewer6", "kaoping-demo", 200);
+  sign_in(&un, "unit-YL-SFJ", "kaoping-demo", 200);
+  sign_in(&x, "reviewer5", "kaoping-demo", 200);
+  sign_in(&y, "reviewer3", "kaoping-demo", 200);
+  long long hits = session_lookups("hit");
+  for (int i = 0; i < 3; i++) me(&rv, 200, name, unit);
+  ck_assert_int_ge(session_lookups("hit"), hits + 2); /* the first read fills it */
+
+  db_exec_file("UPDATE user SET display_name = '库外改名' WHERE login = 'reviewer6'");
+  me(&rv, 200, name, unit);
+  ck_assert_str_eq(name, "库外改名");
+
+  me(&un, 200, name, unit);
+  ck_assert_str_ne(unit, "库外改名的单位");
+  db_exec_file("UPDATE unit SET name = '库外改名的单位' WHERE code = 'YL-SFJ'");
+  me(&un, 200, name, unit);
+  ck_assert_str_eq(unit, "库外改名的单位");
+
+  me(&x, 200, name, unit);
+  db_exec_file("DELETE FROM session WHERE user_id = (SELECT id FROM user WHERE login = "
+               "'reviewer5')");
+  me(&x, 401, name, unit);
+
+  me(&y, 200, name, unit);
+  db_exec_file("UPDATE session SET last_seen = last_seen - 31 * 60 WHERE user_id = (SELECT id "
+               "FROM user WHERE login = 'reviewer3')");
+  me(&y, 401, name, unit);
+
+  me(&rv, 200, name, unit);
+  db_exec_file("UPDATE user SET disabled = 1 WHERE login = 'reviewer6'");
+  me(&rv, 401, name, unit);
+  me(&un, 200, name, unit); /* others stay signed in */
 }
 END_TEST
 
@@ -776,6 +857,7 @@ static Suite *suite(void)
   tcase_add_test(tc, audit_trail_api);
   tcase_add_test(tc, cycles_are_listed_newest_first);
   tcase_add_test(tc, sessions_expire_when_idle_or_old);
+  tcase_add_test(tc, a_kept_session_follows_every_write);
   tcase_add_test(tc, csrf_negatives_for_every_state_changing_route);
   tcase_add_test(tc, audit_rows_carry_before_and_after);
   suite_add_tcase(s, tc);
