@@ -16,75 +16,57 @@
 #include <string.h>
 #include <time.h>
 
-/* Everything a score-sheet route needs about its target, read in one statement: the cycle
- * of the route into *CYCLE, the unit into *UNIT ({unit}: a code, or "~ID" naming the calling
- * reviewer's own assignment, the only form a blind cycle takes from reviewers: see
- * authz_scoring_unit, whose rules this follows), the cycle's phase into PHASE and the
- * caller's own sheet into *SHEET (0 = none yet): a reviewer's review assignment (not recused),
- * or the unit's self-assessment for its own users; admins have none. E_OK, E_NOT_FOUND (no
- * such cycle or unit, a unit outside the cycle, a unit user's other unit, a reviewer not
- * assigned, a code in a blind cycle) or a db error. */
-static int route_sheet(struct req *r, int64_t *cycle, int64_t *unit, int64_t *sheet, char phase[16])
+/* The target of a score-sheet route, found with sheet_find(): the cycle into *CYCLE, the
+ * unit into *UNIT ({unit}: a code, or "~ID" naming the calling reviewer's own assignment, the
+ * only form a blind cycle takes from reviewers: see authz_scoring_unit, whose rules this
+ * follows), the cycle's phase into PHASE and the caller's own sheet into *SHEET (0 = none
+ * yet): a reviewer's review assignment (not recused), or the unit's self-assessment for its
+ * own users; admins have none. With TEXT not NULL, the sheet's text as its author sees it too
+ * (NULL when there is none; the caller frees it). E_OK, E_NOT_FOUND (no such cycle or unit, a
+ * unit outside the cycle, a unit user's other unit, a reviewer not assigned, a code in a blind
+ * cycle) or a db error. */
+static int route_sheet(struct req *r, int64_t *cycle, int64_t *unit, int64_t *sheet, char phase[16],
+                       char **text, size_t *len)
 {
   const char *p = req_param(r, "unit");
   int self = r->user.role == ROLE_UNIT, reviewer = r->user.role == ROLE_REVIEWER;
-  int tilde = p && *p == '~';
-  long long own = 0;
+  struct sheet_query q = {.user = r->user.id, .self = self};
+  struct sheet_ref ref;
+  char *t = NULL;
   int rc = req_param_id(r, "cycle", cycle);
   *unit = *sheet = 0;
+  if (text) *text = NULL;
   if (rc) return rc;
   if (!p) return E_NOT_FOUND;
-  if (tilde) { /* "~ID": digits only, a reviewer's own review assignment in this cycle */
+  if (*p == '~') { /* "~ID": digits only, a reviewer's own review assignment in this cycle */
     char *end;
-    own = p[1] >= '1' && p[1] <= '9' ? strtoll(p + 1, &end, 10) : 0;
+    long long own = p[1] >= '1' && p[1] <= '9' ? strtoll(p + 1, &end, 10) : 0;
     if (own <= 0 || *end || !reviewer) return E_NOT_FOUND;
+    q.assignment = own;
+  } else {
+    q.unit_code = p;
   }
-  /* The caller's sheet: a reviewer's through the unique (cycle, unit, user, kind) index, a
-   * unit's self-assessment among the unit's few rows. */
-  db_stmt *st =
-      tilde ? db_prepare(r->db, "SELECT c.phase, 0, a.unit_id, a.id FROM assignment a JOIN cycle "
-                                "c ON c.id = a.cycle_id JOIN cycle_unit cu ON cu.cycle_id = "
-                                "a.cycle_id AND cu.unit_id = a.unit_id WHERE a.id = :id AND "
-                                "a.cycle_id = :c AND a.user_id = :me AND a.kind = 'review' AND "
-                                "a.status <> 'recused'")
-            : db_prepare(r->db, "SELECT c.phase, coalesce(json_extract(c.settings, '$.blind'), "
-                                "0), un.id, CASE WHEN :self THEN (SELECT min(a.id) FROM "
-                                "assignment a WHERE a.cycle_id = c.id AND a.unit_id = un.id AND "
-                                "a.kind = 'self') ELSE (SELECT a.id FROM assignment a WHERE "
-                                "a.cycle_id = c.id AND a.unit_id = un.id AND a.user_id = :me AND "
-                                "a.kind = 'review' AND a.status <> 'recused') END FROM cycle c "
-                                "JOIN unit un ON un.code = :code JOIN cycle_unit cu ON "
-                                "cu.cycle_id = c.id AND cu.unit_id = un.id WHERE c.id = :c");
-  if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":c", *cycle)) || (rc = db_bind_int(st, ":me", r->user.id)) ||
-      (rc = tilde ? db_bind_int(st, ":id", own) : db_bind_int(st, ":self", self)) ||
-      (!tilde && (rc = db_bind_text(st, ":code", p)))) {
-    db_reset(st);
-    return rc;
+  q.cycle = *cycle;
+  if ((rc = sheet_find(r->db, &q, &ref, text ? &t : NULL, len))) return rc;
+  if ((reviewer && ((ref.blind && !q.assignment) || !ref.sheet)) ||
+      (self && r->user.unit_id != ref.unit)) {
+    free(t);
+    return E_NOT_FOUND;
   }
-  rc = db_step(st);
-  int blind = 0;
-  if (rc == DB_ROW) {
-    snprintf(phase, 16, "%s", db_col_text(st, 0));
-    blind = db_col_int(st, 1) != 0;
-    *unit = db_col_int(st, 2);
-    *sheet = db_col_int(st, 3); /* NULL (none) reads as 0 */
-  }
-  db_reset(st);
-  if (rc != DB_ROW) return rc == DB_DONE ? E_NOT_FOUND : rc;
-  if ((reviewer && (blind || !*sheet)) || (self && r->user.unit_id != *unit)) return E_NOT_FOUND;
+  *unit = ref.unit;
+  *sheet = ref.sheet;
+  snprintf(phase, 16, "%s", ref.phase);
+  if (text) *text = t;
   return E_OK;
 }
 
-/* Replies {"sheet": sheet ID as its author sees it} ({"sheet": null} for ID 0), written as
- * text (sheet_text). */
-static int reply_sheet(struct db *db, struct reply *out, int64_t id)
+/* Replies {"sheet": TEXT} (TEXT: a sheet as its author sees it, taken over and freed here;
+ * NULL gives {"sheet": null}). */
+static int reply_sheet_text(struct reply *out, char *text, size_t len)
 {
   static const char pre[] = "{\"sheet\":", none[] = "null";
-  char *text = NULL, *body;
-  size_t len = sizeof none - 1;
-  int rc = id ? sheet_text(db, id, SHEET_AUTHOR, &text, &len) : E_OK;
-  if (rc) return rc;
+  char *body;
+  if (!text) len = sizeof none - 1;
   if (!(body = malloc(sizeof pre - 1 + len + 2))) {
     free(text);
     return E_NOMEM;
@@ -94,6 +76,15 @@ static int reply_sheet(struct db *db, struct reply *out, int64_t id)
   memcpy(body + sizeof pre - 1 + len, "}", 2);
   free(text);
   return reply_json_text(out, 200, body, sizeof pre - 1 + len + 1);
+}
+
+/* Replies {"sheet": sheet ID as its author sees it}, written as text (sheet_text). */
+static int reply_sheet(struct db *db, struct reply *out, int64_t id)
+{
+  char *text = NULL;
+  size_t len = 0;
+  int rc = sheet_text(db, id, SHEET_AUTHOR, &text, &len);
+  return rc ? rc : reply_sheet_text(out, text, len);
 }
 
 /* Replies {"sheets": [every sheet of UNIT in CYCLE as the office sees it]}, self-assessment
@@ -153,18 +144,20 @@ static int reply_all_sheets(struct db *db, struct reply *out, int64_t cycle, int
 int h_scores_get(struct req *r, struct reply *out)
 {
   int64_t cycle, unit, id;
-  char phase[16];
-  int rc = route_sheet(r, &cycle, &unit, &id, phase);
+  char phase[16], *text;
+  size_t len = 0;
+  int admin = r->user.role == ROLE_ADMIN;
+  int rc = route_sheet(r, &cycle, &unit, &id, phase, admin ? NULL : &text, &len);
   if (rc) return rc;
-  if (r->user.role == ROLE_ADMIN) return reply_all_sheets(r->db, out, cycle, unit);
-  return reply_sheet(r->db, out, id);
+  if (admin) return reply_all_sheets(r->db, out, cycle, unit);
+  return reply_sheet_text(out, text, len);
 }
 
 int h_scores_put(struct req *r, struct reply *out)
 {
   int64_t cycle, unit, id;
   char phase[16];
-  int rc = route_sheet(r, &cycle, &unit, &id, phase);
+  int rc = route_sheet(r, &cycle, &unit, &id, phase, NULL, NULL);
   if (rc) return rc;
   int self = r->user.role == ROLE_UNIT;
   if (strcmp(phase, self ? "submission" : "review")) {

@@ -58,26 +58,125 @@ static void col_copy(db_stmt *st, int i, char *buf, size_t n)
   buf[len] = 0;
 }
 
-/* Sheet ASSIGNMENT's context into *C and, when HEAD is not NULL, the sheet's members other
- * than "items" and "total" as the text of a JSON object into *HEAD (malloc'd, NUL-terminated,
- * *HLEN bytes; the caller frees it), written by SQLite in the same statement. E_OK,
- * E_NOT_FOUND, E_NOMEM or a db error (*HEAD NULL). */
+/* The columns of a sheet's context, in the order read_ctx() reads them, from the tables a
+ * (assignment), cy (cycle), un (unit), u (the sheet's user) and rb (rubric, may be NULL);
+ * CTX_FULL adds what only a change needs: the score step, the comment threshold and the
+ * unit's current report (rp, may be NULL). The last four are what the head shows besides the
+ * context (written by write_head(): SQLite's json_object() cost 15 k instructions a read). */
+#define CTX_COLUMNS(step, below, report)                                                           \
+  "a.id, a.cycle_id, a.unit_id, coalesce(cy.rubric_id, 0), a.sheet_version, a.kind, a.status, "    \
+  "un.kind, " step ", " below ", " report ", coalesce(json_extract(cy.settings, '$.blind'), 0), "  \
+  "coalesce(rb.frozen, 0), coalesce(rb.created_at, 0), coalesce(rb.updated_at, 0), "               \
+  "a.body_stamp, a.submitted_at, un.code, u.login, u.display_name"
+#define CTX_FULL                                                                                   \
+  CTX_COLUMNS("coalesce(json_extract(cy.settings, '$.score_step'), json_extract(rb.rules, "        \
+              "'$.score_step'), 0)",                                                               \
+              "coalesce(json_extract(cy.settings, '$.comment_below'), 0)", "coalesce(rp.id, 0)")
+#define CTX_READ CTX_COLUMNS("0", "0", "0")
+
+/* Appends string S to O as a JSON string and returns the new end; O must have 6 * strlen(S)
+ * + 3 bytes free. Strings with nothing to escape (codes, logins, most names) are copied as
+ * they are; the others are escaped by jansson. */
+static char *put_str(char *o, const char *s)
+{
+  size_t n = strlen(s), i = 0;
+  while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') i++;
+  if (i == n) {
+    *o = '"';
+    memcpy(o + 1, s, n);
+    o[n + 1] = '"';
+    return o + n + 2;
+  }
+  json_t *j = json_stringn_nocheck(s, n);
+  size_t w = j ? json_dumpb(j, o, 6 * n + 3, JSON_ENCODE_ANY) : 0;
+  json_decref(j);
+  if (!w) { /* out of memory: an empty string keeps the text valid */
+    memcpy(o, "\"\"", 2);
+    w = 2;
+  }
+  return o + w;
+}
+
+/* Appends the decimal digits of V to O and returns the new end (O: 21 bytes free). */
+static char *put_int(char *o, int64_t v)
+{
+  char d[24];
+  int n = 0;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do d[n++] = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) *o++ = '-';
+  while (n) *o++ = d[--n];
+  return o;
+}
+
+/* Appends the N bytes of the literal S to O and returns the new end. */
+#define PUT(o, s) (memcpy((o), (s), sizeof(s) - 1), (o) + sizeof(s) - 1)
+
+/* The head of sheet C, every member but "items" and "total", as the text of a JSON object
+ * into *HEAD (malloc'd, NUL-terminated, *HLEN bytes; the caller frees it), with the columns
+ * of ST from FIRST on: submitted_at (may be NULL), the unit's code, the reviewer's login and
+ * display name. E_OK or E_NOMEM (*HEAD NULL). */
+static int write_head(const struct ctx *c, db_stmt *st, int first, char **head, size_t *hlen)
+{
+  const char *code = db_col_text(st, first + 1), *login = db_col_text(st, first + 2),
+             *name = db_col_text(st, first + 3);
+  size_t cap =
+      6 * (strlen(code) + strlen(login) + strlen(name) + sizeof c->kind + sizeof c->status) + 256;
+  char *b = malloc(cap), *o = b;
+  *head = NULL;
+  if (!b) return E_NOMEM;
+  o = put_int(PUT(o, "{\"id\":"), c->id);
+  o = put_str(PUT(o, ",\"kind\":"), c->kind);
+  o = put_str(PUT(o, ",\"status\":"), c->status);
+  o = put_int(PUT(o, ",\"version\":"), c->version);
+  o = PUT(o, ",\"submitted_at\":");
+  o = db_col_is_null(st, first) ? PUT(o, "null") : put_int(o, db_col_int(st, first));
+  o = put_str(PUT(o, ",\"unit\":"), code);
+  o = put_str(PUT(o, ",\"reviewer\":{\"login\":"), login);
+  o = put_str(PUT(o, ",\"display_name\":"), name);
+  o = put_int(PUT(o, "},\"rubric_id\":"), c->rubric);
+  *o++ = '}';
+  *o = 0;
+  *head = b;
+  *hlen = (size_t)(o - b);
+  return E_OK;
+}
+
+/* Reads the context columns of ST's row from column FIRST on into *C and, when HEAD is not
+ * NULL, the head's text (write_head()). E_OK or E_NOMEM (*HEAD NULL). */
+static int read_ctx(db_stmt *st, int first, struct ctx *c, char **head, size_t *hlen)
+{
+  memset(c, 0, sizeof *c);
+  c->id = db_col_int(st, first);
+  c->cycle = db_col_int(st, first + 1);
+  c->unit = db_col_int(st, first + 2);
+  c->rubric = db_col_int(st, first + 3);
+  c->version = db_col_int(st, first + 4);
+  col_copy(st, first + 5, c->kind, sizeof c->kind);
+  col_copy(st, first + 6, c->status, sizeof c->status);
+  col_copy(st, first + 7, c->unit_kind, sizeof c->unit_kind);
+  c->score_step = db_col_double(st, first + 8);
+  c->comment_below = db_col_double(st, first + 9);
+  c->report = db_col_int(st, first + 10);
+  c->blind = db_col_int(st, first + 11) != 0;
+  c->rubric_frozen = db_col_int(st, first + 12) != 0;
+  c->rubric_created = db_col_int(st, first + 13);
+  c->rubric_updated = db_col_int(st, first + 14);
+  c->stamp = db_col_int(st, first + 15);
+  return head ? write_head(c, st, first + 16, head, hlen) : E_OK;
+}
+
+/* Sheet ASSIGNMENT's context into *C (all of it, for a change) and, when HEAD is not NULL,
+ * the head's text as read_ctx() gives it. E_OK, E_NOT_FOUND, E_NOMEM or a db error (*HEAD
+ * NULL). */
 static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, char **head, size_t *hlen)
 {
   db_stmt *st = db_prepare(
-      db, "SELECT a.id, a.cycle_id, a.unit_id, coalesce(cy.rubric_id, 0), a.sheet_version, "
-          "a.kind, a.status, un.kind, coalesce(json_extract(cy.settings, '$.score_step'), "
-          "json_extract(rb.rules, '$.score_step'), 0), coalesce(json_extract(cy.settings, "
-          "'$.comment_below'), 0), coalesce(rp.id, 0), coalesce(json_extract(cy.settings, "
-          "'$.blind'), 0), coalesce(rb.frozen, 0), coalesce(rb.created_at, 0), "
-          "coalesce(rb.updated_at, 0), a.body_stamp, json_object('id', a.id, 'kind', a.kind, "
-          "'status', a.status, 'version', a.sheet_version, 'submitted_at', a.submitted_at, "
-          "'unit', un.code, 'reviewer', json_object('login', u.login, 'display_name', "
-          "u.display_name), 'rubric_id', coalesce(cy.rubric_id, 0)) FROM "
-          "assignment a JOIN cycle cy ON cy.id = a.cycle_id JOIN unit un ON un.id = a.unit_id "
-          "JOIN user u ON u.id = a.user_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT "
-          "JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id AND "
-          "rp.current = 1 WHERE a.id = :a");
+      db, "SELECT " CTX_FULL " FROM assignment a JOIN cycle cy ON cy.id = a.cycle_id JOIN unit "
+          "un ON un.id = a.unit_id JOIN user u ON u.id = a.user_id LEFT JOIN rubric rb ON rb.id "
+          "= cy.rubric_id LEFT JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = "
+          "a.unit_id AND rp.current = 1 WHERE a.id = :a");
   int rc;
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":a", assignment))) {
@@ -88,35 +187,7 @@ static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, char **hea
     db_reset(st);
     return rc == DB_DONE ? E_NOT_FOUND : rc;
   }
-  memset(c, 0, sizeof *c);
-  c->id = db_col_int(st, 0);
-  c->cycle = db_col_int(st, 1);
-  c->unit = db_col_int(st, 2);
-  c->rubric = db_col_int(st, 3);
-  c->version = db_col_int(st, 4);
-  col_copy(st, 5, c->kind, sizeof c->kind);
-  col_copy(st, 6, c->status, sizeof c->status);
-  col_copy(st, 7, c->unit_kind, sizeof c->unit_kind);
-  c->score_step = db_col_double(st, 8);
-  c->comment_below = db_col_double(st, 9);
-  c->report = db_col_int(st, 10);
-  c->blind = db_col_int(st, 11) != 0;
-  c->rubric_frozen = db_col_int(st, 12) != 0;
-  c->rubric_created = db_col_int(st, 13);
-  c->rubric_updated = db_col_int(st, 14);
-  c->stamp = db_col_int(st, 15);
-  rc = E_OK;
-  if (head) {
-    const char *text = db_col_text(st, 16);
-    size_t n = db_col_bytes(st, 16);
-    if (text && n >= 2 && (*head = malloc(n + 1))) {
-      memcpy(*head, text, n + 1);
-      *hlen = n;
-    } else {
-      *head = NULL;
-      rc = E_NOMEM;
-    }
-  }
+  rc = read_ctx(st, 0, c, head, hlen);
   db_reset(st);
   return rc;
 }
@@ -382,17 +453,19 @@ static int sheet_tail(struct db *db, const struct ctx *c, char **out, size_t *le
   return rc;
 }
 
-int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **out, size_t *len)
+/* The text of sheet C as VIEW sees it, from its head's text HTEXT (HN bytes, which this may
+ * modify) and its tail, into *OUT (malloc'd, *LEN bytes; the caller frees it). E_OK, E_NOMEM
+ * or a db error (*OUT NULL). */
+static int ctx_text(struct db *db, const struct ctx *c, char *htext, size_t hn,
+                    enum sheet_view view, char **out, size_t *len)
 {
-  struct ctx c;
-  char *b = NULL, *htext = NULL, *tail = NULL;
-  size_t n = 0, hn = 0, tn = 0;
+  char *b = NULL, *tail = NULL;
+  size_t n = 0, tn = 0;
   *out = NULL;
   *len = 0;
-  int rc = load_ctx(db, assignment, &c, &htext, &hn);
-  if (rc) return rc;
-  int blind = view == SHEET_BLIND || (view == SHEET_AUTHOR && c.blind && !strcmp(c.kind, "review"));
-  rc = sheet_tail(db, &c, &tail, &tn);
+  int blind =
+      view == SHEET_BLIND || (view == SHEET_AUTHOR && c->blind && !strcmp(c->kind, "review"));
+  int rc = sheet_tail(db, c, &tail, &tn);
   if (!rc && !blind) {
     /* The head's text without its closing brace, then the tail. */
     n = hn - 1 + tn;
@@ -408,7 +481,7 @@ int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **o
     tail[0] = '{';
     json_t *head = json_loadb(htext, hn, 0, NULL), *body = json_loadb(tail, tn, 0, NULL);
     if (!head || !body || json_object_update(head, body)) rc = E_NOMEM;
-    if (!rc) rc = blind_sheet(db, &c, head);
+    if (!rc) rc = blind_sheet(db, c, head);
     if (!rc && !(b = json_dumps(head, JSON_COMPACT))) rc = E_NOMEM;
     if (!rc) n = strlen(b);
     json_decref(head);
@@ -420,8 +493,81 @@ int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **o
     b = NULL;
   }
   free(b);
-  free(htext);
   free(tail);
+  return rc;
+}
+
+int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **out, size_t *len)
+{
+  struct ctx c;
+  char *htext = NULL;
+  size_t hn = 0;
+  *out = NULL;
+  *len = 0;
+  int rc = load_ctx(db, assignment, &c, &htext, &hn);
+  if (rc) return rc;
+  rc = ctx_text(db, &c, htext, hn, view, out, len);
+  free(htext);
+  return rc;
+}
+
+int sheet_find(struct db *db, const struct sheet_query *q, struct sheet_ref *ref, char **out,
+               size_t *len)
+{
+  memset(ref, 0, sizeof *ref);
+  if (out) {
+    *out = NULL;
+    *len = 0;
+  }
+  /* The sheet: "~ID" by its id, a unit's self-assessment among the unit's few rows, a
+   * reviewer's through the unique (cycle, unit, user, kind) index. */
+  db_stmt *st =
+      q->assignment
+          ? db_prepare(db, "SELECT cy.phase, a.unit_id, " CTX_READ " FROM assignment a JOIN "
+                           "cycle cy ON cy.id = a.cycle_id JOIN cycle_unit cu ON cu.cycle_id = "
+                           "a.cycle_id AND cu.unit_id = a.unit_id JOIN unit un ON un.id = "
+                           "a.unit_id JOIN user u ON u.id = a.user_id LEFT JOIN rubric rb ON "
+                           "rb.id = cy.rubric_id WHERE a.id = :id AND a.cycle_id = :c AND "
+                           "a.user_id = :me AND a.kind = 'review' AND a.status <> 'recused'")
+      : q->self
+          ? db_prepare(db, "SELECT cy.phase, un.id, " CTX_READ " FROM cycle cy JOIN unit un ON "
+                           "un.code = :code JOIN cycle_unit cu ON cu.cycle_id = cy.id AND "
+                           "cu.unit_id = un.id LEFT JOIN assignment a ON a.id = (SELECT "
+                           "min(x.id) FROM assignment x WHERE x.cycle_id = cy.id AND x.unit_id "
+                           "= un.id AND x.kind = 'self') LEFT JOIN user u ON u.id = a.user_id "
+                           "LEFT JOIN rubric rb ON rb.id = cy.rubric_id WHERE cy.id = :c")
+          : db_prepare(db, "SELECT cy.phase, un.id, " CTX_READ " FROM cycle cy JOIN unit un ON "
+                           "un.code = :code JOIN cycle_unit cu ON cu.cycle_id = cy.id AND "
+                           "cu.unit_id = un.id LEFT JOIN assignment a ON a.cycle_id = cy.id AND "
+                           "a.unit_id = un.id AND a.user_id = :me AND a.kind = 'review' AND "
+                           "a.status <> 'recused' LEFT JOIN user u ON u.id = a.user_id LEFT "
+                           "JOIN rubric rb ON rb.id = cy.rubric_id WHERE cy.id = :c");
+  int rc;
+  if (!st) return E_DB;
+  int by_user = q->assignment || !q->self; /* the statements that name the caller */
+  if ((rc = db_bind_int(st, ":c", q->cycle)) ||
+      (by_user && (rc = db_bind_int(st, ":me", q->user))) ||
+      (q->assignment && (rc = db_bind_int(st, ":id", q->assignment))) ||
+      (!q->assignment && (rc = db_bind_text(st, ":code", q->unit_code ? q->unit_code : "")))) {
+    db_reset(st);
+    return rc;
+  }
+  if ((rc = db_step(st)) != DB_ROW) {
+    db_reset(st);
+    return rc == DB_DONE ? E_NOT_FOUND : rc;
+  }
+  snprintf(ref->phase, sizeof ref->phase, "%s", db_col_text(st, 0));
+  ref->unit = db_col_int(st, 1);
+  struct ctx c;
+  char *htext = NULL;
+  size_t hn = 0;
+  int found = !db_col_is_null(st, 2);
+  rc = read_ctx(st, 2, &c, found && out ? &htext : NULL, &hn);
+  ref->sheet = found ? c.id : 0;
+  ref->blind = c.blind; /* the cycle's, read with or without a sheet */
+  db_reset(st);
+  if (!rc && found && out) rc = ctx_text(db, &c, htext, hn, SHEET_AUTHOR, out, len);
+  free(htext);
   return rc;
 }
 

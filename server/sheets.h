@@ -58,6 +58,34 @@ int sheet_load_as(struct db *db, int64_t assignment, enum sheet_view view, json_
  * text. E_OK, E_NOT_FOUND, E_NOMEM or a db error, with *OUT NULL. */
 int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **out, size_t *len);
 
+/* Which sheet a request means (see sheet_find). */
+struct sheet_query {
+  int64_t cycle;         /* the route's cycle */
+  const char *unit_code; /* the unit by its code, or */
+  int64_t assignment;    /* (not 0) a reviewer's own review assignment by id: "~ID" */
+  int64_t user;          /* the caller */
+  int self;              /* 1: the caller is a unit user and means its self-assessment */
+};
+
+/* What sheet_find found. */
+struct sheet_ref {
+  int64_t unit;   /* the unit */
+  int64_t sheet;  /* the caller's sheet; 0 = none */
+  char phase[16]; /* the cycle's phase */
+  int blind;      /* the cycle is in blind mode */
+};
+
+/* Finds, in one statement, the unit Q names in Q's cycle and the caller's sheet for it: with
+ * UNIT_CODE, the unit's self-assessment when SELF, else the caller's review assignment (not
+ * recused); with ASSIGNMENT, that review assignment of the caller's (not recused) and its unit.
+ * Fills *REF. When OUT is not NULL and a sheet was found, also writes its text as its author
+ * sees it (sheet_text with SHEET_AUTHOR) into *OUT (malloc'd, *LEN bytes; the caller frees
+ * it). Who may see what is the caller's to decide from *REF. E_OK; E_NOT_FOUND when there is
+ * no such cycle or unit, the unit is not in the cycle, or (ASSIGNMENT) no such assignment of
+ * the caller's; E_NOMEM or a db error. */
+int sheet_find(struct db *db, const struct sheet_query *q, struct sheet_ref *ref, char **out,
+               size_t *len);
+
 /* The names a blind cycle masks for unit UNIT in cycle CYCLE: its registered name and every
  * name read from its reports in that cycle, with their short forms (hints_mask_names), into
  * *OUT (a new array, caller decrefs). E_OK or a db error. */

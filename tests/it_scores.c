@@ -317,6 +317,26 @@ START_TEST(a_kept_sheet_follows_every_write)
 }
 END_TEST
 
+/* The sheet's head is written by kaoping, not by SQLite: names with quotes, backslashes,
+ * control characters and Chinese come back as stored, in valid JSON. */
+START_TEST(a_sheet_head_keeps_any_name)
+{
+  const char *name = "王\"伟\\\t\x01/测";
+  tu_sql(d.dir, "UPDATE user SET display_name = '王\"伟\\' || char(9) || char(1) || '/测' WHERE "
+                "login = 'reviewer1'");
+  json_t *s = tu_call(&rev, "GET", path, NULL, 200), *sh = json_object_get(s, "sheet");
+  ck_assert_str_eq(tu_str(json_object_get(sh, "reviewer"), "display_name"), name);
+  ck_assert_str_eq(tu_str(json_object_get(sh, "reviewer"), "login"), "reviewer1");
+  ck_assert_str_eq(tu_str(sh, "unit"), unit);
+  ck_assert_str_eq(tu_str(sh, "kind"), "review");
+  ck_assert(json_is_integer(json_object_get(sh, "id")) &&
+            json_is_integer(json_object_get(sh, "version")) &&
+            json_is_integer(json_object_get(sh, "rubric_id")));
+  ck_assert(json_is_null(json_object_get(sh, "submitted_at")));
+  json_decref(s);
+}
+END_TEST
+
 START_TEST(every_bad_value_names_the_indicator)
 {
   json_decref(
@@ -691,6 +711,7 @@ static Suite *suite(void)
   tcase_add_test(tc, first_save_total_and_stale_version);
   tcase_add_test(tc, sheet_reply_holds_the_stored_values);
   tcase_add_test(tc, a_kept_sheet_follows_every_write);
+  tcase_add_test(tc, a_sheet_head_keeps_any_name);
   tcase_add_test(tc, every_bad_value_names_the_indicator);
   tcase_add_test(tc, evidence_is_quoted_from_the_report);
   tcase_add_test(tc, who_may_score_what);
