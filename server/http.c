@@ -460,6 +460,19 @@ static enum MHD_Result refuse(struct req *r, int code, const char *allow)
   return MHD_YES;
 }
 
+/* Who is asking, and whether they may call r's route: reads the session, checks the role,
+ * a pending password change and, on a state-changing route, the CSRF token. Returns E_OK or
+ * the error to answer with. */
+static int admit(struct req *r)
+{
+  int rc = session_authenticate(r, req_cookie(r, SESSION_COOKIE_NAME));
+  if (rc) return rc;
+  if (!(r->rt->roles & r->user.role)) return r->user.id ? E_FORBIDDEN : E_UNAUTHENTICATED;
+  if (r->user.must_change_pw && !(r->rt->flags & R_PWCHANGE)) return E_PASSWORD_CHANGE;
+  if (route_is_unsafe(r->rt) && (rc = check_csrf(r)) != E_OK) return rc;
+  return E_OK;
+}
+
 /* The first call: everything that can be decided from the headers. */
 static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, const char *method,
                                   void **req_cls)
@@ -498,13 +511,15 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 
   r->db = db_thread();
   if (!r->db) return refuse(r, E_DB, NULL);
-  rc = session_authenticate(r, req_cookie(r, SESSION_COOKIE_NAME));
-  if (rc) return refuse(r, rc, NULL);
-  if (!(r->rt->roles & r->user.role))
-    return refuse(r, r->user.id ? E_FORBIDDEN : E_UNAUTHENTICATED, NULL);
-  if (r->user.must_change_pw && !(r->rt->flags & R_PWCHANGE))
-    return refuse(r, E_PASSWORD_CHANGE, NULL);
-  if (route_is_unsafe(r->rt) && (rc = check_csrf(r)) != E_OK) return refuse(r, rc, NULL);
+  if (!route_is_unsafe(r->rt) && !has_body(r)) {
+    /* A GET: nothing to decide before the last call, where the sign-in is read in the
+     * request's read transaction (one snapshot and one shared-memory lock, not two). */
+    r->auth_later = 1;
+    return MHD_YES;
+  }
+  rc = admit(r);
+  int src = session_settle(r); /* outside any transaction here */
+  if (rc || (rc = src)) return refuse(r, rc, NULL);
   long long cl = content_length(r);
   const char *te = req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
   if (cl > (long long)body_cap(r->rt)) return refuse(r, E_TOO_LARGE, NULL);
@@ -595,8 +610,11 @@ static enum MHD_Result last_call(struct req *r)
   struct reply out = {.fd = -1};
   int readonly = !strcmp(r->rt->method, "GET");
   int rc = db_request_begin(r->db, readonly);
+  if (!rc && r->auth_later) rc = admit(r);
   if (!rc) rc = r->rt->fn(r, &out);
   db_request_end(r->db);
+  int src = session_settle(r); /* what admit() left to write */
+  if (src) log_error("session upkeep failed (%d) for %s %s", src, r->method, r->path);
   enum MHD_Result ret =
       rc ? queue_error(r, rc, out.field, out.detail, NULL, &out) : queue_reply(r, &out);
   if (out.fd >= 0) close(out.fd); /* not handed to MHD (an error reply) */

@@ -73,6 +73,10 @@ struct req {
   const char *pending_allow;          /* its Allow header (405), or NULL */
   const char *pending_detail;         /* its detail, or NULL */
   int asset;                          /* a web app file, served on the last call */
+  int auth_later;                     /* a GET without body: signed in on the last call,
+                                         inside the request's read transaction */
+  int64_t session_touch;              /* session_settle(): move this session's last_seen, */
+  int64_t session_drop;               /* delete this expired session (0 = nothing to do) */
   void *conn;                         /* the MHD connection: only http.c uses it */
 };
 

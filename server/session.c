@@ -185,16 +185,6 @@ void session_cache_clear(void)
   pthread_mutex_unlock(&stab_lock);
 }
 
-/* Updates the row's last_seen to NOW. */
-static int touch(struct db *db, int64_t sid, int64_t now)
-{
-  db_stmt *st = db_prepare(db, "UPDATE session SET last_seen = :now WHERE id = :id");
-  int rc;
-  if (!st || (rc = db_bind_int(st, ":now", now)) || (rc = db_bind_int(st, ":id", sid)))
-    return st ? rc : E_DB;
-  return db_run(st);
-}
-
 int session_authenticate(struct req *r, const char *cookie)
 {
   if (!cookie || strlen(cookie) != CRYPTO_TOKEN_HEX - 1) return E_OK;
@@ -209,7 +199,7 @@ int session_authenticate(struct req *r, const char *cookie)
   if (kept(h, stamp, now, &u, &last_seen, &r->a)) {
     atomic_fetch_add(&stab_hits, 1);
     if (now - last_seen >= LAST_SEEN_STEP) {
-      if ((rc = touch(r->db, u.session_id, now))) return rc;
+      r->session_touch = u.session_id;
       kept_seen(h, now);
     }
     r->user = u;
@@ -235,18 +225,33 @@ int session_authenticate(struct req *r, const char *cookie)
   load_user(&u, st, 5, &r->a);
   db_reset(st);
   if (now >= expires || now - last_seen >= idle_s) {
-    st = db_prepare(r->db, "DELETE FROM session WHERE id = :id");
-    if (!st || (rc = db_bind_int(st, ":id", sid))) return st ? rc : E_DB;
-    return db_run(st);
+    r->session_drop = sid;
+    return E_OK;
   }
   if (now - last_seen >= LAST_SEEN_STEP) {
-    if ((rc = touch(r->db, sid, now))) return rc;
+    r->session_touch = sid;
     last_seen = now;
   }
   if (!u.login || !u.display_name || (u.unit_code == NULL) != (u.unit_id == 0)) return E_NOMEM;
   u.session_id = sid;
   keep(h, stamp, sid, last_seen, expires, &u);
   r->user = u;
+  return E_OK;
+}
+
+int session_settle(struct req *r)
+{
+  int64_t drop = r->session_drop, touch = r->session_touch;
+  r->session_drop = r->session_touch = 0;
+  db_stmt *st = NULL;
+  int rc = E_OK;
+  if (drop && (!(st = db_prepare(r->db, "DELETE FROM session WHERE id = :id")) ||
+               (rc = db_bind_int(st, ":id", drop)) || (rc = db_run(st))))
+    return st ? rc : E_DB;
+  if (touch && (!(st = db_prepare(r->db, "UPDATE session SET last_seen = :now WHERE id = :id")) ||
+                (rc = db_bind_int(st, ":now", (int64_t)time(NULL))) ||
+                (rc = db_bind_int(st, ":id", touch)) || (rc = db_run(st))))
+    return st ? rc : E_DB;
   return E_OK;
 }
 

@@ -20,11 +20,17 @@
 void session_configure(unsigned idle_minutes, unsigned max_hours, int secure_cookies);
 
 /* Looks up the session named by COOKIE (may be NULL) and fills r->user when it is valid and
- * its account enabled; otherwise leaves r anonymous. An expired session is deleted. Sessions
- * in use are kept in memory under sql/0010_auth_stamp.sql's stamp, read on every call (see
- * session.c), so a change to a session, an account or a unit counts from the next request
- * whoever makes it. Returns E_OK (also for a missing or bad cookie) or a db error. */
+ * its account enabled; otherwise leaves r anonymous. Sessions in use are kept in memory under
+ * sql/0010_auth_stamp.sql's stamp, read on every call (see session.c), so a change to a
+ * session, an account or a unit counts from the next request whoever makes it. Writes
+ * nothing, so it may run inside a read transaction: the session's last_seen to move and an
+ * expired session to delete are left in r->session_touch and r->session_drop for
+ * session_settle(). Returns E_OK (also for a missing or bad cookie) or a db error. */
 int session_authenticate(struct req *r, const char *cookie);
+
+/* Makes the writes session_authenticate() left in R (outside any read transaction), and
+ * clears them. Returns E_OK or a db error. */
+int session_settle(struct req *r);
 
 /* Forgets every session kept in memory (tests; the daemon never needs to). */
 void session_cache_clear(void);
