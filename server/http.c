@@ -490,9 +490,18 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
       MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (ci && ci->client_addr) {
     const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-      inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client, sizeof r->client);
-    else if (sa->sa_family == AF_INET6)
+    if (sa->sa_family == AF_INET) { /* dotted quad, without inet_ntop's generic path */
+      const unsigned char *b =
+          (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr.s_addr;
+      char *o = r->client;
+      for (int i = 0; i < 4; i++) {
+        if (i) *o++ = '.';
+        if (b[i] >= 100) *o++ = (char)('0' + b[i] / 100);
+        if (b[i] >= 10) *o++ = (char)('0' + b[i] / 10 % 10);
+        *o++ = (char)('0' + b[i] % 10);
+      }
+      *o = 0;
+    } else if (sa->sa_family == AF_INET6)
       inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
                 sizeof r->client);
   }

@@ -63,9 +63,13 @@ static void col_copy(db_stmt *st, int i, char *buf, size_t n)
  * CTX_FULL adds what only a change needs: the score step, the comment threshold and the
  * unit's current report (rp, may be NULL). The last four are what the head shows besides the
  * context (written by write_head(): SQLite's json_object() cost 15 k instructions a read). */
+/* The cycle's blind flag; settings without the word are not parsed (3 k instructions). */
+#define CTX_BLIND                                                                                  \
+  "CASE WHEN instr(cy.settings, '\"blind\"') THEN coalesce(json_extract(cy.settings, "             \
+  "'$.blind'), 0) ELSE 0 END"
 #define CTX_COLUMNS(step, below, report)                                                           \
   "a.id, a.cycle_id, a.unit_id, coalesce(cy.rubric_id, 0), a.sheet_version, a.kind, a.status, "    \
-  "un.kind, " step ", " below ", " report ", coalesce(json_extract(cy.settings, '$.blind'), 0), "  \
+  "un.kind, " step ", " below ", " report ", " CTX_BLIND ", "                                      \
   "coalesce(rb.frozen, 0), coalesce(rb.created_at, 0), coalesce(rb.updated_at, 0), "               \
   "a.body_stamp, a.submitted_at, un.code, u.login, u.display_name"
 #define CTX_FULL                                                                                   \
@@ -167,16 +171,22 @@ static int read_ctx(db_stmt *st, int first, struct ctx *c, char **head, size_t *
   return head ? write_head(c, st, first + 16, head, hlen) : E_OK;
 }
 
-/* Sheet ASSIGNMENT's context into *C (all of it, for a change) and, when HEAD is not NULL,
- * the head's text as read_ctx() gives it. E_OK, E_NOT_FOUND, E_NOMEM or a db error (*HEAD
- * NULL). */
-static int load_ctx(struct db *db, int64_t assignment, struct ctx *c, char **head, size_t *hlen)
+/* Sheet ASSIGNMENT's context into *C (all of it when FULL, as a change needs; else what
+ * reading it needs) and, when HEAD is not NULL, the head's text as read_ctx() gives it. E_OK,
+ * E_NOT_FOUND, E_NOMEM or a db error (*HEAD NULL). */
+static int load_ctx(struct db *db, int64_t assignment, int full, struct ctx *c, char **head,
+                    size_t *hlen)
 {
-  db_stmt *st = db_prepare(
-      db, "SELECT " CTX_FULL " FROM assignment a JOIN cycle cy ON cy.id = a.cycle_id JOIN unit "
-          "un ON un.id = a.unit_id JOIN user u ON u.id = a.user_id LEFT JOIN rubric rb ON rb.id "
-          "= cy.rubric_id LEFT JOIN report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = "
-          "a.unit_id AND rp.current = 1 WHERE a.id = :a");
+  db_stmt *st =
+      full ? db_prepare(db, "SELECT " CTX_FULL " FROM assignment a JOIN cycle cy ON cy.id = "
+                            "a.cycle_id JOIN unit un ON un.id = a.unit_id JOIN user u ON u.id = "
+                            "a.user_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id LEFT JOIN "
+                            "report rp ON rp.cycle_id = a.cycle_id AND rp.unit_id = a.unit_id "
+                            "AND rp.current = 1 WHERE a.id = :a")
+           : db_prepare(db, "SELECT " CTX_READ " FROM assignment a JOIN cycle cy ON cy.id = "
+                            "a.cycle_id JOIN unit un ON un.id = a.unit_id JOIN user u ON u.id = "
+                            "a.user_id LEFT JOIN rubric rb ON rb.id = cy.rubric_id WHERE a.id = "
+                            ":a");
   int rc;
   if (!st) return E_DB;
   if ((rc = db_bind_int(st, ":a", assignment))) {
@@ -257,13 +267,13 @@ static int sheet_rubric(struct db *db, const struct ctx *c, json_t **out)
 
 /* ---- reading ----
  *
- * A sheet is read as JSON text: its head written by SQLite's json_object() in load_ctx()'s
- * statement, its "items" written by SQLite's JSON functions straight from the score and
+ * A sheet is read as JSON text: its head written by write_head() from the row load_ctx() or
+ * sheet_find() reads, its "items" written by SQLite's JSON functions straight from the score and
  * evidence rows (ITEMS_SQL), and its "total" from scoring_total() (jansson). Building the ~40 items
  * as a jansson tree and dumping it cost more than half of a sheet request's CPU; SQLite writes the
  * same JSON values in about a third of the time. The blind view and sheet_load_as() parse that text
  * back, so the shape of an item is written in one place. The items and the total, the costly part,
- * are kept in sheet_cache between requests, under a key load_ctx() reads fresh every time (the
+ * are kept in sheet_cache between requests, under a key read fresh with that row every time (the
  * sheet's body_stamp, changed by triggers on any write to its score or evidence rows); the head is
  * always written from that row. */
 
@@ -504,7 +514,7 @@ int sheet_text(struct db *db, int64_t assignment, enum sheet_view view, char **o
   size_t hn = 0;
   *out = NULL;
   *len = 0;
-  int rc = load_ctx(db, assignment, &c, &htext, &hn);
+  int rc = load_ctx(db, assignment, 0, &c, &htext, &hn);
   if (rc) return rc;
   rc = ctx_text(db, &c, htext, hn, view, out, len);
   free(htext);
@@ -855,7 +865,7 @@ int sheet_apply(struct db *db, int64_t assignment, json_t *change, int64_t now, 
                 const char **field, const char **detail)
 {
   struct ctx c;
-  int rc = load_ctx(db, assignment, &c, NULL, NULL);
+  int rc = load_ctx(db, assignment, 1, &c, NULL, NULL);
   *codes = NULL;
   if (rc) return rc;
   if (!json_is_object(change))

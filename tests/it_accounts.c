@@ -547,6 +547,7 @@ START_TEST(audit_trail_api)
   json_t *first = json_array_get(json_object_get(j, "entries"), 0);
   ck_assert_str_eq(json_string_value(json_object_get(first, "action")), "user.create");
   ck_assert_str_eq(json_string_value(json_object_get(first, "actor")), "admin");
+  ck_assert_str_eq(json_string_value(json_object_get(first, "client_addr")), "127.0.0.1");
   ck_assert_str_eq(json_string_value(json_object_get(json_object_get(first, "detail"), "login")),
                    "audited");
   ck_assert_int_eq(json_array_size(json_object_get(j, "entries")), 5);
