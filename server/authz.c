@@ -67,20 +67,17 @@ int authz_param_unit(struct req *r, int64_t *unit_id)
 
 int authz_scoring_unit(struct req *r, int64_t cycle_id, int64_t *unit_id, int64_t *assignment)
 {
-  const char *p = req_param(r, "unit");
+  int64_t id;
   int rc;
   *assignment = 0;
-  if (!p) return E_NOT_FOUND;
-  if (*p != '~') {
+  if ((rc = authz_tilde_param(r, &id))) return rc;
+  if (!id) {
     int64_t blind = 0;
     if (r->user.role == ROLE_REVIEWER && ((rc = cycle_blind(r, cycle_id, &blind)) || blind))
       return rc ? rc : E_NOT_FOUND;
     return authz_param_unit(r, unit_id);
   }
-  /* "~ID": digits only, the caller's own review assignment in this cycle */
-  char *end;
-  long long id = p[1] >= '1' && p[1] <= '9' ? strtoll(p + 1, &end, 10) : 0;
-  if (id <= 0 || *end || r->user.role != ROLE_REVIEWER) return E_NOT_FOUND;
+  /* the caller's own review assignment in this cycle */
   db_stmt *st = db_prepare(r->db, "SELECT unit_id FROM assignment WHERE id = :id AND cycle_id = "
                                   ":c AND user_id = :me AND kind = 'review' AND status <> "
                                   "'recused'");
@@ -92,5 +89,18 @@ int authz_scoring_unit(struct req *r, int64_t cycle_id, int64_t *unit_id, int64_
   }
   if ((rc = db_one_int(st, unit_id))) return rc;
   *assignment = id;
+  return E_OK;
+}
+
+int authz_tilde_param(struct req *r, int64_t *id)
+{
+  const char *p = req_param(r, "unit");
+  *id = 0;
+  if (!p) return E_NOT_FOUND;
+  if (*p != '~') return E_OK;
+  char *end;
+  long long v = p[1] >= '1' && p[1] <= '9' ? strtoll(p + 1, &end, 10) : 0;
+  if (v <= 0 || *end || r->user.role != ROLE_REVIEWER) return E_NOT_FOUND;
+  *id = v;
   return E_OK;
 }

@@ -34,4 +34,10 @@ int authz_param_unit(struct req *r, int64_t *unit_id);
  * E_NOT_FOUND (also "~ID" for anyone but that reviewer) or a db error. */
 int authz_scoring_unit(struct req *r, int64_t cycle_id, int64_t *unit_id, int64_t *assignment);
 
+/* The "~ID" form of the {unit} route parameter: *ID = the assignment id it names, or 0 when
+ * the parameter is a unit code. E_OK, or E_NOT_FOUND for a missing parameter, a "~" not
+ * followed by digits only, or "~ID" from anyone but a reviewer. Who owns the assignment is
+ * the caller's to check (authz_scoring_unit, sheet_find). */
+int authz_tilde_param(struct req *r, int64_t *id);
+
 #endif

@@ -4,6 +4,7 @@
 #include "h_scores.h"
 
 #include "audit.h"
+#include "authz.h"
 #include "h_cycles.h"
 #include "db.h"
 #include "dbjson.h"
@@ -28,24 +29,15 @@
 static int route_sheet(struct req *r, int64_t *cycle, int64_t *unit, int64_t *sheet, char phase[16],
                        char **text, size_t *len)
 {
-  const char *p = req_param(r, "unit");
   int self = r->user.role == ROLE_UNIT, reviewer = r->user.role == ROLE_REVIEWER;
   struct sheet_query q = {.user = r->user.id, .self = self};
   struct sheet_ref ref;
   char *t = NULL;
-  int rc = req_param_id(r, "cycle", cycle);
   *unit = *sheet = 0;
   if (text) *text = NULL;
-  if (rc) return rc;
-  if (!p) return E_NOT_FOUND;
-  if (*p == '~') { /* "~ID": digits only, a reviewer's own review assignment in this cycle */
-    char *end;
-    long long own = p[1] >= '1' && p[1] <= '9' ? strtoll(p + 1, &end, 10) : 0;
-    if (own <= 0 || *end || !reviewer) return E_NOT_FOUND;
-    q.assignment = own;
-  } else {
-    q.unit_code = p;
-  }
+  int rc = req_param_id(r, "cycle", cycle);
+  if (rc || (rc = authz_tilde_param(r, &q.assignment))) return rc;
+  if (!q.assignment) q.unit_code = req_param(r, "unit");
   q.cycle = *cycle;
   if ((rc = sheet_find(r->db, &q, &ref, text ? &t : NULL, len))) return rc;
   if ((reviewer && ((ref.blind && !q.assignment) || !ref.sheet)) ||

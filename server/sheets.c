@@ -114,7 +114,7 @@ static char *put_int(char *o, int64_t v)
   return o;
 }
 
-/* Appends the N bytes of the literal S to O and returns the new end. */
+/* Appends the string literal S (without its NUL) to O and returns the new end. */
 #define PUT(o, s) (memcpy((o), (s), sizeof(s) - 1), (o) + sizeof(s) - 1)
 
 /* The head of sheet C, every member but "items" and "total", as the text of a JSON object
