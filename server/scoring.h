@@ -34,9 +34,10 @@
 json_t *scoring_total(json_t *rubric, json_t *sheet, const char *unit_kind);
 
 /* The same rules compiled once, for callers that total many sheets under one rubric (results.c
- * totals every unit 4 + sheets times): arrays instead of JSON lookups, no steps, no excluded
- * list, no allocation per total. Not for concurrent use of one compiled rubric (it keeps a
- * scratch array). */
+ * totals every unit 4 + sheets times; sheets.c keeps one per rubric for every sheet it reads):
+ * arrays instead of JSON lookups. scoring_total() compiles the rubric and runs the same code, so
+ * there is one implementation of the rules. scoring_figures() keeps a scratch array in the
+ * compiled rubric (one caller at a time); everything else only reads it. */
 struct scoring_rules;
 
 /* One set of scores for scoring_figures(), in the compiled rubric's orders. */
@@ -66,8 +67,23 @@ void scoring_rules_free(struct scoring_rules *s);
 
 /* The figures of IN under S into *OUT: bit for bit scoring_total()'s members for the sheet
  * {"scores": scores by leaf code, "na": the codes of the leaves with out = 1, "claims" and
- * "occurrences": the counts by item code, "veto": the codes flagged} with UNIT_KIND NULL. */
+ * "occurrences": the counts by item code, "veto": the codes flagged} with UNIT_KIND NULL
+ * (and the leaves excluded by kind marked in IN's out). */
 void scoring_figures(struct scoring_rules *s, const struct scoring_in *in,
                      struct scoring_figures *out);
+
+/* scoring_total()'s object for IN under S (the figures, "excluded" and "steps"). S is only
+ * read: threads may share it. A new object (caller decrefs), or NULL when out of memory. */
+json_t *scoring_explain(const struct scoring_rules *s, const struct scoring_in *in);
+
+/* Where CODE sits in S's orders, for filling a struct scoring_in: its leaf, its bonus
+ * (DEDUCTION 0) or deduction (1) item among the counts, its veto item; -1 when it is none. */
+int scoring_leaf_index(const struct scoring_rules *s, const char *code);
+int scoring_count_index(const struct scoring_rules *s, int deduction, const char *code);
+int scoring_veto_index(const struct scoring_rules *s, const char *code);
+
+/* Sets OUT[l] (one byte per leaf) to 1 for each leaf whose "applies_to" leaves out a unit of
+ * kind KIND (NULL: none is left out); other bytes are kept. */
+void scoring_kind_out(const struct scoring_rules *s, const char *kind, unsigned char *out);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,9 +205,10 @@ static int load_ctx(struct db *db, int64_t assignment, int full, struct ctx *c, 
 
 /* ---- the rubric of a sheet ----
  *
- * Every sheet's total needs its rubric's tree (rubric_get(): about 40 indicator rows and a
- * json_loads() of each one's keywords), which costs more than reading the rest of the sheet.
- * The trees of frozen rubrics are therefore kept here, shared by all worker threads.
+ * Every sheet's total needs its rubric (rubric_get()'s tree: about 40 indicator rows and a
+ * json_loads() of each one's keywords, which costs more than reading the rest of the sheet)
+ * compiled for scoring (scoring_compile()). Both are therefore kept here for frozen rubrics,
+ * shared by all worker threads.
  *
  * Why a frozen rubric does not change: the first score stored against one of its indicators
  * freezes it (a trigger in sql/0004_rubric_versions.sql), triggers there refuse any change to
@@ -220,48 +222,79 @@ static int load_ctx(struct db *db, int64_t assignment, int full, struct ctx *c, 
  * as rubric_replace() does, misses the cache). A rubric that is not frozen is read every time
  * and never stored. Entries are replaced round robin; nothing else removes them.
  *
- * Thread safety: the table is read and written under rcache_lock; an entry holds its own
- * reference and a reader takes another (jansson's reference counts are atomic) before the
- * lock is released. A cached tree is never modified: it is handed out only to scoring_total(),
- * which reads it. Its "versions" member may be stale (a later version of the family) and must
- * not be shown. */
+ * Thread safety: the table is read and written under rcache_lock; an entry holds one
+ * reference to its struct rubric_use and a reader takes another before the lock is released;
+ * the last release frees it. A rubric_use is never modified after it is made: its tree and
+ * rules are only read (scoring_explain() only reads the rules). Its tree's "versions" member
+ * may be stale (a later version of the family) and must not be shown. */
 #define RUBRIC_CACHE 16
+
+/* A rubric as sheets use it. */
+struct rubric_use {
+  json_t *rubric;              /* rubric_get()'s tree */
+  struct scoring_rules *rules; /* compiled from it */
+  int nleaf, ncount, nveto;    /* the lengths of a struct scoring_in's arrays under RULES */
+  atomic_int refs;             /* references: the cache's and the readers' */
+};
+
 static struct {
   uint64_t db;                  /* db_instance() when it was read */
   int64_t id, created, updated; /* the rubric row */
-  json_t *rubric;               /* rubric_get()'s tree, one reference; NULL = free slot */
+  struct rubric_use *use;       /* one reference; NULL = free slot */
 } rcache[RUBRIC_CACHE];
 static unsigned rcache_next; /* the slot replaced next */
 static pthread_mutex_t rcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The rubric tree of sheet C (rubric_get()'s form) into *OUT: a new reference the caller
- * decrefs and must not modify (it may be shared with other threads). E_OK, or rubric_get()'s
- * E_NOT_FOUND, E_NOMEM or db error with *OUT NULL. */
-static int sheet_rubric(struct db *db, const struct ctx *c, json_t **out)
+/* Drops a reference to U (NULL is fine); the last one frees it. */
+static void use_release(struct rubric_use *u)
+{
+  if (!u || atomic_fetch_sub(&u->refs, 1) != 1) return;
+  scoring_rules_free(u->rules);
+  json_decref(u->rubric);
+  free(u);
+}
+
+/* The rubric of sheet C, read and compiled, into *OUT: a reference the caller drops with
+ * use_release() and must not modify (it may be shared with other threads). E_OK, or
+ * rubric_get()'s E_NOT_FOUND, E_NOMEM or db error with *OUT NULL. */
+static int sheet_rubric(struct db *db, const struct ctx *c, struct rubric_use **out)
 {
   uint64_t inst = db_instance();
   *out = NULL;
   if (c->rubric_frozen) {
     pthread_mutex_lock(&rcache_lock);
     for (int i = 0; i < RUBRIC_CACHE && !*out; i++)
-      if (rcache[i].rubric && rcache[i].db == inst && rcache[i].id == c->rubric &&
-          rcache[i].created == c->rubric_created && rcache[i].updated == c->rubric_updated)
-        *out = json_incref(rcache[i].rubric);
+      if (rcache[i].use && rcache[i].db == inst && rcache[i].id == c->rubric &&
+          rcache[i].created == c->rubric_created && rcache[i].updated == c->rubric_updated) {
+        *out = rcache[i].use;
+        atomic_fetch_add(&(*out)->refs, 1);
+      }
     pthread_mutex_unlock(&rcache_lock);
     if (*out) return E_OK;
   }
-  int rc = rubric_get(db, c->rubric, out);
-  if (rc || !c->rubric_frozen) return rc;
+  struct rubric_use *u = calloc(1, sizeof *u);
+  if (!u) return E_NOMEM;
+  atomic_init(&u->refs, 1);
+  int rc = rubric_get(db, c->rubric, &u->rubric);
+  if (!rc && !(u->rules = scoring_compile(u->rubric, &u->nleaf, &u->ncount, &u->nveto)))
+    rc = E_NOMEM;
+  if (rc) {
+    use_release(u);
+    return rc;
+  }
+  *out = u;
+  if (!c->rubric_frozen) return E_OK;
+  atomic_fetch_add(&u->refs, 1); /* the cache's */
   pthread_mutex_lock(&rcache_lock);
   unsigned i = rcache_next++ % RUBRIC_CACHE;
-  json_t *old = rcache[i].rubric;
+  struct rubric_use *old = rcache[i].use;
   rcache[i].db = inst;
   rcache[i].id = c->rubric;
   rcache[i].created = c->rubric_created;
   rcache[i].updated = c->rubric_updated;
-  rcache[i].rubric = json_incref(*out);
+  rcache[i].use = u;
   pthread_mutex_unlock(&rcache_lock);
-  json_decref(old);
+  use_release(old);
   return E_OK;
 }
 
@@ -291,34 +324,45 @@ static int sheet_rubric(struct db *db, const struct ctx *c, json_t **out)
   "e.indicator_id = s.indicator_id))) FROM score s JOIN indicator i ON i.id = s.indicator_id "     \
   "WHERE s.assignment_id = :a"
 
-/* The scoring input of sheet C (scoring.h's form) into SCORING, from its score rows. */
-static int load_scoring(struct db *db, const struct ctx *c, json_t *scoring)
+/* The total of sheet C under U (its rubric) as compact JSON text into *OUT (malloc'd; the
+ * caller frees it): scoring_explain() on its score rows. E_OK, E_NOMEM or a db error. */
+static int sheet_total(struct db *db, const struct ctx *c, const struct rubric_use *u, char **out)
 {
+  *out = NULL;
+  double *scores = calloc((size_t)u->nleaf + 1, sizeof *scores);
+  double *counts = calloc((size_t)u->ncount + 1, sizeof *counts);
+  unsigned char *left = calloc((size_t)u->nleaf + 1, 1), *veto = calloc((size_t)u->nveto + 1, 1);
   db_stmt *st = db_prepare(db, "SELECT i.code, i.kind, s.points, coalesce(s.count, 0), s.na, "
                                "s.veto FROM score s JOIN indicator i ON i.id = s.indicator_id "
                                "WHERE s.assignment_id = :a");
-  int rc;
-  if (!st) return E_DB;
-  if ((rc = db_bind_int(st, ":a", c->id))) {
-    db_reset(st);
-    return rc;
-  }
-  json_t *scores = json_object_get(scoring, "scores"), *na = json_object_get(scoring, "na"),
-         *claims = json_object_get(scoring, "claims"),
-         *occurrences = json_object_get(scoring, "occurrences"),
-         *veto = json_object_get(scoring, "veto");
-  while ((rc = db_step(st)) == DB_ROW) {
+  int rc = !scores || !counts || !left || !veto ? E_NOMEM
+           : !st                                ? E_DB
+                                                : db_bind_int(st, ":a", c->id);
+  while (!rc && (rc = db_step(st)) == DB_ROW) {
     const char *code = db_col_text(st, 0), *kind = db_col_text(st, 1);
-    if (!strcmp(kind, "item") && !db_col_is_null(st, 2))
-      json_object_set_new(scores, code, json_real(db_col_double(st, 2)));
-    if (db_col_int(st, 4)) json_array_append_new(na, json_string(code));
-    if (!strcmp(kind, "bonus")) json_object_set_new(claims, code, json_integer(db_col_int(st, 3)));
-    if (!strcmp(kind, "deduction"))
-      json_object_set_new(occurrences, code, json_integer(db_col_int(st, 3)));
-    if (db_col_int(st, 5)) json_array_append_new(veto, json_string(code));
+    int k = scoring_leaf_index(u->rules, code);
+    if (k >= 0 && !strcmp(kind, "item") && !db_col_is_null(st, 2)) scores[k] = db_col_double(st, 2);
+    if (k >= 0 && db_col_int(st, 4)) left[k] = 1; /* marked N/A */
+    int d = !strcmp(kind, "deduction");
+    if ((d || !strcmp(kind, "bonus")) && (k = scoring_count_index(u->rules, d, code)) >= 0)
+      counts[k] = (double)db_col_int(st, 3);
+    if (db_col_int(st, 5) && (k = scoring_veto_index(u->rules, code)) >= 0) veto[k] = 1;
+    rc = E_OK;
   }
-  db_reset(st);
-  return rc == DB_DONE ? E_OK : rc;
+  if (st) db_reset(st);
+  if (rc == DB_DONE) rc = E_OK;
+  if (!rc) {
+    scoring_kind_out(u->rules, c->unit_kind, left);
+    struct scoring_in in = {scores, left, counts, veto};
+    json_t *total = scoring_explain(u->rules, &in);
+    if (!total || !(*out = json_dumps(total, JSON_COMPACT))) rc = E_NOMEM;
+    json_decref(total);
+  }
+  free(scores);
+  free(counts);
+  free(left);
+  free(veto);
+  return rc;
 }
 
 int sheet_blind_names(struct db *db, int64_t cycle, int64_t unit, json_t **out)
@@ -419,15 +463,10 @@ static int sheet_tail(struct db *db, const struct ctx *c, char **out, size_t *le
   *out = NULL;
   *len = 0;
 
-  json_t *rubric = NULL, *total = NULL;
+  struct rubric_use *u = NULL;
   char *ttext = NULL, *b = NULL;
-  json_t *scoring =
-      json_pack("{s:{},s:[],s:{},s:{},s:[]}", "scores", "na", "claims", "occurrences", "veto");
-  int rc = scoring ? load_scoring(db, c, scoring) : E_NOMEM;
-  if (!rc && c->rubric) rc = sheet_rubric(db, c, &rubric);
-  if (!rc && !(total = rubric ? scoring_total(rubric, scoring, c->unit_kind) : json_null()))
-    rc = E_NOMEM;
-  if (!rc && !(ttext = json_dumps(total, JSON_ENCODE_ANY | JSON_COMPACT))) rc = E_NOMEM;
+  int rc = c->rubric ? sheet_rubric(db, c, &u) : E_OK;
+  if (!rc) rc = u ? sheet_total(db, c, u, &ttext) : !(ttext = strdup("null")) ? E_NOMEM : E_OK;
   db_stmt *st = rc ? NULL : db_prepare(db, ITEMS_SQL);
   if (!rc && !st) rc = E_DB;
   if (!rc && !(rc = db_bind_int(st, ":a", c->id))) {
@@ -457,9 +496,7 @@ static int sheet_tail(struct db *db, const struct ctx *c, char **out, size_t *le
     *len = n;
   }
   free(ttext);
-  json_decref(scoring);
-  json_decref(rubric);
-  json_decref(total);
+  use_release(u);
   return rc;
 }
 

@@ -327,6 +327,39 @@ static void compiled_equals_total(const char *rubric_json, int n)
                   f.grade ? f.grade : "-", g ? g : "-");
     ck_assert_msg(f.vetoed_by == vb || (f.vetoed_by && vb && !strcmp(f.vetoed_by, vb)),
                   "vetoed_by %s vs %s", f.vetoed_by ? f.vetoed_by : "-", vb ? vb : "-");
+    /* The same sheet filled by code, as sheets.c fills it from score rows, and explained:
+     * scoring_total()'s object, steps and excluded codes included. */
+    double s2[64] = {0}, c2[64] = {0};
+    unsigned char o2[64] = {0}, v2[64] = {0};
+    for (int l = 0; l < nl; l++) {
+      int k = scoring_leaf_index(s, json_string_value(json_array_get(leaves, (size_t)l)));
+      ck_assert_int_ge(k, 0);
+      s2[k] = scores[l];
+      o2[k] = out[l];
+    }
+    for (int k = 0; k < nc; k++) {
+      int d = k >= (int)json_array_size(bonus);
+      const char *code = json_string_value(
+          json_array_get(d ? ded : bonus, (size_t)(d ? k - (int)json_array_size(bonus) : k)));
+      int x = scoring_count_index(s, d, code);
+      ck_assert_int_ge(x, 0);
+      c2[x] = counts[k];
+    }
+    for (int k = 0; k < nv; k++) {
+      int x = scoring_veto_index(s, json_string_value(json_array_get(vetoes, (size_t)k)));
+      ck_assert_int_ge(x, 0);
+      v2[x] = v2[x] || veto[k];
+    }
+    ck_assert_int_eq(scoring_leaf_index(s, "no such code"), -1);
+    ck_assert_int_eq(scoring_veto_index(s, NULL), -1);
+    struct scoring_in in2 = {s2, o2, c2, v2};
+    json_t *ex = scoring_explain(s, &in2);
+    ck_assert_ptr_nonnull(ex);
+    char *a = json_dumps(ex, JSON_COMPACT), *b = json_dumps(tt, JSON_COMPACT);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    json_decref(ex);
     json_decref(tt);
     json_decref(sheet);
   }
