@@ -34,7 +34,8 @@ struct db;
 
 /* Opens DATA_DIR/kaoping.db (creating it if needed), checks it is a kaoping database that this
  * binary understands, and applies the embedded migrations it lacks (sql/NNNN_*.sql, each in its
- * own transaction). Call once before any db_thread(). Returns E_OK, or E_DB with the reason
+ * own transaction), and starts the thread that checkpoints the WAL (db.c, "checkpoints").
+ * Call once before any db_thread(). Returns E_OK, or E_DB with the reason
  * written to the log and to MSG (MSGLEN bytes) for the person starting kaoping. */
 int db_global_init(const char *data_dir, char *msg, size_t msglen);
 
@@ -42,7 +43,8 @@ int db_global_init(const char *data_dir, char *msg, size_t msglen);
  * (logged). Valid until db_global_close(). */
 struct db *db_thread(void);
 
-/* Closes every connection opened by db_thread(). Call after all threads using them stopped. */
+/* Stops the checkpoint thread and closes every connection opened by db_thread(). Call after
+ * all threads using them stopped. */
 void db_global_close(void);
 
 /* The database db_global_init() last opened, as a number: 1 for the first call in this
@@ -114,6 +116,16 @@ int db_rollback(struct db *db);
 /* 1 while DB is inside db_begin() … db_commit()/db_rollback() (what it reads may be undone),
  * else 0. */
 int db_in_transaction(struct db *db);
+
+/* A savepoint inside the outermost transaction, for work that may fail on its own without
+ * undoing the rest (batch.c runs each queued write in one). db_savepoint() returns E_OK or
+ * E_DB; E_INTERNAL (logged) outside a transaction or when one is already open.
+ * db_savepoint_end() keeps (KEEP = 1) or undoes (0) what was written since and closes the
+ * savepoint; it returns E_OK, E_DB, or E_INTERNAL when the work inside began a transaction it
+ * did not end, or doomed the outer one with db_rollback(): the caller must then roll the whole
+ * transaction back. */
+int db_savepoint(struct db *db);
+int db_savepoint_end(struct db *db, int keep);
 
 /* Marks the start of one HTTP request on DB. During a READONLY request (GET, HEAD) db_step()
  * refuses any statement that could write (E_INTERNAL, logged), so a write during a GET is an

@@ -145,51 +145,78 @@ int h_scores_get(struct req *r, struct reply *out)
   return reply_sheet_text(out, text, len);
 }
 
+/* A save between h_scores_put and its reply (in the request's arena). */
+struct save {
+  int64_t cycle, unit; /* the route's */
+  int64_t id;          /* the sheet; 0 until the unit's first self-assessment save makes it */
+};
+
+/* The write of a save (a write_fn, on the group commit's connection DB): the sheet made when
+ * it is the unit's first self-assessment save, the change applied, the audit row. */
+static int save_write(struct req *r, struct db *db, struct reply *out)
+{
+  struct save *sv = r->deferred_arg;
+  int64_t now = (int64_t)time(NULL);
+  int rc;
+  if (!sv->id) { /* another first save may have been committed since route_sheet() */
+    db_stmt *st = db_prepare(db, "SELECT min(id) FROM assignment WHERE cycle_id = :c AND "
+                                 "unit_id = :u AND kind = 'self'");
+    if (!st) return E_DB;
+    if ((rc = db_bind_int(st, ":c", sv->cycle)) || (rc = db_bind_int(st, ":u", sv->unit))) {
+      db_reset(st);
+      return rc;
+    }
+    if ((rc = db_one_int(st, &sv->id))) return rc;
+  }
+  if (!sv->id) { /* the unit's self-assessment starts with its first save */
+    db_stmt *st = db_prepare(db, "INSERT INTO assignment (cycle_id, unit_id, user_id, kind, "
+                                 "created_at, updated_at) VALUES (:c, :u, :me, 'self', :now, "
+                                 ":now)");
+    if (!st) return E_DB;
+    if ((rc = db_bind_int(st, ":c", sv->cycle)) || (rc = db_bind_int(st, ":u", sv->unit)) ||
+        (rc = db_bind_int(st, ":me", r->user.id)) || (rc = db_bind_int(st, ":now", now))) {
+      db_reset(st);
+      return rc;
+    }
+    if ((rc = db_run(st))) return rc;
+    sv->id = db_last_id(db);
+  }
+  json_t *codes = NULL;
+  if ((rc = sheet_apply(db, sv->id, r->jbody, now, &codes, &out->field, &out->detail))) return rc;
+  char object[64];
+  snprintf(object, sizeof object, "sheet:%lld", (long long)sv->id);
+  int submit = json_is_true(json_object_get(r->jbody, "submit"));
+  json_t *d = json_pack("{s:o,s:b}", "items", codes, "submit", submit);
+  char *dt = d ? json_dumps(d, JSON_COMPACT) : NULL;
+  json_decref(d);
+  rc = dt ? audit_write(db, r->user.id, r->user.login, submit ? "score.submit" : "score.save",
+                        object, dt, r->client)
+          : E_NOMEM;
+  free(dt);
+  return rc;
+}
+
+/* The reply to a save, once committed: the sheet as its author sees it. */
+static int save_reply(struct req *r, struct reply *out)
+{
+  struct save *sv = r->deferred_arg;
+  return reply_sheet(r->db, out, sv->id);
+}
+
 int h_scores_put(struct req *r, struct reply *out)
 {
-  int64_t cycle, unit, id;
   char phase[16];
-  int rc = route_sheet(r, &cycle, &unit, &id, phase, NULL, NULL);
+  struct save *sv = arena_alloc(&r->a, sizeof *sv);
+  if (!sv) return E_NOMEM;
+  int rc = route_sheet(r, &sv->cycle, &sv->unit, &sv->id, phase, NULL, NULL);
   if (rc) return rc;
   int self = r->user.role == ROLE_UNIT;
   if (strcmp(phase, self ? "submission" : "review")) {
     out->detail = self ? "自评只能在报告填报阶段进行" : "当前不在评审阶段，不能评分";
     return E_NOT_OPEN;
   }
-  int64_t now = (int64_t)time(NULL);
-  if ((rc = db_begin(r->db))) return rc;
-  if (!id) { /* the unit's self-assessment starts with its first save */
-    db_stmt *st = db_prepare(r->db, "INSERT INTO assignment (cycle_id, unit_id, user_id, kind, "
-                                    "created_at, updated_at) VALUES (:c, :u, :me, 'self', :now, "
-                                    ":now)");
-    if (!st || (rc = db_bind_int(st, ":c", cycle)) || (rc = db_bind_int(st, ":u", unit)) ||
-        (rc = db_bind_int(st, ":me", r->user.id)) || (rc = db_bind_int(st, ":now", now)) ||
-        (rc = db_run(st)))
-      goto fail;
-    id = db_last_id(r->db);
-  }
-  json_t *codes = NULL;
-  const char *field = NULL, *detail = NULL;
-  if ((rc = sheet_apply(r->db, id, r->jbody, now, &codes, &field, &detail))) {
-    out->field = field ? arena_strdup(&r->a, field) : NULL;
-    out->detail = detail ? arena_strdup(&r->a, detail) : NULL;
-    goto fail;
-  }
-  char object[64];
-  snprintf(object, sizeof object, "sheet:%lld", (long long)id);
-  int submit = json_is_true(json_object_get(r->jbody, "submit"));
-  json_t *d = json_pack("{s:o,s:b}", "items", codes, "submit", submit);
-  char *dt = d ? json_dumps(d, JSON_COMPACT) : NULL;
-  json_decref(d);
-  rc = dt ? audit_write(r->db, r->user.id, r->user.login, submit ? "score.submit" : "score.save",
-                        object, dt, r->client)
-          : E_NOMEM;
-  free(dt);
-  if (rc || (rc = db_commit(r->db))) goto fail;
-  return reply_sheet(r->db, out, id);
-fail:
-  db_rollback(r->db);
-  return rc ? rc : E_DB;
+  r->deferred_arg = sv;
+  return req_defer(r, save_write, save_reply);
 }
 
 /* ---- assignments ---- */

@@ -17,6 +17,7 @@
  */
 #include "http.h"
 
+#include "batch.h"
 #include "crypto.h"
 #include "db.h"
 #include "embedded.h"
@@ -601,9 +602,117 @@ static enum MHD_Result body_chunk(struct req *r, const char *data, size_t size)
   return MHD_YES;
 }
 
+/* ---- writes handed to the group commit (req_defer, batch.h) ---- */
+
+/* A request's deferred write: its job, and its outcome once the batch ended. */
+struct deferred {
+  struct batch_job job;
+  struct req *r;
+  write_fn write;
+  handler_fn finish;
+  atomic_int done;    /* 1 once RC and the error's field and detail are set */
+  int rc;             /* the write's outcome (or the batch's) */
+  const char *field;  /* on error: from the write's reply, in r->a */
+  const char *detail; /* on error: likewise */
+};
+
+int req_defer(struct req *r, write_fn write, handler_fn finish)
+{
+  struct deferred *d = arena_alloc(&r->a, sizeof *d);
+  if (!d) return E_NOMEM;
+  memset(d, 0, sizeof *d);
+  d->r = r;
+  d->write = write;
+  d->finish = finish;
+  d->job.arg = d;
+  r->deferred = d;
+  return REQ_DEFERRED;
+}
+
+/* The write of D on DB (a batch_job's run): its error's field and detail are kept in the
+ * request's arena, which nothing else touches while the request is paused. */
+static int deferred_run(struct db *db, void *arg)
+{
+  struct deferred *d = arg;
+  struct reply out = {.fd = -1};
+  int rc = d->write(d->r, db, &out);
+  if (rc) {
+    d->field = out.field ? arena_strdup(&d->r->a, out.field) : NULL;
+    d->detail = out.detail ? arena_strdup(&d->r->a, out.detail) : NULL;
+  }
+  json_decref(out.json);
+  free(out.body);
+  return rc;
+}
+
+/* The outcome of D's batch (a batch_job's done, on the batch thread): the request goes on;
+ * MHD calls on_request again, which makes the reply (deferred_reply). */
+static void deferred_done(void *arg, int rc)
+{
+  struct deferred *d = arg;
+  d->rc = rc;
+  atomic_store(&d->done, 1);
+  MHD_resume_connection(d->r->conn);
+}
+
+/* The write of R done on R's own thread, when the batch thread does not run (stopping). */
+static void deferred_inline(struct req *r)
+{
+  struct deferred *d = r->deferred;
+  int rc = db_begin(r->db);
+  if (!rc) {
+    rc = deferred_run(r->db, d);
+    int crc = rc ? db_rollback(r->db) : db_commit(r->db);
+    if (!rc) rc = crc;
+  }
+  d->rc = rc;
+  atomic_store(&d->done, 1);
+}
+
+/* The reply of a deferred request: the error of its write, or FINISH's reply in a read-only
+ * request of its own. */
+static enum MHD_Result deferred_reply(struct req *r)
+{
+  struct deferred *d = r->deferred;
+  if (!atomic_load(&d->done)) return MHD_YES; /* not yet (MHD called early): wait */
+  struct reply out = {.fd = -1};
+  int rc = d->rc;
+  if (rc) {
+    out.field = d->field;
+    out.detail = d->detail;
+  } else {
+    r->db = db_thread();
+    rc = r->db ? db_request_begin(r->db, 1) : E_DB;
+    if (!rc) rc = d->finish(r, &out);
+    if (r->db) db_request_end(r->db);
+    if (rc == REQ_DEFERRED) rc = E_INTERNAL; /* a finish cannot defer again */
+  }
+  enum MHD_Result ret =
+      rc ? queue_error(r, rc, out.field, out.detail, NULL, &out) : queue_reply(r, &out);
+  if (out.fd >= 0) close(out.fd);
+  json_decref(out.json);
+  free(out.body);
+  return ret;
+}
+
+/* Pauses R and hands its write to the batch thread, or does it at once when that thread is
+ * not running; the reply follows in deferred_reply(). */
+static enum MHD_Result defer(struct req *r)
+{
+  struct deferred *d = r->deferred;
+  d->job.run = deferred_run;
+  d->job.done = deferred_done;
+  MHD_suspend_connection(r->conn); /* before the job can end and resume it */
+  if (batch_submit(&d->job) == E_OK) return MHD_YES;
+  MHD_resume_connection(r->conn);
+  deferred_inline(r);
+  return deferred_reply(r);
+}
+
 /* The last call: parse the body, run the handler, queue its reply. */
 static enum MHD_Result last_call(struct req *r)
 {
+  if (r->deferred) return deferred_reply(r); /* called again after its batch */
   if (r->rt->body == BODY_UPLOAD) {
     struct upload *u = r->upload;
     if (u && u->failed)
@@ -624,6 +733,8 @@ static enum MHD_Result last_call(struct req *r)
   db_request_end(r->db);
   int src = session_settle(r); /* what admit() left to write */
   if (src) log_error("session upkeep failed (%d) for %s %s", src, r->method, r->path);
+  if (rc == REQ_DEFERRED && r->deferred) return defer(r);
+  if (rc == REQ_DEFERRED) rc = E_INTERNAL;
   enum MHD_Result ret =
       rc ? queue_error(r, rc, out.field, out.detail, NULL, &out) : queue_reply(r, &out);
   if (out.fd >= 0) close(out.fd); /* not handed to MHD (an error reply) */
@@ -765,8 +876,14 @@ int http_start(const struct config *c, unsigned *port, char *url, size_t urllen)
     threads = n > 0 ? (unsigned)n : 1;
   }
   MHD_set_panic_func(mhd_panic, NULL);
+  if (batch_start() != E_OK) {
+    assets_free();
+    metrics_free();
+    return -1;
+  }
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
-                   (v6 ? MHD_USE_IPv6 : 0) | (tls_cert ? MHD_USE_TLS : 0);
+                   MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0) |
+                   (tls_cert ? MHD_USE_TLS : 0);
   daemon_ = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -778,6 +895,7 @@ int http_start(const struct config *c, unsigned *port, char *url, size_t urllen)
       tls_key, MHD_OPTION_END);
   if (!daemon_) {
     log_error("cannot listen on %s: %s", c->listen, strerror(errno));
+    batch_stop();
     assets_free();
     metrics_free();
     return -1;
@@ -811,6 +929,7 @@ void http_stop(unsigned grace)
   }
   if (atomic_load(&in_flight) > 0)
     log_warn("%d requests still running after %us: closing them", atomic_load(&in_flight), grace);
+  batch_stop(); /* runs what is queued: no connection stays paused for MHD_stop_daemon */
   MHD_stop_daemon(daemon_);
   daemon_ = NULL;
   free(tls_cert);

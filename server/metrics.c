@@ -3,8 +3,8 @@
  */
 #include "metrics.h"
 
+#include "batch.h"
 #include "results_cache.h"
-
 #include "routes.h"
 #include "session.h"
 #include "sheet_cache.h"
@@ -186,6 +186,14 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
       "kaoping_session_cache_lookups_total{result=\"hit\"} %llu\n"
       "kaoping_session_cache_lookups_total{result=\"miss\"} %llu\n",
       (unsigned long long)hits, (unsigned long long)misses);
+  uint64_t batches, jobs;
+  batch_stats(&batches, &jobs);
+  put(&t,
+      "# HELP kaoping_write_batches_total Transactions of the group commit (batch.h).\n"
+      "# TYPE kaoping_write_batches_total counter\nkaoping_write_batches_total %llu\n"
+      "# HELP kaoping_write_batch_jobs_total Writes run in them (score saves).\n"
+      "# TYPE kaoping_write_batch_jobs_total counter\nkaoping_write_batch_jobs_total %llu\n",
+      (unsigned long long)batches, (unsigned long long)jobs);
   if (t.oom) {
     free(t.p);
     return -1;

@@ -20,6 +20,7 @@
 struct route;
 struct db;
 struct upload;
+struct deferred;
 
 /* Roles as bits, so a route can allow several. */
 enum role {
@@ -78,6 +79,8 @@ struct req {
   int64_t session_touch;              /* session_settle(): move this session's last_seen, */
   int64_t session_drop;               /* delete this expired session (0 = nothing to do) */
   void *conn;                         /* the MHD connection: only http.c uses it */
+  struct deferred *deferred;          /* a write handed to batch.c (req_defer): http.c only */
+  void *deferred_arg;                 /* the handler's state for its deferred write and reply */
 };
 
 /* The reply a handler fills in. Zero-initialised by http.c; status 0 means 200. */
@@ -98,6 +101,22 @@ struct reply {
 };
 
 typedef int (*handler_fn)(struct req *r, struct reply *out);
+
+/* A handler's write, run by req_defer() on connection DB inside a transaction it must neither
+ * begin nor end. It may read R (the request is paused meanwhile) and set OUT's field and
+ * detail (any strings: they are copied) when it fails; it returns E_OK or an E_* code, and
+ * on failure what it wrote is undone. */
+typedef int (*write_fn)(struct req *r, struct db *db, struct reply *out);
+
+/* What a handler returns after req_defer(): not an error, the request goes on later. */
+#define REQ_DEFERRED (-1)
+
+/* Hands WRITE over to the group commit (batch.h) and returns REQ_DEFERRED, for the handler
+ * to return. The request is paused until its batch has committed; then FINISH makes the reply
+ * (called like a handler, in a read-only request of its own, so it sees the write), or, when
+ * WRITE or the commit failed, the error is the reply. Keep what FINISH needs in R's arena.
+ * For writes that are small and frequent (a score saved). Returns E_NOMEM on failure. */
+int req_defer(struct req *r, write_fn write, handler_fn finish);
 
 /* Request accessors, implemented in http.c. Return NULL when absent. Strings live until the
  * request completes. */

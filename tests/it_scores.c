@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static struct tu_daemon d;
 
@@ -188,6 +190,150 @@ static json_t *items_from_rows(long long assignment)
  * kind of value, including comments with quotes, backslashes, control characters and
  * characters outside the BMP, must come back exactly as stored, with booleans as booleans,
  * the same for the reviewer, for the office's list and for the reply of the save itself. */
+/* One PUT of BODY to PATH with U's CSRF token and the cookie jar JAR; its HTTP status. */
+static long put_status(const struct tu_user *u, const char *jar, const char *p, const char *body)
+{
+  char url[400], tok[100];
+  snprintf(url, sizeof url, "%s%s", d.url, p);
+  snprintf(tok, sizeof tok, "X-CSRF-Token: %s", u->csrf);
+  const char *h[] = {"Content-Type: application/json", tok, NULL};
+  struct tu_resp r;
+  tu_http("PUT", url, h, body, strlen(body), jar, &r);
+  long st = r.status;
+  tu_resp_free(&r);
+  return st;
+}
+
+/* Item CODE of SHEET as text ("-" when it has none); the caller frees it. */
+static char *item_text(json_t *sheet, const char *code)
+{
+  json_t *it = json_object_get(json_object_get(sheet, "items"), code);
+  return it ? json_dumps(it, JSON_COMPACT | JSON_SORT_KEYS) : strdup("-");
+}
+
+/* A counter of GET /metrics. */
+static long long metric(const char *name)
+{
+  char url[300];
+  snprintf(url, sizeof url, "%s/metrics", d.url);
+  struct tu_resp r;
+  tu_http("GET", url, NULL, NULL, 0, NULL, &r);
+  char line[200]; /* the sample's line, not its # HELP and # TYPE lines */
+  snprintf(line, sizeof line, "\n%s ", name);
+  const char *at = r.body ? strstr(r.body, line) : NULL;
+  long long v = at ? atoll(at + strlen(line)) : -1;
+  tu_resp_free(&r);
+  return v;
+}
+
+/* Saves from many connections at once go through the group commit (batch.c): each keeps its
+ * own outcome (a refused save in the middle undoes only itself), every save is stored with its
+ * audit row, two saves of one version of one sheet never both succeed, and /metrics counts
+ * the batches. */
+START_TEST(saves_at_once_keep_their_own_outcome)
+{
+  enum { SHEETS = 6, SAVES = 8 };
+  json_t *rv = tu_call(&rev, "GET", "/api/v1/reviews", NULL, 200);
+  char paths[SHEETS][200];
+  long long ver[SHEETS];
+  int n = 0;
+  size_t i;
+  json_t *x;
+  json_array_foreach(json_object_get(rv, "reviews"), i, x)
+  {
+    if (n == SHEETS || tu_int(x, "cycle") != 2) continue;
+    snprintf(paths[n], sizeof paths[n], "/api/v1/cycles/2/units/%s/scores", tu_str(x, "unit"));
+    ver[n++] = tu_int(x, "version");
+  }
+  json_decref(rv);
+  ck_assert_int_ge(n, 3);
+  long long saves0 = tu_sql_int(d.dir, "SELECT count(*) FROM audit WHERE action = 'score.save'");
+  long long jobs0 = metric("kaoping_write_batch_jobs_total"),
+            batches0 = metric("kaoping_write_batches_total");
+  ck_assert_int_ge(jobs0, 0);
+  json_t *s0 = tu_call(&rev, "GET", paths[0], NULL, 200);
+  char *item12 = item_text(json_object_get(s0, "sheet"), "1.2");
+  json_decref(s0);
+  size_t jl;
+  char *jar = tu_slurp(rev.jar, &jl);
+  pid_t kids[SHEETS];
+  for (int k = 0; k < n; k++) {
+    if ((kids[k] = fork()) == 0) {
+      char myjar[400], body[200];
+      snprintf(myjar, sizeof myjar, "%s.%d", rev.jar, k);
+      tu_spit(myjar, jar, jl);
+      int bad = 0;
+      for (int j = 0; j < SAVES; j++) {
+        if (k == 0 && j == SAVES / 2) { /* refused in the middle of the others: 400, and its
+                                           first item, written before the second failed, undone */
+          snprintf(body, sizeof body,
+                   "{\"version\":%lld,\"items\":{\"1.2\":{\"points\":1,\"comment\":\"撤销\"},"
+                   "\"1.1\":{\"points\":-1}}}",
+                   ver[k] + j);
+          bad |= put_status(&rev, myjar, paths[k], body) != 400;
+        }
+        snprintf(body, sizeof body, "{\"version\":%lld,\"items\":{\"1.1\":{\"points\":%d}}}",
+                 ver[k] + j, j % 3);
+        bad |= put_status(&rev, myjar, paths[k], body) != 200;
+      }
+      _exit(bad);
+    }
+    ck_assert_int_gt(kids[k], 0);
+  }
+  for (int k = 0; k < n; k++) {
+    int status = -1;
+    waitpid(kids[k], &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "saver %d got a wrong status", k);
+  }
+  for (int k = 0; k < n; k++) {
+    json_t *s = tu_call(&rev, "GET", paths[k], NULL, 200);
+    json_t *sh = json_object_get(s, "sheet");
+    ck_assert_int_eq(tu_int(sh, "version"), ver[k] + SAVES);
+    ck_assert(tu_num(json_object_get(json_object_get(sh, "items"), "1.1"), "points") ==
+              (SAVES - 1) % 3);
+    if (k == 0) {
+      char *now = item_text(sh, "1.2");
+      ck_assert_str_eq(now, item12);
+      free(now);
+    }
+    json_decref(s);
+  }
+  ck_assert_int_eq(tu_sql_int(d.dir, "SELECT count(*) FROM audit WHERE action = 'score.save'"),
+                   saves0 + (long long)n * SAVES);
+  long long jobs = metric("kaoping_write_batch_jobs_total") - jobs0,
+            batches = metric("kaoping_write_batches_total") - batches0;
+  ck_assert_int_eq(jobs, (long long)n * SAVES + 1);
+  ck_assert_int_ge(batches, 1);
+  ck_assert_int_le(batches, jobs);
+
+  /* Two tabs saving the same version at once: one is kept, the other gets 409. */
+  long long v = ver[0] + SAVES;
+  pid_t two[2];
+  for (int k = 0; k < 2; k++) {
+    if ((two[k] = fork()) == 0) {
+      char myjar[400], body[200];
+      snprintf(myjar, sizeof myjar, "%s.t%d", rev.jar, k);
+      tu_spit(myjar, jar, jl);
+      snprintf(body, sizeof body, "{\"version\":%lld,\"items\":{\"1.2\":{\"points\":%d}}}", v, k);
+      long st = put_status(&rev, myjar, paths[0], body);
+      _exit(st == 200 ? 0 : st == 409 ? 1 : 2);
+    }
+    ck_assert_int_gt(two[k], 0);
+  }
+  int codes[2];
+  for (int k = 0; k < 2; k++) {
+    int status = -1;
+    waitpid(two[k], &status, 0);
+    ck_assert(WIFEXITED(status));
+    codes[k] = WEXITSTATUS(status);
+  }
+  ck_assert_msg(codes[0] + codes[1] == 1 && codes[0] != 2 && codes[1] != 2,
+                "one 200 and one 409 (got %d, %d)", codes[0], codes[1]);
+  free(jar);
+  free(item12);
+}
+END_TEST
+
 START_TEST(sheet_reply_holds_the_stored_values)
 {
   static const char comment[] =
@@ -709,6 +855,7 @@ static Suite *suite(void)
   tcase_add_checked_fixture(tc, start, stop);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, first_save_total_and_stale_version);
+  tcase_add_test(tc, saves_at_once_keep_their_own_outcome);
   tcase_add_test(tc, sheet_reply_holds_the_stored_values);
   tcase_add_test(tc, a_kept_sheet_follows_every_write);
   tcase_add_test(tc, a_sheet_head_keeps_any_name);
