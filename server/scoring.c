@@ -284,8 +284,100 @@ static int flagged(const struct scoring_rules *s, const unsigned char *veto, int
   return 0;
 }
 
-/* Appends the sentence FMT… to STEPS (when not NULL). */
-__attribute__((format(printf, 2, 3))) static void step(json_t *steps, const char *fmt, ...)
+/* Growing text: what scoring_explain_text() writes. */
+struct text {
+  char *p;
+  size_t n, cap;
+  int oom; /* an allocation failed: the text is incomplete */
+};
+
+/* Appends N bytes at S to T. */
+static void put(struct text *t, const char *s, size_t n)
+{
+  if (t->oom) return;
+  if (t->n + n + 1 > t->cap) {
+    size_t cap = t->cap ? t->cap : 512;
+    while (cap < t->n + n + 1) cap *= 2;
+    char *p = realloc(t->p, cap);
+    if (!p) {
+      t->oom = 1;
+      return;
+    }
+    t->p = p;
+    t->cap = cap;
+  }
+  memcpy(t->p + t->n, s, n);
+  t->n += n;
+  t->p[t->n] = 0;
+}
+
+static void puts_(struct text *t, const char *s)
+{
+  put(t, s, strlen(s));
+}
+
+/* Appends S to T as a JSON string: quotes, backslashes and control characters escaped, the
+ * rest (UTF-8 from the rubric and the sentences here) as it is. */
+static void put_string(struct text *t, const char *s)
+{
+  put(t, "\"", 1);
+  const char *run = s;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    put(t, run, (size_t)(s - run));
+    char esc[8]; /* jansson's forms: short ones where JSON has them, else \u00XX */
+    switch (c) {
+    case '"':
+      snprintf(esc, sizeof esc, "\\\"");
+      break;
+    case '\\':
+      snprintf(esc, sizeof esc, "\\\\");
+      break;
+    case '\b':
+      snprintf(esc, sizeof esc, "\\b");
+      break;
+    case '\f':
+      snprintf(esc, sizeof esc, "\\f");
+      break;
+    case '\n':
+      snprintf(esc, sizeof esc, "\\n");
+      break;
+    case '\r':
+      snprintf(esc, sizeof esc, "\\r");
+      break;
+    case '\t':
+      snprintf(esc, sizeof esc, "\\t");
+      break;
+    default:
+      snprintf(esc, sizeof esc, "\\u%04X", c);
+    }
+    puts_(t, esc);
+    run = s + 1;
+  }
+  put(t, run, (size_t)(s - run));
+  put(t, "\"", 1);
+}
+
+/* Appends X to T as jansson writes a real: "%.17g", with ".0" when that looks like an integer. */
+static void put_real(struct text *t, double x)
+{
+  char b[40];
+  int n = snprintf(b, sizeof b, "%.17g", x);
+  char *e = strchr(b, 'e');
+  if (e) { /* jansson drops the exponent's '+' and leading zeros: 1e-05 → 1e-5 */
+    char *d = e + 1, *from = d + (*d == '+' || *d == '-');
+    if (*d == '-') d++;
+    while (*from == '0' && from[1]) from++;
+    memmove(d, from, strlen(from) + 1);
+  } else if (n > 0 && !strpbrk(b, ".n")) { /* n: inf and nan, never here */
+    memcpy(b + n, ".0", 3);
+  }
+  puts_(t, b);
+}
+
+/* Appends the sentence FMT… to STEPS (a JSON array's members, comma separated) when not NULL. */
+__attribute__((format(printf, 2, 3))) static void step(struct text *steps, const char *fmt, ...)
 {
   if (!steps) return;
   char msg[300];
@@ -293,12 +385,13 @@ __attribute__((format(printf, 2, 3))) static void step(json_t *steps, const char
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  json_array_append_new(steps, json_string(msg));
+  if (steps->n) put(steps, ",", 1);
+  put_string(steps, msg);
 }
 
 /* AMOUNT (a bonus or deduction sum) rounded and held to the rubric's overall CAP, the step
  * explained in STEPS under LABEL ("加分" / "扣分"). */
-static double overall(double amount, double cap, const char *label, json_t *steps)
+static double overall(double amount, double cap, const char *label, struct text *steps)
 {
   amount = round2(amount);
   if (amount > cap)
@@ -313,7 +406,7 @@ static double overall(double amount, double cap, const char *label, json_t *step
  * doubles. With STEPS not NULL, each step is explained there and the codes of the leaves left
  * out are appended to EXCLUDED. */
 static void apply(const struct scoring_rules *s, const struct scoring_in *in,
-                  struct scoring_figures *out, double *area_base, json_t *steps, json_t *excluded)
+                  struct scoring_figures *out, double *area_base, struct text *steps)
 {
   double base = 0, max_all = 0, max_applicable = 0;
   int nout = 0;
@@ -324,7 +417,6 @@ static void apply(const struct scoring_rules *s, const struct scoring_in *in,
       max_all += max;
       if (in->out[l]) {
         nout++;
-        if (excluded) json_array_append_new(excluded, json_string(s->leaf_code[l]));
         continue;
       }
       max_applicable += max;
@@ -404,26 +496,62 @@ static void apply(const struct scoring_rules *s, const struct scoring_in *in,
 void scoring_figures(struct scoring_rules *s, const struct scoring_in *in,
                      struct scoring_figures *out)
 {
-  apply(s, in, out, s->area_base, NULL, NULL);
+  apply(s, in, out, s->area_base, NULL);
+}
+
+char *scoring_explain_text(const struct scoring_rules *s, const struct scoring_in *in, size_t *len)
+{
+  double *area_base = calloc((size_t)s->narea + 1, sizeof *area_base);
+  struct text steps = {0}, t = {0};
+  struct scoring_figures f;
+  if (area_base) apply(s, in, &f, area_base, &steps);
+  free(area_base);
+  if (!area_base || steps.oom) {
+    free(steps.p);
+    return NULL;
+  }
+  static const char *const names[] = {"{\"base\":",  ",\"applicable_max\":", ",\"rescaled\":",
+                                      ",\"bonus\":", ",\"deduction\":",      ",\"total\":"};
+  const double v[] = {f.base, f.applicable_max, f.rescaled, f.bonus, f.deduction, f.total};
+  for (int i = 0; i < 6; i++) {
+    puts_(&t, names[i]);
+    put_real(&t, v[i]);
+  }
+  puts_(&t, ",\"grade\":");
+  if (f.grade)
+    put_string(&t, f.grade);
+  else
+    puts_(&t, "null");
+  puts_(&t, ",\"vetoed_by\":");
+  if (f.vetoed_by)
+    put_string(&t, f.vetoed_by);
+  else
+    puts_(&t, "null");
+  puts_(&t, ",\"excluded\":[");
+  for (int l = 0, first = 1; l < s->nleaf; l++) {
+    if (!in->out[l]) continue;
+    if (!first) put(&t, ",", 1);
+    first = 0;
+    put_string(&t, s->leaf_code[l] ? s->leaf_code[l] : "");
+  }
+  puts_(&t, "],\"steps\":[");
+  if (steps.n) put(&t, steps.p, steps.n);
+  puts_(&t, "]}");
+  free(steps.p);
+  if (t.oom) {
+    free(t.p);
+    return NULL;
+  }
+  if (len) *len = t.n;
+  return t.p;
 }
 
 json_t *scoring_explain(const struct scoring_rules *s, const struct scoring_in *in)
 {
-  double *area_base = calloc((size_t)s->narea + 1, sizeof *area_base);
-  json_t *steps = json_array(), *excluded = json_array();
-  if (!area_base || !steps || !excluded) {
-    free(area_base);
-    json_decref(steps);
-    json_decref(excluded);
-    return NULL;
-  }
-  struct scoring_figures f;
-  apply(s, in, &f, area_base, steps, excluded);
-  free(area_base);
-  return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:s?,s:s?,s:o,s:o}", "base", f.base, "applicable_max",
-                   f.applicable_max, "rescaled", f.rescaled, "bonus", f.bonus, "deduction",
-                   f.deduction, "total", f.total, "grade", f.grade, "vetoed_by", f.vetoed_by,
-                   "excluded", excluded, "steps", steps);
+  char *text = scoring_explain_text(s, in, NULL);
+  json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+  free(text);
+  return j;
 }
 
 int scoring_leaf_index(const struct scoring_rules *s, const char *code)

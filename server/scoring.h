@@ -76,6 +76,11 @@ void scoring_figures(struct scoring_rules *s, const struct scoring_in *in,
  * read: threads may share it. A new object (caller decrefs), or NULL when out of memory. */
 json_t *scoring_explain(const struct scoring_rules *s, const struct scoring_in *in);
 
+/* The same object as compact JSON text, written directly (what sheets send; scoring_explain()
+ * parses it), with jansson's number format: *LEN (when LEN is not NULL) bytes, malloc'd and
+ * NUL-terminated, the caller frees it. NULL when out of memory. */
+char *scoring_explain_text(const struct scoring_rules *s, const struct scoring_in *in, size_t *len);
+
 /* Where CODE sits in S's orders, for filling a struct scoring_in: its leaf, its bonus
  * (DEDUCTION 0) or deduction (1) item among the counts, its veto item; -1 when it is none. */
 int scoring_leaf_index(const struct scoring_rules *s, const char *code);

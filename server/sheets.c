@@ -354,9 +354,7 @@ static int sheet_total(struct db *db, const struct ctx *c, const struct rubric_u
   if (!rc) {
     scoring_kind_out(u->rules, c->unit_kind, left);
     struct scoring_in in = {scores, left, counts, veto};
-    json_t *total = scoring_explain(u->rules, &in);
-    if (!total || !(*out = json_dumps(total, JSON_COMPACT))) rc = E_NOMEM;
-    json_decref(total);
+    if (!(*out = scoring_explain_text(u->rules, &in, NULL))) rc = E_NOMEM;
   }
   free(scores);
   free(counts);

@@ -359,6 +359,15 @@ static void compiled_equals_total(const char *rubric_json, int n)
     ck_assert_str_eq(a, b);
     free(a);
     free(b);
+    /* The text sheets send is what jansson would write for the same object. */
+    size_t tl = 0;
+    char *text = scoring_explain_text(s, &in2, &tl);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(tl, strlen(text));
+    b = json_dumps(tt, JSON_COMPACT);
+    ck_assert_str_eq(text, b);
+    free(b);
+    free(text);
     json_decref(ex);
     json_decref(tt);
     json_decref(sheet);
@@ -370,6 +379,43 @@ static void compiled_equals_total(const char *rubric_json, int n)
   json_decref(vetoes);
   json_decref(rb);
 }
+
+/* The total's text escapes what the rubric's strings hold, and writes numbers as jansson does
+ * (exponents included), so that parsing it and writing it again with jansson changes nothing. */
+START_TEST(explained_text_is_jansson_text)
+{
+  json_t *rb = json_loads(
+      "{\"total_points\":100,\"grade_bands\":[{\"name\":\"优\\\"秀\\\\\\t\\u0001\",\"min\":0}],"
+      "\"areas\":[{\"code\":\"A\\\"1\",\"children\":[{\"code\":\"a\\n1\",\"max_points\":"
+      "0.00001},{\"code\":\"a2\",\"max_points\":1e22}]}],"
+      "\"veto\":[{\"code\":\"V\\\\1\",\"effect\":\"grade:优\\\"秀\\\\\\t\\u0001\"}]}",
+      0, NULL);
+  ck_assert_ptr_nonnull(rb);
+  int nl = 0, nc = 0, nv = 0;
+  struct scoring_rules *s = scoring_compile(rb, &nl, &nc, &nv);
+  ck_assert_ptr_nonnull(s);
+  ck_assert_int_eq(nl, 2);
+  ck_assert_int_eq(nv, 1);
+  double scores[2] = {0.00001, 3e21}, counts[1] = {0};
+  unsigned char out[2] = {0, 0}, veto[1] = {1};
+  for (int k = 0; k < 2; k++) {
+    out[1] = (unsigned char)k; /* the second leaf left out: "excluded" holds a code */
+    struct scoring_in in = {scores, out, counts, veto};
+    char *text = scoring_explain_text(s, &in, NULL);
+    ck_assert_ptr_nonnull(text);
+    json_t *back = json_loads(text, 0, NULL);
+    ck_assert_msg(back != NULL, "not JSON: %s", text);
+    char *again = json_dumps(back, JSON_COMPACT);
+    ck_assert_str_eq(text, again);
+    ck_assert_str_eq(json_string_value(json_object_get(back, "vetoed_by")), "V\\1");
+    free(again);
+    free(text);
+    json_decref(back);
+  }
+  scoring_rules_free(s);
+  json_decref(rb);
+}
+END_TEST
 
 START_TEST(compiled_rules_equal_scoring_total)
 {
@@ -424,6 +470,7 @@ static Suite *suite(void)
   tcase_add_test(tc, vetoes_force_or_cap_the_grade);
   tcase_add_test(tc, every_step_is_explained);
   tcase_add_test(tc, compiled_rules_equal_scoring_total);
+  tcase_add_test(tc, explained_text_is_jansson_text);
   suite_add_tcase(s, tc);
   return s;
 }
