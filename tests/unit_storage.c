@@ -91,6 +91,80 @@ START_TEST(foreign_database_is_refused)
 }
 END_TEST
 
+/* A savepoint undoes only what was written inside it (batch.c runs each queued write in one),
+ * and work inside that leaves the transaction doomed or unbalanced is reported. */
+START_TEST(savepoints_undo_only_their_part)
+{
+  struct db *db = open_db();
+  static const char *const ins[] = {
+      "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES ('A', 'a', 'town', 0, 0)",
+      "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES ('B', 'b', 'town', 0, 0)",
+      "INSERT INTO unit (code, name, kind, created_at, updated_at) VALUES ('C', 'c', 'town', 0, 0)",
+  };
+  ck_assert_int_eq(db_savepoint(db), E_INTERNAL); /* outside a transaction */
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_exec(db, ins[0]), E_OK);
+  ck_assert_int_eq(db_savepoint(db), E_OK);
+  ck_assert_int_eq(db_savepoint(db), E_INTERNAL); /* not inside another */
+  ck_assert_int_eq(db_exec(db, ins[1]), E_OK);
+  ck_assert_int_eq(db_savepoint_end(db, 0), E_OK); /* B undone */
+  ck_assert_int_eq(db_savepoint(db), E_OK);
+  ck_assert_int_eq(db_exec(db, ins[2]), E_OK);
+  ck_assert_int_eq(db_savepoint_end(db, 1), E_OK);       /* C kept */
+  ck_assert_int_eq(db_savepoint_end(db, 1), E_INTERNAL); /* none open */
+  ck_assert_int_eq(db_commit(db), E_OK);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit WHERE code IN ('A', 'C')"), 2);
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM unit WHERE code = 'B'"), 0);
+  /* Work that rolls back a level of its own dooms the outer transaction: reported. */
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_savepoint(db), E_OK);
+  ck_assert_int_eq(db_begin(db), E_OK);
+  ck_assert_int_eq(db_rollback(db), E_OK);
+  ck_assert_int_eq(db_savepoint_end(db, 1), E_INTERNAL);
+  ck_assert_int_eq(db_rollback(db), E_OK);
+  ck_assert_int_eq(db_in_transaction(db), 0);
+}
+END_TEST
+
+/* Size of the WAL file, or -1. */
+static long long wal_size(void)
+{
+  char path[300];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/kaoping.db-wal", tu_db_dir);
+  return stat(path, &st) ? -1 : (long long)st.st_size;
+}
+
+/* A WAL the checkpoints could not empty while it grew (here: a reader held the oldest pages
+ * meanwhile, as requests do under load) starts over after a pause in the writes (db.c,
+ * "checkpoints"): the first write after the pause cuts the file back to 64 MiB. Without that,
+ * the write would only wake a checkpoint, and the file would keep its size. */
+START_TEST(a_long_wal_starts_over_after_a_pause)
+{
+  struct db *db = open_db();
+  ck_assert_int_eq(db_exec(db, "CREATE TABLE filler (b BLOB)"), E_OK);
+  char path[300];
+  snprintf(path, sizeof path, "%s/kaoping.db", tu_db_dir);
+  sqlite3 *reader;
+  ck_assert_int_eq(sqlite3_open(path, &reader), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM filler;", NULL, NULL, NULL),
+                   SQLITE_OK);
+  for (int i = 0; i < 24; i++) { /* 96 MiB, commits 4 MiB apart */
+    ck_assert_int_eq(db_begin(db), E_OK);
+    ck_assert_int_eq(db_exec(db, "INSERT INTO filler VALUES (zeroblob(4194304))"), E_OK);
+    ck_assert_int_eq(db_commit(db), E_OK);
+  }
+  usleep(100 * 1000); /* the checkpoints woken meanwhile had to leave every page */
+  ck_assert_int_eq(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(reader);
+  ck_assert_int_gt(wal_size(), 64LL << 20);
+  usleep(400 * 1000); /* a pause */
+  ck_assert_int_eq(db_exec(db, "INSERT INTO filler VALUES (x'00')"), E_OK);
+  ck_assert_msg(wal_size() <= (64LL << 20), "the WAL is still %lld bytes", wal_size());
+  ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM filler"), 25);
+}
+END_TEST
+
 START_TEST(nested_transactions_and_rollback)
 {
   struct db *db = open_db();
@@ -476,6 +550,8 @@ static Suite *suite(void)
   tcase_add_test(tc, passwords_and_tokens);
   tcase_add_test(tc, login_throttling_grows_and_is_per_pair);
   tcase_add_test(tc, store_is_content_addressed);
+  tcase_add_test(tc, savepoints_undo_only_their_part);
+  tcase_add_test(tc, a_long_wal_starts_over_after_a_pause);
   suite_add_tcase(s, tc);
   return s;
 }
