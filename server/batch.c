@@ -48,8 +48,8 @@ static void run_batch(struct db *db, struct batch_job *list)
     if (rc)
       log_error("a batch of %llu writes could not commit (%s)", (unsigned long long)n,
                 err_name(rc));
-  } else if (db && db_in_transaction(db)) {
-    db_rollback(db);
+  } else {
+    while (db && db_in_transaction(db)) db_rollback(db); /* every level a job left open too */
   }
   atomic_fetch_add(&n_batches, 1);
   atomic_fetch_add(&n_jobs, n);

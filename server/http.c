@@ -11,6 +11,9 @@
  *   last      parse the JSON body, call the handler inside db_request_begin/end, queue the
  *             reply (or the error or static asset decided on the 1st call: answering a
  *             request without a body there would make MHD close the connection).
+ *   deferred  a handler that handed its write to the group commit (req_defer) has its
+ *             connection suspended; the batch thread resumes it once the write is committed
+ *             or refused, and the next call makes the reply (deferred_reply).
  *   completed on_completed(): access log line, metrics, free the context.
  * Replies never point into the request arena (it is freed before MHD sends the reply): JSON
  * is serialised with json_dumps() and handed over with MHD_RESPMEM_MUST_FREE.
@@ -733,7 +736,12 @@ static enum MHD_Result last_call(struct req *r)
   db_request_end(r->db);
   int src = session_settle(r); /* what admit() left to write */
   if (src) log_error("session upkeep failed (%d) for %s %s", src, r->method, r->path);
-  if (rc == REQ_DEFERRED && r->deferred) return defer(r);
+  if (rc == REQ_DEFERRED && r->deferred) {
+    if (out.fd >= 0) close(out.fd); /* a deferring handler replies later, in its finish */
+    json_decref(out.json);
+    free(out.body);
+    return defer(r);
+  }
   if (rc == REQ_DEFERRED) rc = E_INTERNAL;
   enum MHD_Result ret =
       rc ? queue_error(r, rc, out.field, out.detail, NULL, &out) : queue_reply(r, &out);
