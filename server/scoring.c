@@ -326,33 +326,18 @@ static void put_string(struct text *t, const char *s)
     unsigned char c = (unsigned char)*s;
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     put(t, run, (size_t)(s - run));
-    char esc[8]; /* jansson's forms: short ones where JSON has them, else \u00XX */
-    switch (c) {
-    case '"':
-      snprintf(esc, sizeof esc, "\\\"");
-      break;
-    case '\\':
-      snprintf(esc, sizeof esc, "\\\\");
-      break;
-    case '\b':
-      snprintf(esc, sizeof esc, "\\b");
-      break;
-    case '\f':
-      snprintf(esc, sizeof esc, "\\f");
-      break;
-    case '\n':
-      snprintf(esc, sizeof esc, "\\n");
-      break;
-    case '\r':
-      snprintf(esc, sizeof esc, "\\r");
-      break;
-    case '\t':
-      snprintf(esc, sizeof esc, "\\t");
-      break;
-    default:
-      snprintf(esc, sizeof esc, "\\u%04X", c);
-    }
-    puts_(t, esc);
+    /* jansson's forms: the short ones JSON has, else \u00XX */
+    const char *esc = c == '"'    ? "\\\""
+                      : c == '\\' ? "\\\\"
+                      : c == '\b' ? "\\b"
+                      : c == '\f' ? "\\f"
+                      : c == '\n' ? "\\n"
+                      : c == '\r' ? "\\r"
+                      : c == '\t' ? "\\t"
+                                  : NULL;
+    char u[8];
+    if (!esc) snprintf(u, sizeof u, "\\u%04X", c);
+    puts_(t, esc ? esc : u);
     run = s + 1;
   }
   put(t, run, (size_t)(s - run));
