@@ -4,13 +4,13 @@
 #include "metrics.h"
 
 #include "batch.h"
+#include "buf.h"
 #include "results_cache.h"
 #include "routes.h"
 #include "session.h"
 #include "sheet_cache.h"
 #include "version.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,55 +72,19 @@ void metrics_client_error(void)
   atomic_fetch_add_explicit(&client_errors, 1, memory_order_relaxed);
 }
 
-/* A growing text buffer. */
-struct text {
-  char *p;
-  size_t len, cap;
-  int oom;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
-{
-  if (t->oom) return;
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-      t->oom = 1;
-      return;
-    }
-    if (t->len + (size_t)n < t->cap) {
-      t->len += (size_t)n;
-      return;
-    }
-    size_t cap = (t->cap + (size_t)n) * 2;
-    char *p = realloc(t->p, cap);
-    if (!p) {
-      t->oom = 1;
-      return;
-    }
-    t->p = p;
-    t->cap = cap;
-  }
-}
-
 int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connections)
 {
-  struct text t = {malloc(8192), 0, 8192, 0};
-  if (!t.p) return -1;
-  put(&t,
-      "# HELP kaoping_build_info Version of the running kaoping.\n"
-      "# TYPE kaoping_build_info gauge\nkaoping_build_info{version=\"%s\"} 1\n",
-      KAOPING_VERSION);
-  put(&t,
-      "# HELP kaoping_uptime_seconds Seconds since the daemon started.\n"
-      "# TYPE kaoping_uptime_seconds gauge\nkaoping_uptime_seconds %lld\n",
-      (long long)(time(NULL) - started));
-  put(&t, "# HELP kaoping_http_requests_total Finished HTTP requests by route and status.\n"
-          "# TYPE kaoping_http_requests_total counter\n");
+  struct buf t = {0};
+  buf_printf(&t,
+             "# HELP kaoping_build_info Version of the running kaoping.\n"
+             "# TYPE kaoping_build_info gauge\nkaoping_build_info{version=\"%s\"} 1\n",
+             KAOPING_VERSION);
+  buf_printf(&t,
+             "# HELP kaoping_uptime_seconds Seconds since the daemon started.\n"
+             "# TYPE kaoping_uptime_seconds gauge\nkaoping_uptime_seconds %lld\n",
+             (long long)(time(NULL) - started));
+  buf_printf(&t, "# HELP kaoping_http_requests_total Finished HTTP requests by route and status.\n"
+                 "# TYPE kaoping_http_requests_total counter\n");
   for (size_t r = 0; counts && r < routes_count + 2; r++) {
     const char *method = r < routes_count ? routes[r].method : "";
     const char *route = r < routes_count ? routes[r].pattern : r == routes_count ? "asset" : "none";
@@ -132,36 +96,38 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
         snprintf(status, sizeof status, "%d", statuses[s]);
       else
         strcpy(status, "other");
-      put(&t, "kaoping_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
-          method, route, status, n);
+      buf_printf(&t, "kaoping_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
+                 method, route, status, n);
     }
   }
-  put(&t, "# HELP kaoping_http_request_duration_seconds Time from request start to reply.\n"
-          "# TYPE kaoping_http_request_duration_seconds histogram\n");
+  buf_printf(&t, "# HELP kaoping_http_request_duration_seconds Time from request start to reply.\n"
+                 "# TYPE kaoping_http_request_duration_seconds histogram\n");
   unsigned long long cum = 0;
   for (size_t b = 0; b <= NBUCKET; b++) {
     cum += atomic_load_explicit(&buckets[b], memory_order_relaxed);
     if (b < NBUCKET)
-      put(&t, "kaoping_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-          (double)bounds_us[b] / 1e6, cum);
+      buf_printf(&t, "kaoping_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                 (double)bounds_us[b] / 1e6, cum);
     else
-      put(&t, "kaoping_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+      buf_printf(&t, "kaoping_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
   }
-  put(&t, "kaoping_http_request_duration_seconds_sum %.6f\n", (double)atomic_load(&sum_us) / 1e6);
-  put(&t, "kaoping_http_request_duration_seconds_count %llu\n", atomic_load(&total));
-  put(&t,
-      "# HELP kaoping_http_connections Open HTTP connections.\n"
-      "# TYPE kaoping_http_connections gauge\nkaoping_http_connections %u\n",
-      connections);
-  put(&t,
-      "# HELP kaoping_db_size_bytes Size of the SQLite database file.\n"
-      "# TYPE kaoping_db_size_bytes gauge\nkaoping_db_size_bytes %lld\n",
-      (long long)db_bytes);
-  put(&t,
-      "# HELP kaoping_client_errors_total Script errors reported by browsers.\n"
-      "# TYPE kaoping_client_errors_total counter\nkaoping_client_errors_total %llu\n",
-      atomic_load(&client_errors));
-  put(&t,
+  buf_printf(&t, "kaoping_http_request_duration_seconds_sum %.6f\n",
+             (double)atomic_load(&sum_us) / 1e6);
+  buf_printf(&t, "kaoping_http_request_duration_seconds_count %llu\n", atomic_load(&total));
+  buf_printf(&t,
+             "# HELP kaoping_http_connections Open HTTP connections.\n"
+             "# TYPE kaoping_http_connections gauge\nkaoping_http_connections %u\n",
+             connections);
+  buf_printf(&t,
+             "# HELP kaoping_db_size_bytes Size of the SQLite database file.\n"
+             "# TYPE kaoping_db_size_bytes gauge\nkaoping_db_size_bytes %lld\n",
+             (long long)db_bytes);
+  buf_printf(&t,
+             "# HELP kaoping_client_errors_total Script errors reported by browsers.\n"
+             "# TYPE kaoping_client_errors_total counter\nkaoping_client_errors_total %llu\n",
+             atomic_load(&client_errors));
+  buf_printf(
+      &t,
       "# HELP kaoping_results_computed_total Results computed into a snapshot (results_cache.h):"
       " a cycle's results are computed again only after what they depend on changed.\n"
       "# TYPE kaoping_results_computed_total counter\nkaoping_results_computed_total %lld\n",
@@ -169,17 +135,18 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
   uint64_t hits, misses;
   size_t kept;
   sheet_cache_stats(&hits, &misses, &kept);
-  put(&t,
-      "# HELP kaoping_sheet_cache_lookups_total Score sheets' items and totals looked up in "
-      "memory (sheet_cache.h), by whether a current copy was there.\n"
-      "# TYPE kaoping_sheet_cache_lookups_total counter\n"
-      "kaoping_sheet_cache_lookups_total{result=\"hit\"} %llu\n"
-      "kaoping_sheet_cache_lookups_total{result=\"miss\"} %llu\n"
-      "# HELP kaoping_sheet_cache_bytes Text of score sheets kept in memory.\n"
-      "# TYPE kaoping_sheet_cache_bytes gauge\nkaoping_sheet_cache_bytes %zu\n",
-      (unsigned long long)hits, (unsigned long long)misses, kept);
+  buf_printf(&t,
+             "# HELP kaoping_sheet_cache_lookups_total Score sheets' items and totals looked up in "
+             "memory (sheet_cache.h), by whether a current copy was there.\n"
+             "# TYPE kaoping_sheet_cache_lookups_total counter\n"
+             "kaoping_sheet_cache_lookups_total{result=\"hit\"} %llu\n"
+             "kaoping_sheet_cache_lookups_total{result=\"miss\"} %llu\n"
+             "# HELP kaoping_sheet_cache_bytes Text of score sheets kept in memory.\n"
+             "# TYPE kaoping_sheet_cache_bytes gauge\nkaoping_sheet_cache_bytes %zu\n",
+             (unsigned long long)hits, (unsigned long long)misses, kept);
   session_cache_stats(&hits, &misses);
-  put(&t,
+  buf_printf(
+      &t,
       "# HELP kaoping_session_cache_lookups_total Signed-in requests whose session was found in "
       "memory (session.h), by whether a current copy was there.\n"
       "# TYPE kaoping_session_cache_lookups_total counter\n"
@@ -188,17 +155,17 @@ int metrics_render(char **out, size_t *len, int64_t db_bytes, unsigned connectio
       (unsigned long long)hits, (unsigned long long)misses);
   uint64_t batches, jobs;
   batch_stats(&batches, &jobs);
-  put(&t,
-      "# HELP kaoping_write_batches_total Transactions of the group commit (batch.h).\n"
-      "# TYPE kaoping_write_batches_total counter\nkaoping_write_batches_total %llu\n"
-      "# HELP kaoping_write_batch_jobs_total Writes run in them (score saves).\n"
-      "# TYPE kaoping_write_batch_jobs_total counter\nkaoping_write_batch_jobs_total %llu\n",
-      (unsigned long long)batches, (unsigned long long)jobs);
+  buf_printf(&t,
+             "# HELP kaoping_write_batches_total Transactions of the group commit (batch.h).\n"
+             "# TYPE kaoping_write_batches_total counter\nkaoping_write_batches_total %llu\n"
+             "# HELP kaoping_write_batch_jobs_total Writes run in them (score saves).\n"
+             "# TYPE kaoping_write_batch_jobs_total counter\nkaoping_write_batch_jobs_total %llu\n",
+             (unsigned long long)batches, (unsigned long long)jobs);
   if (t.oom) {
     free(t.p);
     return -1;
   }
   *out = t.p;
-  *len = t.len;
+  *len = t.n;
   return 0;
 }

@@ -40,6 +40,7 @@
  */
 #include "rubric_draft.h"
 
+#include "buf.h"
 #include "err.h"
 
 #include <math.h>
@@ -84,13 +85,6 @@ struct ind {
   int stated;   /* 1 when the heading states points */
   double pts;   /* stated points, then the final points of a leaf */
   int own_leaf; /* a leaf repeating an area without children */
-};
-
-/* A growable byte buffer; OOM is sticky. */
-struct sb {
-  char *p;
-  size_t n, cap;
-  int oom;
 };
 
 /* Everything one call works on. */
@@ -229,34 +223,11 @@ static int has_any(const struct ctx *c, size_t beg, size_t end, const char *cons
   return 0;
 }
 
-/* ---- string buffer ---- */
-
-static void sb_put(struct sb *b, const char *s, size_t n)
-{
-  if (b->oom || n == 0) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + n + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = 1;
-      return;
-    }
-    b->p = p, b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = 0;
-}
-
-static void sb_puts(struct sb *b, const char *s)
-{
-  sb_put(b, s, strlen(s));
-}
+/* ---- text into a buffer (buf.h) ---- */
 
 /* Appends [BEG, END) of the text: ill-formed bytes and control characters dropped, each line
  * trimmed at its start, blank lines dropped, at most one "\n" between lines. */
-static void sb_text(struct sb *b, const struct ctx *c, size_t beg, size_t end)
+static void sb_text(struct buf *b, const struct ctx *c, size_t beg, size_t end)
 {
   size_t i = beg;
   int line_start = b->n == 0 || b->p[b->n - 1] == '\n';
@@ -264,14 +235,14 @@ static void sb_text(struct sb *b, const struct ctx *c, size_t beg, size_t end)
     size_t nx;
     uint32_t cp = cp_at(c, i, end, &nx);
     if (cp == '\n') {
-      if (b->n > 0 && b->p[b->n - 1] != '\n') sb_put(b, "\n", 1);
+      if (b->n > 0 && b->p[b->n - 1] != '\n') buf_put(b, "\n", 1);
       line_start = 1;
     } else if (cp == BAD_CP || (cp < 0x20 && cp != '\t') || cp == 0x7F || cp == 0xFEFF) {
       /* dropped */
     } else if (line_start && is_space(cp)) {
       /* leading space dropped */
     } else {
-      sb_put(b, c->t + i, nx - i);
+      buf_put(b, c->t + i, nx - i);
       line_start = 0;
     }
     i = nx;
@@ -279,7 +250,7 @@ static void sb_text(struct sb *b, const struct ctx *c, size_t beg, size_t end)
 }
 
 /* Trims trailing white space (ASCII, U+3000) and line breaks from B. */
-static void sb_rtrim(struct sb *b)
+static void sb_rtrim(struct buf *b)
 {
   while (b->n > 0) {
     unsigned char ch = (unsigned char)b->p[b->n - 1];
@@ -505,7 +476,7 @@ static int node_points(const struct ctx *c, int n, double *pts, size_t *cb, size
 }
 
 /* The name of node N into B; *TRUNC set when it is shorter than the heading's first sentence. */
-static void node_name(const struct ctx *c, int n, struct sb *b, int *trunc)
+static void node_name(const struct ctx *c, int n, struct buf *b, int *trunc)
 {
   size_t after, cb = 0, ce = 0, q;
   double pts;
@@ -592,7 +563,7 @@ static int resp_clause(const struct ctx *c, size_t i, size_t end, int boundary, 
 }
 
 /* Appends [BEG, END) to G without responsible clauses, whose contents go to R. */
-static void split_resp(const struct ctx *c, size_t beg, size_t end, struct sb *g, struct sb *r)
+static void split_resp(const struct ctx *c, size_t beg, size_t end, struct buf *g, struct buf *r)
 {
   size_t i = beg, run = beg, q;
   int boundary = 1;
@@ -603,7 +574,7 @@ static void split_resp(const struct ctx *c, size_t beg, size_t end, struct sb *g
         resp_clause(c, i, end, boundary, &cb, &ce, &rb, &re)) {
       sb_text(g, c, run, cb);
       size_t n0 = r->n;
-      if (r->n) sb_puts(r, "；");
+      if (r->n) buf_puts(r, "；");
       size_t m0 = r->n;
       sb_text(r, c, rb, re);
       sb_rtrim(r);
@@ -892,12 +863,12 @@ static int note(struct ctx *c, const char *s)
 /* Adds a note naming the dropped top-level part N. */
 static int note_skipped(struct ctx *c, int n)
 {
-  struct sb b = {0};
+  struct buf b = {0};
   int trunc;
-  sb_puts(&b, "未作为考核指标：“");
+  buf_puts(&b, "未作为考核指标：“");
   sb_text(&b, c, c->nodes[n].line_beg, c->nodes[n].text_beg);
   node_name(c, n, &b, &trunc);
-  sb_puts(&b, "”（不属于任务部分）");
+  buf_puts(&b, "”（不属于任务部分）");
   int rc = b.oom ? E_NOMEM : note(c, b.p);
   free(b.p);
   return rc;
@@ -1031,7 +1002,7 @@ static int set(json_t *o, const char *k, json_t *v)
   return v ? json_object_set_new(o, k, v) : -1;
 }
 
-static json_t *sb_json(struct sb *b)
+static json_t *sb_json(struct buf *b)
 {
   return json_stringn(b->p ? b->p : "", b->n);
 }
@@ -1041,12 +1012,12 @@ static json_t *ind_json(struct ctx *c, int k, const char *code, const char *area
 {
   struct ind *d = &c->inds[k];
   json_t *o = json_object(), *kids = NULL;
-  struct sb name = {0}, g = {0}, r = {0}, w = {0};
+  struct buf name = {0}, g = {0}, r = {0}, w = {0};
   int trunc = 0, fail = 0;
   if (!o) return NULL;
   fail |= set(o, "code", json_string(code));
   if (d->src < 0) {
-    sb_puts(&name, area_name);
+    buf_puts(&name, area_name);
   } else {
     node_name(c, d->src, &name, &trunc);
   }
@@ -1077,10 +1048,10 @@ static json_t *ind_json(struct ctx *c, int k, const char *code, const char *area
     if (d->first < 0) fail |= set(o, "max_points", json_real(d->pts));
     fail |= set(o, "guidance", sb_json(&g));
     if (d->first < 0 && !fail) {
-      sb_put(&w, name.p ? name.p : "", name.n);
+      buf_put(&w, name.p ? name.p : "", name.n);
       size_t nn = w.n;
-      sb_put(&w, "\n", 1);
-      sb_put(&w, g.p ? g.p : "", g.n < KW_WINDOW ? g.n : KW_WINDOW);
+      buf_put(&w, "\n", 1);
+      buf_put(&w, g.p ? g.p : "", g.n < KW_WINDOW ? g.n : KW_WINDOW);
       /* do not end inside a code point */
       while (w.n > nn && ((unsigned char)w.p[w.n - 1] & 0xC0) == 0x80) w.n--;
       if (w.n > nn && (unsigned char)w.p[w.n - 1] >= 0xC0) w.n--;
@@ -1099,7 +1070,7 @@ static json_t *ind_json(struct ctx *c, int k, const char *code, const char *area
 }
 
 /* The document title into B (empty when none). */
-static void find_title(struct ctx *c, struct sb *b)
+static void find_title(struct ctx *c, struct buf *b)
 {
   static const char *const words[] = {"工作要点", "考核办法", "考核细则", "评分标准",
                                       "考核方案", "评分细则", "考评办法", "考评细则",
@@ -1132,7 +1103,7 @@ int rubric_draft(const char *text, size_t len, double total, json_t **out, const
   static const char *const unstructured =
       "未能在文本中识别出编号结构（如“一、”“（一）”“1.”），请检查文档";
   struct ctx c = {.t = text, .len = len, .area_first = -1};
-  struct sb title = {0};
+  struct buf title = {0};
   json_t *res = NULL, *areas = NULL;
   int *lv = NULL;
   int rc = E_OK;

@@ -11,6 +11,8 @@
  */
 #include "rubric_io.h"
 
+#include "buf.h"
+
 #include "err.h"
 #include "xlsx.h"
 
@@ -280,44 +282,18 @@ static int flatten(json_t *rb, struct rows *t)
   return t->nomem ? E_NOMEM : E_OK;
 }
 
-/* A growing byte buffer. */
-struct buf {
-  char *p;
-  size_t n, cap;
-  int nomem;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-  if (b->nomem) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + n + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->nomem = 1;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = 0;
-}
-
 /* One CSV field: quoted when it holds a comma, quote, CR or LF; quotes doubled. */
 static void put_field(struct buf *b, const char *s)
 {
   if (!s || !strpbrk(s, ",\"\r\n")) {
-    if (s) put(b, s, strlen(s));
+    if (s) buf_puts(b, s);
     return;
   }
-  put(b, "\"", 1);
+  buf_put(b, "\"", 1);
   for (const char *q; (q = strchr(s, '"')); s = q + 1)
-    put(b, s, (size_t)(q - s) + 1), put(b, "\"", 1);
-  put(b, s, strlen(s));
-  put(b, "\"", 1);
+    buf_put(b, s, (size_t)(q - s) + 1), buf_put(b, "\"", 1);
+  buf_puts(b, s);
+  buf_put(b, "\"", 1);
 }
 
 int rubric_to_csv(json_t *rb, char **out, size_t *len)
@@ -327,16 +303,16 @@ int rubric_to_csv(json_t *rb, char **out, size_t *len)
   *out = NULL;
   *len = 0;
   int rc = flatten(rb, &t);
-  put(&b, "\xEF\xBB\xBF", 3);
+  buf_put(&b, "\xEF\xBB\xBF", 3);
   for (size_t r = 0; rc == E_OK && r <= t.n; r++) {
     for (int c = 0; c < NCOL; c++) {
-      if (c) put(&b, ",", 1);
+      if (c) buf_put(&b, ",", 1);
       put_field(&b, r ? t.cell[(r - 1) * NCOL + c] : columns[c].zh);
     }
-    put(&b, "\r\n", 2);
+    buf_put(&b, "\r\n", 2);
   }
   rows_free(&t);
-  if (rc == E_OK && b.nomem) rc = E_NOMEM;
+  if (rc == E_OK && b.oom) rc = E_NOMEM;
   if (rc) {
     free(b.p);
     return rc;

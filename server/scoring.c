@@ -3,6 +3,8 @@
  */
 #include "scoring.h"
 
+#include "buf.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -284,48 +286,16 @@ static int flagged(const struct scoring_rules *s, const unsigned char *veto, int
   return 0;
 }
 
-/* Growing text: what scoring_explain_text() writes. */
-struct text {
-  char *p;
-  size_t n, cap;
-  int oom; /* an allocation failed: the text is incomplete */
-};
-
-/* Appends N bytes at S to T. */
-static void put(struct text *t, const char *s, size_t n)
-{
-  if (t->oom) return;
-  if (t->n + n + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap : 512;
-    while (cap < t->n + n + 1) cap *= 2;
-    char *p = realloc(t->p, cap);
-    if (!p) {
-      t->oom = 1;
-      return;
-    }
-    t->p = p;
-    t->cap = cap;
-  }
-  memcpy(t->p + t->n, s, n);
-  t->n += n;
-  t->p[t->n] = 0;
-}
-
-static void puts_(struct text *t, const char *s)
-{
-  put(t, s, strlen(s));
-}
-
 /* Appends S to T as a JSON string: quotes, backslashes and control characters escaped, the
  * rest (UTF-8 from the rubric and the sentences here) as it is. */
-static void put_string(struct text *t, const char *s)
+static void put_string(struct buf *t, const char *s)
 {
-  put(t, "\"", 1);
+  buf_put(t, "\"", 1);
   const char *run = s;
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    put(t, run, (size_t)(s - run));
+    buf_put(t, run, (size_t)(s - run));
     /* jansson's forms: the short ones JSON has, else \u00XX */
     const char *esc = c == '"'    ? "\\\""
                       : c == '\\' ? "\\\\"
@@ -337,15 +307,15 @@ static void put_string(struct text *t, const char *s)
                                   : NULL;
     char u[8];
     if (!esc) snprintf(u, sizeof u, "\\u%04X", c);
-    puts_(t, esc ? esc : u);
+    buf_puts(t, esc ? esc : u);
     run = s + 1;
   }
-  put(t, run, (size_t)(s - run));
-  put(t, "\"", 1);
+  buf_put(t, run, (size_t)(s - run));
+  buf_put(t, "\"", 1);
 }
 
 /* Appends X to T as jansson writes a real: "%.17g", with ".0" when that looks like an integer. */
-static void put_real(struct text *t, double x)
+static void put_real(struct buf *t, double x)
 {
   char b[40];
   int n = snprintf(b, sizeof b, "%.17g", x);
@@ -358,11 +328,11 @@ static void put_real(struct text *t, double x)
   } else if (n > 0 && !strpbrk(b, ".n")) { /* n: inf and nan, never here */
     memcpy(b + n, ".0", 3);
   }
-  puts_(t, b);
+  buf_puts(t, b);
 }
 
 /* Appends the sentence FMT… to STEPS (a JSON array's members, comma separated) when not NULL. */
-__attribute__((format(printf, 2, 3))) static void step(struct text *steps, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void step(struct buf *steps, const char *fmt, ...)
 {
   if (!steps) return;
   char msg[300];
@@ -370,13 +340,13 @@ __attribute__((format(printf, 2, 3))) static void step(struct text *steps, const
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (steps->n) put(steps, ",", 1);
+  if (steps->n) buf_put(steps, ",", 1);
   put_string(steps, msg);
 }
 
 /* AMOUNT (a bonus or deduction sum) rounded and held to the rubric's overall CAP, the step
  * explained in STEPS under LABEL ("加分" / "扣分"). */
-static double overall(double amount, double cap, const char *label, struct text *steps)
+static double overall(double amount, double cap, const char *label, struct buf *steps)
 {
   amount = round2(amount);
   if (amount > cap)
@@ -391,7 +361,7 @@ static double overall(double amount, double cap, const char *label, struct text 
  * doubles. With STEPS not NULL, each step is explained there and the codes of the leaves left
  * out are appended to EXCLUDED. */
 static void apply(const struct scoring_rules *s, const struct scoring_in *in,
-                  struct scoring_figures *out, double *area_base, struct text *steps)
+                  struct scoring_figures *out, double *area_base, struct buf *steps)
 {
   double base = 0, max_all = 0, max_applicable = 0;
   int nout = 0;
@@ -487,7 +457,7 @@ void scoring_figures(struct scoring_rules *s, const struct scoring_in *in,
 char *scoring_explain_text(const struct scoring_rules *s, const struct scoring_in *in, size_t *len)
 {
   double *area_base = calloc((size_t)s->narea + 1, sizeof *area_base);
-  struct text steps = {0}, t = {0};
+  struct buf steps = {0}, t = {0};
   struct scoring_figures f;
   if (area_base) apply(s, in, &f, area_base, &steps);
   free(area_base);
@@ -499,29 +469,29 @@ char *scoring_explain_text(const struct scoring_rules *s, const struct scoring_i
                                       ",\"bonus\":", ",\"deduction\":",      ",\"total\":"};
   const double v[] = {f.base, f.applicable_max, f.rescaled, f.bonus, f.deduction, f.total};
   for (int i = 0; i < 6; i++) {
-    puts_(&t, names[i]);
+    buf_puts(&t, names[i]);
     put_real(&t, v[i]);
   }
-  puts_(&t, ",\"grade\":");
+  buf_puts(&t, ",\"grade\":");
   if (f.grade)
     put_string(&t, f.grade);
   else
-    puts_(&t, "null");
-  puts_(&t, ",\"vetoed_by\":");
+    buf_puts(&t, "null");
+  buf_puts(&t, ",\"vetoed_by\":");
   if (f.vetoed_by)
     put_string(&t, f.vetoed_by);
   else
-    puts_(&t, "null");
-  puts_(&t, ",\"excluded\":[");
+    buf_puts(&t, "null");
+  buf_puts(&t, ",\"excluded\":[");
   for (int l = 0, first = 1; l < s->nleaf; l++) {
     if (!in->out[l]) continue;
-    if (!first) put(&t, ",", 1);
+    if (!first) buf_put(&t, ",", 1);
     first = 0;
     put_string(&t, s->leaf_code[l] ? s->leaf_code[l] : "");
   }
-  puts_(&t, "],\"steps\":[");
-  if (steps.n) put(&t, steps.p, steps.n);
-  puts_(&t, "]}");
+  buf_puts(&t, "],\"steps\":[");
+  if (steps.n) buf_put(&t, steps.p, steps.n);
+  buf_puts(&t, "]}");
   free(steps.p);
   if (t.oom) {
     free(t.p);
