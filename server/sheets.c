@@ -225,7 +225,7 @@ static int load_ctx(struct db *db, int64_t assignment, int full, struct ctx *c, 
  * Thread safety: the table is read and written under rcache_lock; an entry holds one
  * reference to its struct rubric_use and a reader takes another before the lock is released;
  * the last release frees it. A rubric_use is never modified after it is made: its tree and
- * rules are only read (scoring_explain() only reads the rules). Its tree's "versions" member
+ * rules are only read (scoring_explain_text() only reads the rules). Its tree's "versions" member
  * may be stale (a later version of the family) and must not be shown. */
 #define RUBRIC_CACHE 16
 
@@ -325,7 +325,7 @@ static int sheet_rubric(struct db *db, const struct ctx *c, struct rubric_use **
   "WHERE s.assignment_id = :a"
 
 /* The total of sheet C under U (its rubric) as compact JSON text into *OUT (malloc'd; the
- * caller frees it): scoring_explain() on its score rows. E_OK, E_NOMEM or a db error. */
+ * caller frees it): scoring_explain_text() on its score rows. E_OK, E_NOMEM or a db error. */
 static int sheet_total(struct db *db, const struct ctx *c, const struct rubric_use *u, char **out)
 {
   *out = NULL;
