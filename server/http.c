@@ -889,6 +889,7 @@ int http_start(const struct config *c, unsigned *port, char *url, size_t urllen)
     metrics_free();
     return -1;
   }
+  if (log_buffer_start() != 0) log_warn("access lines are written one by one (no flusher thread)");
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
                    MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0) |
                    (tls_cert ? MHD_USE_TLS : 0);
@@ -903,6 +904,7 @@ int http_start(const struct config *c, unsigned *port, char *url, size_t urllen)
       tls_key, MHD_OPTION_END);
   if (!daemon_) {
     log_error("cannot listen on %s: %s", c->listen, strerror(errno));
+    log_buffer_stop();
     batch_stop();
     assets_free();
     metrics_free();
@@ -940,6 +942,7 @@ void http_stop(unsigned grace)
   batch_stop(); /* runs what is queued: no connection stays paused for MHD_stop_daemon */
   MHD_stop_daemon(daemon_);
   daemon_ = NULL;
+  log_buffer_stop(); /* the threads that write access lines have ended */
   free(tls_cert);
   free(tls_key);
   tls_cert = tls_key = NULL;

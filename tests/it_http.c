@@ -546,6 +546,55 @@ START_TEST(graceful_shutdown_finishes_request_in_flight)
 }
 END_TEST
 
+/* The number of lines of DIR/daemon.log that contain NEEDLE. */
+static int log_lines_with(const char *dir, const char *needle)
+{
+  char path[300];
+  snprintf(path, sizeof path, "%s/daemon.log", dir);
+  size_t len = 0;
+  char *text = tu_slurp(path, &len);
+  int n = 0;
+  for (char *p = text; p && (p = strstr(p, needle)); p += strlen(needle)) n++;
+  free(text);
+  return n;
+}
+
+/* Access lines are gathered per thread and written in bulk: each must still reach the log
+ * within a moment of its request (the flusher), a full buffer must be written by its thread,
+ * and a graceful stop must write whatever is left. */
+START_TEST(access_lines_reach_the_log)
+{
+  struct tu_daemon g;
+  ck_assert_int_eq(tu_start(&g, NULL, NULL), 0);
+  char url[160];
+  /* 300 lines of ~80 bytes: more than one 16 KB buffer holds */
+  for (int i = 0; i < 300; i++) {
+    struct tu_resp r;
+    snprintf(url, sizeof url, "%s/api/v1/log-probe-a%d", g.url, i);
+    ck_assert_int_eq(tu_http("GET", url, NULL, NULL, 0, NULL, &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    tu_resp_free(&r);
+  }
+  long long t0 = tu_now_ms();
+  int seen = 0;
+  while ((seen = log_lines_with(g.dir, "access GET /api/v1/log-probe-a")) < 300 &&
+         tu_now_ms() - t0 < 3000)
+    usleep(20000);
+  ck_assert_int_eq(seen, 300);
+  /* a few more, then a stop at once: the stop writes them */
+  for (int i = 0; i < 5; i++) {
+    struct tu_resp r;
+    snprintf(url, sizeof url, "%s/api/v1/log-probe-b%d", g.url, i);
+    ck_assert_int_eq(tu_http("GET", url, NULL, NULL, 0, NULL, &r), 0);
+    tu_resp_free(&r);
+  }
+  ck_assert_int_eq(tu_stop(&g), 0);
+  ck_assert_int_eq(log_lines_with(g.dir, "access GET /api/v1/log-probe-b"), 5);
+  ck_assert_int_eq(log_lines_with(g.dir, " 404 "), 305);
+  tu_rmrf(g.dir);
+}
+END_TEST
+
 START_TEST(storage_migrations_restart_and_newer_schema)
 {
   struct tu_daemon g;
@@ -741,6 +790,7 @@ static Suite *suite(void)
   TCase *own = tcase_create("own daemons");
   tcase_set_timeout(own, 120);
   tcase_add_test(own, graceful_shutdown_finishes_request_in_flight);
+  tcase_add_test(own, access_lines_reach_the_log);
   tcase_add_test(own, storage_migrations_restart_and_newer_schema);
   tcase_add_test(own, command_line);
   tcase_add_test(own, web_root_serves_from_disk);
