@@ -6,9 +6,9 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "thread.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
@@ -88,19 +88,10 @@ int batch_start(void)
   int rc = E_OK;
   if (!running) {
     stopping = 0;
-    /* Started with every signal blocked, whenever it starts: SIGTERM and SIGINT go to the
-     * main thread's sigtimedwait(), never to this one (whose default action would end the
-     * process without a graceful stop). */
-    sigset_t every, old;
-    sigfillset(&every);
-    pthread_sigmask(SIG_BLOCK, &every, &old);
-    int failed = pthread_create(&thread, NULL, loop, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (failed) {
+    if (thread_start(&thread, loop, "kaoping-batch")) {
       log_error("cannot start the batch thread");
       rc = E_INTERNAL;
     } else {
-      pthread_setname_np(thread, "kaoping-batch");
       running = 1;
     }
   }

@@ -13,11 +13,11 @@
 #include "embedded.h"
 #include "err.h"
 #include "log.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -555,19 +555,10 @@ static int ckpt_start(void)
   int rc = E_OK;
   if (!ckpt_running) {
     ckpt_stop = ckpt_wanted = 0;
-    /* Started with every signal blocked, whenever it starts: SIGTERM and SIGINT go to the
-     * main thread's sigtimedwait(), never to this one (whose default action would end the
-     * process without a graceful stop). */
-    sigset_t every, old;
-    sigfillset(&every);
-    pthread_sigmask(SIG_BLOCK, &every, &old);
-    int failed = pthread_create(&ckpt_thread, NULL, ckpt_loop, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (failed) {
+    if (thread_start(&ckpt_thread, ckpt_loop, "kaoping-ckpt")) {
       log_error("cannot start the checkpoint thread");
       rc = E_INTERNAL;
     } else {
-      pthread_setname_np(ckpt_thread, "kaoping-ckpt");
       ckpt_running = 1;
     }
   }

@@ -2,9 +2,9 @@
  * log.c - the daemon's log (see log.h).
  */
 #include "log.h"
+#include "thread.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,11 +42,16 @@ static int stamp(char *buf, size_t cap)
 }
 
 /* Writes the first LEN bytes of BUF (clamped to its size) followed by a newline. */
-static void emit(char *buf, size_t cap, int len)
+static int buffer_line(const char *line, size_t len);
+
+/* Ends the first LEN bytes of BUF (clamped to its size) with a newline and writes the line: at
+ * once, or into this thread's access-line buffer when BUFFERED and buffering is on. */
+static void emit(char *buf, size_t cap, int len, int buffered)
 {
   if (len < 0) return;
   if ((size_t)len >= cap - 1) len = (int)cap - 2;
   buf[len++] = '\n';
+  if (buffered && buffer_line(buf, (size_t)len) == 0) return;
   ssize_t w = write(STDERR_FILENO, buf, (size_t)len);
   (void)w;
 }
@@ -62,7 +67,7 @@ void log_write(enum log_level level, const char *site, const char *fmt, ...)
   va_start(ap, fmt);
   if ((size_t)n < sizeof buf) n += vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
   va_end(ap);
-  emit(buf, sizeof buf, n);
+  emit(buf, sizeof buf, n, 0);
 }
 
 /* Copies S into OUT (CAP bytes) with control characters, spaces and bytes of invalid or
@@ -174,14 +179,8 @@ int log_buffer_start(void)
   int rc = 0;
   if (!flusher_on) {
     flusher_stop = 0;
-    /* Every signal blocked, so SIGTERM and SIGINT reach only the main thread. */
-    sigset_t every, old;
-    sigfillset(&every);
-    pthread_sigmask(SIG_BLOCK, &every, &old);
-    rc = pthread_create(&flusher, NULL, flush_loop, NULL) ? -1 : 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    rc = thread_start(&flusher, flush_loop, "kaoping-log");
     if (!rc) {
-      pthread_setname_np(flusher, "kaoping-log");
       flusher_on = 1;
       atomic_store(&buffering, 1);
     }
@@ -246,10 +245,5 @@ void log_access(const char *method, const char *path, int status, size_t bytes, 
   int n = stamp(buf, sizeof buf);
   n += snprintf(buf + n, sizeof buf - (size_t)n, "access %s %s %d %zuB %lldus %s", m, p, status,
                 bytes, usec, client);
-  if (n < 0) return;
-  if ((size_t)n >= sizeof buf - 1) n = (int)sizeof buf - 2;
-  buf[n++] = '\n';
-  if (buffer_line(buf, (size_t)n) == 0) return;
-  ssize_t w = write(STDERR_FILENO, buf, (size_t)n);
-  (void)w;
+  emit(buf, sizeof buf, n, 1);
 }
